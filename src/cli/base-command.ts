@@ -1,0 +1,125 @@
+import {Command, Errors} from '@oclif/core'
+import type {Report} from '../engine/report.js'
+import type {FailOn} from '../engine/exit-codes.js'
+import {ExitCode, exitCodeFor} from '../engine/exit-codes.js'
+import {KubeClient} from '../gather/kube/client.js'
+import {loadKubeTarget} from '../gather/kube/config.js'
+import {parseDuration} from '../gather/kube/duration.js'
+import {ConnectionError} from '../gather/kube/errors.js'
+import {DEFAULT_ISTIO_VERSION, istioMinor} from '../knowledge/istio-releases.js'
+import {colorEnabled, painter} from '../render/color.js'
+import type {OutputFormat} from '../render/index.js'
+import {render} from '../render/index.js'
+import {UserError} from './errors.js'
+import {baseFlags} from './flags.js'
+
+export interface BaseFlagValues {
+  kubeconfig?: string
+  context?: string
+  namespace?: string
+  'request-timeout': string
+  output: OutputFormat
+  'fail-on': FailOn
+  'no-color': boolean
+  'istio-version'?: string
+}
+
+/**
+ * Owns what every command shares: kube connection, rendering, exit codes, one-line errors, and cleanup on
+ * success, failure and signals. Commands stay thin: gather → judge → render.
+ */
+export abstract class MeshReadyCommand extends Command {
+  static override baseFlags = baseFlags
+
+  /** Aborted on SIGINT/SIGTERM; long-running gathers must honour it. */
+  protected readonly abort = new AbortController()
+  private readonly cleanups: Array<() => Promise<void>> = []
+  private client: KubeClient | undefined
+  private signalExit: number | undefined
+  private readonly onSignal = (signal: NodeJS.Signals) => {
+    if (this.signalExit !== undefined) process.exit(this.signalExit) // second signal: give up on cleanup
+    this.signalExit = signal === 'SIGINT' ? 130 : 143
+    process.stderr.write(`\n${signal} received: cleaning up (press Ctrl-C again to exit at once)\n`)
+    this.abort.abort(new Error(`interrupted by ${signal}`))
+  }
+
+  override async init(): Promise<void> {
+    await super.init()
+    process.on('SIGINT', this.onSignal)
+    process.on('SIGTERM', this.onSignal)
+  }
+
+  /** Registers work that must run before exit whatever happens (delete probe pods, namespaces). */
+  protected onCleanup(fn: () => Promise<void>): void {
+    this.cleanups.unshift(fn)
+  }
+
+  protected kubeClient(flags: BaseFlagValues): KubeClient {
+    if (this.client) return this.client
+    const timeoutMs = parseDuration(flags['request-timeout'], '--request-timeout')
+    const target = loadKubeTarget({kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace})
+    this.client = new KubeClient(target, timeoutMs)
+    return this.client
+  }
+
+  /** The Istio minor release to judge against; validated here so a typo is a usage error. */
+  protected istioVersion(flags: BaseFlagValues, installed?: string): string {
+    const given = flags['istio-version']
+    if (given === undefined) return installed ?? DEFAULT_ISTIO_VERSION
+    const minor = istioMinor(given)
+    if (minor === undefined) throw new UserError(`--istio-version "${given}" is not a version; use a release such as 1.29 or 1.29.3`)
+    return minor
+  }
+
+  /** Renders to stdout and sets the exit code from the verdict and --fail-on. */
+  protected emit(report: Report, flags: BaseFlagValues): void {
+    const paint = painter(colorEnabled({noColorFlag: flags['no-color'], isTTY: process.stdout.isTTY === true, env: process.env}))
+    process.stdout.write(render(report, flags.output, {paint, width: process.stdout.columns}))
+    process.exitCode = exitCodeFor(report.verdict, flags['fail-on'])
+  }
+
+  protected fail(message: string, exitCode: ExitCode = ExitCode.UsageError): never {
+    throw new UserError(message, exitCode)
+  }
+
+  override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<void> {
+    if (this.signalExit !== undefined) {
+      process.exitCode = this.signalExit
+      return
+    }
+    if (error instanceof UserError) return this.printError(error.message, error.exitCode)
+    if (error instanceof ConnectionError) return this.printError(error.message, ExitCode.UsageError)
+    if (error instanceof Errors.ExitError) {
+      process.exitCode = error.oclif.exit
+      return
+    }
+    // oclif flag/argument parsing errors: one line, usage exit code.
+    if (error instanceof Errors.CLIError || error.name === 'CLIError' || /Parse|Flag|Arg/.test(error.constructor?.name ?? '')) {
+      const first = error.message.split('\n').find((l) => l.trim() !== '') ?? error.message
+      return this.printError(`${first.trim()} (see kubectl mesh-ready ${this.id ?? ''} --help)`, ExitCode.UsageError)
+    }
+    const detail = process.env.DEBUG ? `\n${error.stack}` : ' (set DEBUG=1 for the stack trace)'
+    return this.printError(`internal error: ${error.message}${detail}`, ExitCode.InternalError)
+  }
+
+  private printError(message: string, exitCode: number): void {
+    process.stderr.write(`error: ${message}\n`)
+    process.exitCode = exitCode
+  }
+
+  override async finally(error: Error | undefined): Promise<void> {
+    for (const cleanup of this.cleanups) {
+      try {
+        await cleanup()
+      } catch (cleanupError) {
+        process.stderr.write(`warning: cleanup failed: ${(cleanupError as Error).message}\n`)
+        if (process.exitCode === undefined || process.exitCode === 0) process.exitCode = ExitCode.InternalError
+      }
+    }
+    this.client?.close()
+    process.off('SIGINT', this.onSignal)
+    process.off('SIGTERM', this.onSignal)
+    if (this.signalExit !== undefined) process.exitCode = this.signalExit
+    await super.finally(error)
+  }
+}

@@ -1,0 +1,14 @@
+import {ExitCode} from '../engine/exit-codes.js'
+
+/**
+ * An error the user can fix: one line naming the input and the fix. Exit 2 by default.
+ * Anything else that escapes a command is an internal error (exit 1).
+ */
+export class UserError extends Error {
+  readonly exitCode: ExitCode
+  constructor(message: string, exitCode: ExitCode = ExitCode.UsageError) {
+    super(message)
+    this.name = 'UserError'
+    this.exitCode = exitCode
+  }
+}

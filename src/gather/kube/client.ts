@@ -1,0 +1,271 @@
+import http from 'node:http'
+import https from 'node:https'
+import type {KubeConfig} from '@kubernetes/client-node'
+import {ApiError, ConnectionError, describeRequest} from './errors.js'
+import type {KubeTarget} from './config.js'
+
+export type Query = Record<string, string | number | boolean | undefined>
+
+export interface RequestOptions {
+  query?: Query
+  body?: unknown
+  contentType?: string
+  signal?: AbortSignal
+  /** Overrides the client's per-request timeout (0 = none), e.g. for watches. */
+  timeoutMs?: number
+}
+
+export interface ListMeta {
+  resourceVersion?: string
+  continue?: string
+  remainingItemCount?: number
+}
+
+export interface ListPage<T> {
+  items: T[]
+  metadata: ListMeta
+}
+
+export interface ListOptions {
+  labelSelector?: string
+  fieldSelector?: string
+  /** Page size; kubectl's default chunk size is 500. */
+  limit?: number
+  signal?: AbortSignal
+}
+
+export interface WatchEvent<T> {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR'
+  object: T
+}
+
+const TLS_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_NOT_YET_VALID', 'ERR_SSL_WRONG_VERSION_NUMBER', 'EPROTO',
+])
+
+/**
+ * A small Kubernetes REST client on top of client-node's KubeConfig (which handles TLS material, tokens and exec
+ * credential plugins). Plain JSON in and out: no per-object model conversion, so 100k-pod lists stay cheap.
+ */
+export class KubeClient {
+  private agent: http.Agent | undefined
+  private agentKey = ''
+
+  constructor(
+    readonly target: KubeTarget,
+    readonly requestTimeoutMs: number,
+  ) {}
+
+  get kc(): KubeConfig {
+    return this.target.kc
+  }
+
+  get server(): string {
+    return this.target.server.replace(/\/+$/, '')
+  }
+
+  private async connectionOptions(): Promise<https.RequestOptions> {
+    const opts: https.RequestOptions = {}
+    try {
+      await this.kc.applyToHTTPSOptions(opts)
+    } catch (error) {
+      const message = (error as Error).message
+      if (/HTTP protocol is not allowed/.test(message)) {
+        throw new ConnectionError('tls', `server ${this.server} uses plain http; set insecure-skip-tls-verify: true for it in the kubeconfig or use https`)
+      }
+      throw new ConnectionError('auth-plugin', `credentials for context "${this.target.contextName}" could not be obtained: ${oneLine(message)}; check the user's exec plugin or token in the kubeconfig`)
+    }
+    // Keep one keep-alive agent per distinct TLS identity instead of a new agent per request.
+    if (!this.kc.getCurrentCluster()?.proxyUrl) {
+      const key = [opts.ca, opts.cert, opts.key, opts.rejectUnauthorized, opts.servername].map(String).join('|')
+      if (this.agent === undefined || key !== this.agentKey) {
+        this.agent?.destroy()
+        const tls = {ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: opts.rejectUnauthorized, servername: opts.servername}
+        this.agent = this.server.startsWith('http:') ? new http.Agent({keepAlive: true, maxSockets: 64}) : new https.Agent({...tls, keepAlive: true, maxSockets: 64})
+        this.agentKey = key
+      }
+      opts.agent = this.agent
+    }
+    return opts
+  }
+
+  close(): void {
+    this.agent?.destroy()
+    this.agent = undefined
+  }
+
+  url(path: string, query?: Query): URL {
+    const url = new URL(this.server + path)
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v))
+    return url
+  }
+
+  /** Sends one request; resolves with the parsed JSON (or text for non-JSON bodies), rejects with ApiError/ConnectionError. */
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const response = await this.send(method, path, options)
+    const text = await readBody(response)
+    const status = response.statusCode ?? 0
+    if (status >= 200 && status < 300) {
+      const type = String(response.headers['content-type'] ?? '')
+      return (type.includes('json') ? JSON.parse(text) : text) as T
+    }
+    throw this.toError(status, text, method, path, options.query)
+  }
+
+  private async send(method: string, path: string, options: RequestOptions): Promise<http.IncomingMessage> {
+    const opts = await this.connectionOptions()
+    const url = this.url(path, options.query)
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body)
+    const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs
+    const headers: Record<string, string> = {...(opts.headers as Record<string, string>), Accept: 'application/json', 'User-Agent': 'kubectl-mesh-ready'}
+    if (body !== undefined) {
+      headers['Content-Type'] = options.contentType ?? 'application/json'
+      headers['Content-Length'] = String(Buffer.byteLength(body))
+    }
+    const transport = url.protocol === 'http:' ? http : https
+    return new Promise((resolve, reject) => {
+      const req = transport.request(url, {...opts, method, headers, signal: options.signal}, resolve)
+      if (timeoutMs > 0) {
+        req.setTimeout(timeoutMs, () => req.destroy(new ConnectionError('timeout', `request to ${this.server} timed out after ${timeoutMs / 1000}s; raise --request-timeout or check that the API server is reachable`)))
+      }
+      req.on('error', (error) => reject(this.toConnectionError(error)))
+      req.end(body)
+    })
+  }
+
+  private toConnectionError(error: Error): Error {
+    if (error instanceof ConnectionError || error.name === 'AbortError') return error
+    const code = (error as NodeJS.ErrnoException).code ?? ''
+    if (TLS_CODES.has(code) || /certificate|SSL|TLS/i.test(error.message)) {
+      return new ConnectionError('tls', `TLS handshake with ${this.server} failed (${code || oneLine(error.message)}); check certificate-authority for context "${this.target.contextName}" in the kubeconfig`)
+    }
+    return new ConnectionError('unreachable', `cannot reach the API server at ${this.server} (${code || oneLine(error.message)}); check --context/--kubeconfig and that the cluster is running`)
+  }
+
+  private toError(status: number, text: string, method: string, path: string, query?: Query): Error {
+    let reason = ''
+    let message = text.trim()
+    try {
+      const body = JSON.parse(text) as {kind?: string; reason?: string; message?: string}
+      if (body.kind === 'Status') {
+        reason = body.reason ?? ''
+        message = body.message ?? message
+      }
+    } catch {
+      // not JSON: keep the raw text
+    }
+    if (status === 401) {
+      return new ConnectionError('unauthorized', `the API server at ${this.server} rejected the credentials of context "${this.target.contextName}" (401 Unauthorized); refresh them (e.g. re-run your cloud login) or fix the user in the kubeconfig`)
+    }
+    return new ApiError(status, reason, describeRequest(method, path, query), oneLine(message || `HTTP ${status}`))
+  }
+
+  get<T>(path: string, options?: RequestOptions): Promise<T> {
+    return this.request<T>('GET', path, options)
+  }
+
+  create<T>(path: string, body: unknown, query?: Query): Promise<T> {
+    return this.request<T>('POST', path, {body, query})
+  }
+
+  delete<T = unknown>(path: string, query?: Query): Promise<T> {
+    return this.request<T>('DELETE', path, {query})
+  }
+
+  mergePatch<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('PATCH', path, {body, contentType: 'application/merge-patch+json'})
+  }
+
+  /** Pages through a list with limit/continue; restarts from the beginning once if the continue token expired (410). */
+  async *listPages<T>(path: string, options: ListOptions = {}): AsyncGenerator<ListPage<T>> {
+    let continueToken: string | undefined
+    let restarted = false
+    do {
+      let page: ListPage<T>
+      try {
+        page = await this.get<ListPage<T>>(path, {
+          query: {limit: options.limit ?? 500, continue: continueToken, labelSelector: options.labelSelector, fieldSelector: options.fieldSelector},
+          signal: options.signal,
+        })
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 410 && continueToken !== undefined && !restarted) {
+          restarted = true
+          continueToken = undefined
+          continue
+        }
+        throw error
+      }
+      yield {items: page.items ?? [], metadata: page.metadata ?? {}}
+      continueToken = page.metadata?.continue || undefined
+    } while (continueToken !== undefined)
+  }
+
+  async listAll<T>(path: string, options: ListOptions = {}): Promise<T[]> {
+    const all: T[] = []
+    for await (const page of this.listPages<T>(path, options)) all.push(...page.items)
+    return all
+  }
+
+  /**
+   * Streams watch events until `onEvent` returns true (done), the server closes the stream, or the signal aborts.
+   * Resolves with the last resourceVersion seen so a caller can resume after a dropped watch.
+   */
+  async watch<T extends {metadata?: {resourceVersion?: string}}>(
+    path: string,
+    query: Query,
+    onEvent: (event: WatchEvent<T>) => boolean | void,
+    signal?: AbortSignal,
+  ): Promise<{done: boolean; resourceVersion?: string}> {
+    const response = await this.send('GET', path, {query: {...query, watch: true, allowWatchBookmarks: true}, signal, timeoutMs: 0})
+    const status = response.statusCode ?? 0
+    if (status < 200 || status >= 300) throw this.toError(status, await readBody(response), 'GET', path, {...query, watch: true})
+    let resourceVersion = typeof query.resourceVersion === 'string' ? query.resourceVersion : undefined
+    let buffer = ''
+    return new Promise((resolve, reject) => {
+      let finished = false
+      const finish = (done: boolean) => {
+        if (finished) return
+        finished = true
+        response.destroy()
+        resolve({done, resourceVersion})
+      }
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => {
+        buffer += chunk
+        let newline: number
+        while (!finished && (newline = buffer.indexOf('\n')) >= 0) {
+          const line = buffer.slice(0, newline).trim()
+          buffer = buffer.slice(newline + 1)
+          if (line === '') continue
+          let event: WatchEvent<T>
+          try {
+            event = JSON.parse(line) as WatchEvent<T>
+          } catch {
+            continue
+          }
+          if (event.type === 'ERROR') {
+            finish(false)
+            return
+          }
+          resourceVersion = event.object?.metadata?.resourceVersion ?? resourceVersion
+          if (event.type !== 'BOOKMARK' && onEvent(event) === true) finish(true)
+        }
+      })
+      response.on('end', () => finish(false))
+      response.on('error', (error) => (finished ? undefined : signal?.aborted ? finish(false) : reject(this.toConnectionError(error))))
+      response.on('close', () => finish(false))
+    })
+  }
+}
+
+function readBody(response: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    response.on('data', (c: Buffer) => chunks.push(c))
+    response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    response.on('error', reject)
+  })
+}
+
+export const oneLine = (text: string): string => text.replace(/\s+/g, ' ').trim()

@@ -1,0 +1,14 @@
+import {UserError} from '../../cli/errors.js'
+
+const UNITS: Record<string, number> = {ms: 1, s: 1000, m: 60_000, h: 3_600_000}
+
+/** Parses kubectl-style durations: `30s`, `1m30s`, `500ms`, `2h`, or a bare number of seconds. `0` means none. */
+export function parseDuration(input: string, flag: string): number {
+  const text = input.trim()
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000)
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)]
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) {
+    throw new UserError(`${flag}: "${input}" is not a duration; use a value such as 30s, 2m or 1m30s`)
+  }
+  return Math.round(parts.reduce((sum, p) => sum + Number(p[1]) * (UNITS[p[2] as string] ?? 0), 0))
+}

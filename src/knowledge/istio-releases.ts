@@ -1,0 +1,43 @@
+/**
+ * Istio minor releases and the Kubernetes versions each supports ("Supported Kubernetes Versions") and was only
+ * tested with ("Tested, but not supported").
+ * Source: istio/istio.io data/compatibility/supportStatus.yml, rendered at
+ * https://istio.io/latest/docs/releases/supported-releases/#support-status-of-istio-releases
+ */
+export interface IstioRelease {
+  readonly version: string
+  readonly released: string
+  readonly supported: readonly [min: string, max: string]
+  readonly testedOnly?: readonly [min: string, max: string]
+}
+
+export const ISTIO_RELEASES: readonly IstioRelease[] = [
+  {version: '1.30', released: '2026-05-14', supported: ['1.32', '1.36'], testedOnly: ['1.27', '1.31']},
+  {version: '1.29', released: '2026-02-16', supported: ['1.31', '1.35'], testedOnly: ['1.26', '1.30']},
+  {version: '1.28', released: '2025-11-05', supported: ['1.30', '1.34'], testedOnly: ['1.25', '1.29']},
+  {version: '1.27', released: '2025-08-11', supported: ['1.29', '1.33'], testedOnly: ['1.24', '1.28']},
+  {version: '1.26', released: '2025-05-08', supported: ['1.29', '1.33'], testedOnly: ['1.24', '1.28']},
+  {version: '1.25', released: '2025-03-03', supported: ['1.29', '1.32'], testedOnly: ['1.24', '1.28']},
+  {version: '1.24', released: '2024-11-07', supported: ['1.28', '1.31'], testedOnly: ['1.23', '1.27']},
+  {version: '1.23', released: '2024-08-14', supported: ['1.27', '1.30']},
+]
+
+/** The newest release in the table: what the plugin judges against unless told otherwise. */
+export const DEFAULT_ISTIO_VERSION = ISTIO_RELEASES[0]!.version
+
+/** `1.29`, `1.29.3`, `v1.29.0-rc.1` → `1.29`; undefined when it is not a version. */
+export function istioMinor(input: string): string | undefined {
+  const match = /^v?(\d+)\.(\d+)(?:\.\d+)?(?:[-+][\w.-]+)?$/.exec(input.trim())
+  return match ? `${Number(match[1])}.${Number(match[2])}` : undefined
+}
+
+export function findIstioRelease(minor: string): IstioRelease | undefined {
+  return ISTIO_RELEASES.find((r) => r.version === minor)
+}
+
+/** Compares `major.minor` strings numerically. */
+export function compareMinor(a: string, b: string): number {
+  const [am = 0, an = 0] = a.split('.').map(Number)
+  const [bm = 0, bn = 0] = b.split('.').map(Number)
+  return am - bm || an - bn
+}

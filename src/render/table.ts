@@ -1,0 +1,123 @@
+import Table from 'cli-table3'
+import type {Category, Finding, Severity} from '../checks/types.js'
+import {CATEGORIES} from '../checks/types.js'
+import type {Report, ReportView} from '../engine/report.js'
+import type {Paint, Style} from './color.js'
+
+export interface TableOptions {
+  paint: Paint
+  /** Terminal width; defaults to 80 so piped output also fits a standard terminal. */
+  width?: number
+  /** Show passing and skipped findings too (default: collapsed into a count per category). */
+  showAll?: boolean
+}
+
+const CATEGORY_TITLES: Record<Category, string> = {
+  cluster: 'Cluster',
+  node: 'Nodes',
+  platform: 'Platform',
+  workload: 'Workloads',
+}
+
+const STATUS: Record<Severity, {label: string; style: Style}> = {
+  pass: {label: 'PASS', style: 'green'},
+  skip: {label: 'SKIP', style: 'gray'},
+  unknown: {label: '?', style: 'cyan'},
+  warn: {label: 'WARN', style: 'yellow'},
+  fail: {label: 'FAIL', style: 'red'},
+}
+
+const PLAIN_CHARS = {
+  top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '',
+  'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: ' ',
+}
+
+export function subjectLabel(f: Pick<Finding, 'subject'>): string {
+  const {kind, name, namespace} = f.subject
+  if (kind === 'Cluster') return 'cluster'
+  const prefix = kind === 'NodeGroup' ? 'group' : kind.toLowerCase()
+  return namespace ? `${prefix} ${namespace}/${name}` : `${prefix} ${name}`
+}
+
+/** Borderless, fixed-width table (so it wraps instead of overflowing an 80-column terminal). */
+function makeTable(widths: number[], head: string[]): Table.Table {
+  return new Table({
+    head,
+    chars: PLAIN_CHARS,
+    colWidths: widths,
+    wordWrap: true,
+    wrapOnWordBoundary: true,
+    style: {head: [], border: [], 'padding-left': 0, 'padding-right': 1},
+  } as Table.TableConstructorOptions)
+}
+
+function renderFindings(findings: readonly Finding[], width: number, paint: Paint): string {
+  const statusW = 6
+  const checkW = Math.min(30, Math.max(18, Math.floor((width - statusW) * 0.3)))
+  const messageW = Math.max(20, width - statusW - checkW - 1)
+  const table = makeTable([statusW, checkW, messageW], ['STATUS', 'CHECK', 'SUBJECT / DETAIL'].map((h) => paint('bold', h)))
+  for (const f of findings) {
+    const status = STATUS[f.severity]
+    table.push([paint(status.style, status.label), f.checkId, `${subjectLabel(f)}: ${f.message}`])
+  }
+  return table.toString()
+}
+
+function renderView(view: ReportView, width: number, paint: Paint): string {
+  const n = view.headers.length
+  const first = Math.min(28, Math.max(12, Math.floor(width / (n + 1))))
+  const rest = n > 1 ? Math.max(8, Math.floor((width - first - 1) / (n - 1))) : width
+  const table = makeTable([first, ...Array(n - 1).fill(rest)], view.headers.map((h) => paint('bold', h)))
+  for (const row of view.rows) table.push([...row])
+  return `${paint('bold', view.title)}\n${table.toString()}`
+}
+
+function renderRemediations(findings: readonly Finding[], paint: Paint): string {
+  const lines: string[] = []
+  const seen = new Set<string>()
+  for (const f of findings) {
+    if (!f.remediation || f.severity === 'pass' || f.severity === 'skip') continue
+    const key = `${f.checkId}\u0000${f.remediation.text}\u0000${f.remediation.command ?? ''}`
+    if (seen.has(key)) continue
+    seen.add(key)
+    lines.push(`${paint(STATUS[f.severity].style, STATUS[f.severity].label)} ${f.checkId} (${subjectLabel(f)})`)
+    lines.push(`  ${f.remediation.text}`)
+    if (f.remediation.command) lines.push(`  $ ${f.remediation.command}`)
+    if (f.remediation.yaml) lines.push(...f.remediation.yaml.trimEnd().split('\n').map((l) => `    ${l}`))
+    lines.push(`  docs: ${f.docsUrl}`)
+  }
+  return lines.length > 0 ? `${paint('bold', 'How to fix')}\n${lines.join('\n')}` : ''
+}
+
+export function verdictLine(report: Report, paint: Paint): string {
+  const s = report.summary
+  const counts = `${s.fail} fail, ${s.warn} warn, ${s.unknown} unknown, ${s.pass} pass, ${s.skip} skip`
+  const where = report.target.context ? `, context ${report.target.context}` : ''
+  const text =
+    report.verdict === 'ready'
+      ? paint('green', 'READY')
+      : report.verdict === 'warnings'
+        ? paint('yellow', 'READY WITH WARNINGS')
+        : paint('red', 'NOT READY')
+  return `Verdict: ${text} for Istio ${report.istioVersion} (${counts}${where})`
+}
+
+export function renderTable(report: Report, options: TableOptions): string {
+  const width = Math.max(60, options.width ?? 80)
+  const {paint} = options
+  const sections: string[] = []
+  for (const view of report.views) sections.push(renderView(view, width, paint))
+  for (const category of CATEGORIES) {
+    const all = report.findings.filter((f) => f.category === category)
+    if (all.length === 0) continue
+    const shown = options.showAll ? all : all.filter((f) => f.severity !== 'pass' && f.severity !== 'skip')
+    const hidden = all.length - shown.length
+    let body = shown.length > 0 ? renderFindings(shown, width, paint) : ''
+    if (hidden > 0) body += `${body ? '\n' : ''}${paint('gray', `${hidden} more passed or skipped (-o wide to list them)`)}`
+    sections.push(`${paint('bold', CATEGORY_TITLES[category])}\n${body}`)
+  }
+  const fixes = renderRemediations(report.findings, paint)
+  if (fixes) sections.push(fixes)
+  sections.push(verdictLine(report, paint))
+  return `${sections.join('\n\n')}\n`
+}
