@@ -15,5 +15,7 @@ export function colorEnabled(options: {noColorFlag: boolean; isTTY: boolean; env
 }
 
 export function painter(enabled: boolean): Paint {
-  return enabled ? (style, text) => styleText(style, text) : (_style, text) => text
+  // The decision is made above; don't let styleText second-guess it from the stream.
+  const options = {validateStream: false} as Parameters<typeof styleText>[2]
+  return enabled ? (style, text) => styleText(style, text, options) : (_style, text) => text
 }

@@ -52,9 +52,11 @@ function makeTable(widths: number[], head: string[]): Table.Table {
 }
 
 function renderFindings(findings: readonly Finding[], width: number, paint: Paint): string {
-  const statusW = 6
-  const checkW = Math.min(30, Math.max(18, Math.floor((width - statusW) * 0.3)))
-  const messageW = Math.max(20, width - statusW - checkW - 1)
+  // colWidths include the right padding; the two column separators take one character each.
+  const statusW = 7
+  const longestId = Math.max(...findings.map((f) => f.checkId.length))
+  const checkW = Math.min(36, Math.max(14, longestId + 1))
+  const messageW = Math.max(20, width - statusW - checkW - 2)
   const table = makeTable([statusW, checkW, messageW], ['STATUS', 'CHECK', 'SUBJECT / DETAIL'].map((h) => paint('bold', h)))
   for (const f of findings) {
     const status = STATUS[f.severity]
@@ -65,8 +67,9 @@ function renderFindings(findings: readonly Finding[], width: number, paint: Pain
 
 function renderView(view: ReportView, width: number, paint: Paint): string {
   const n = view.headers.length
-  const first = Math.min(28, Math.max(12, Math.floor(width / (n + 1))))
-  const rest = n > 1 ? Math.max(8, Math.floor((width - first - 1) / (n - 1))) : width
+  const usable = width - (n - 1)
+  const first = Math.min(28, Math.max(12, Math.floor(usable / (n + 1))))
+  const rest = n > 1 ? Math.max(8, Math.floor((usable - first) / (n - 1))) : usable
   const table = makeTable([first, ...Array(n - 1).fill(rest)], view.headers.map((h) => paint('bold', h)))
   for (const row of view.rows) table.push([...row])
   return `${paint('bold', view.title)}\n${table.toString()}`
@@ -90,16 +93,16 @@ function renderRemediations(findings: readonly Finding[], paint: Paint): string 
 }
 
 export function verdictLine(report: Report, paint: Paint): string {
-  const s = report.summary
-  const counts = `${s.fail} fail, ${s.warn} warn, ${s.unknown} unknown, ${s.pass} pass, ${s.skip} skip`
-  const where = report.target.context ? `, context ${report.target.context}` : ''
+  const order = ['fail', 'warn', 'unknown', 'pass', 'skip'] as const
+  const counts = order.filter((s) => report.summary[s] > 0).map((s) => `${report.summary[s]} ${s}`).join(', ') || 'no checks ran'
+  const where = report.target.context ? ` on ${report.target.context}` : ''
   const text =
     report.verdict === 'ready'
       ? paint('green', 'READY')
       : report.verdict === 'warnings'
         ? paint('yellow', 'READY WITH WARNINGS')
         : paint('red', 'NOT READY')
-  return `Verdict: ${text} for Istio ${report.istioVersion} (${counts}${where})`
+  return `${text} for Istio ${report.istioVersion}${where}: ${counts}`
 }
 
 export function renderTable(report: Report, options: TableOptions): string {
