@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {pluginPermissions} from '../../src/checks/cluster/permissions.js'
+import {pluginPermissions} from '../../src/checks/cluster/plugin-permissions.js'
 import type {PermissionResult} from '../../src/gather/cluster.js'
 import {rulesAllow} from '../../src/gather/cluster.js'
 import {describeRequest} from '../../src/gather/kube/errors.js'
