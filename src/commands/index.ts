@@ -1,0 +1,17 @@
+import type {Command} from '@oclif/core'
+import Check from './check.js'
+import Nodes from './nodes.js'
+import Platform from './platform.js'
+import Pods from './pods.js'
+
+/**
+ * Every command, by id. oclif reads this map (package.json `oclif.commands`, explicit strategy) and so does the
+ * single executable (src/bundle-entry.ts), which cannot discover files at run time. A new command is one line here;
+ * test/release-commands.test.ts fails when a file in this folder is missing from the map.
+ */
+export const COMMANDS = {
+  check: Check,
+  nodes: Nodes,
+  platform: Platform,
+  pods: Pods,
+} as const satisfies Record<string, Command.Class>
