@@ -32,6 +32,8 @@ export interface ListOptions {
   /** Page size; kubectl's default chunk size is 500. */
   limit?: number
   signal?: AbortSignal
+  /** Called when an expired continue token (410) makes the list start again from the first page. */
+  onRestart?: () => void
 }
 
 export interface WatchEvent<T> {
@@ -192,6 +194,7 @@ export class KubeClient {
         if (error instanceof ApiError && error.status === 410 && continueToken !== undefined && !restarted) {
           restarted = true
           continueToken = undefined
+          options.onRestart?.()
           continue
         }
         throw error

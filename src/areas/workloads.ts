@@ -1,0 +1,71 @@
+import {workloadChecks} from '../checks/workload/index.js'
+import type {Finding, Severity} from '../checks/types.js'
+import {known, SEVERITIES} from '../checks/types.js'
+import {istioCni} from '../checks/workload/_lib/admission.js'
+import {workloadContexts} from '../checks/workload/_lib/context.js'
+import {UserError} from '../cli/errors.js'
+import type {ReportView} from '../engine/report.js'
+import {runChecks} from '../engine/run-checks.js'
+import type {KubeClient} from '../gather/kube/client.js'
+import type {WorkloadFacts} from '../gather/workloads.js'
+import {gatherLegacyAdmission, gatherMeshInstall, gatherWorkloads} from '../gather/workloads.js'
+import type {WorkloadTarget} from '../gather/workloads-shape.js'
+import {pushTo, workloadName} from '../gather/workloads-shape.js'
+import type {ModeFlag} from '../knowledge/mesh-labels.js'
+import type {AreaResult} from './types.js'
+
+export interface WorkloadsAreaOptions {
+  /** undefined: every namespace (-A). */
+  readonly namespaces: readonly string[] | undefined
+  /** -l: a label selector passed to the pod lists. */
+  readonly labelSelector?: string
+  /** A workload or pod name (see parseWorkloadTarget); nothing matching it is a usage error. */
+  readonly target?: WorkloadTarget
+  /** Default `auto`: per workload from labels and what is installed. */
+  readonly mode?: ModeFlag
+  /** Default `istio-system`. */
+  readonly istioNamespace?: string
+  readonly signal?: AbortSignal
+  /** Called after each page of pods with the number read so far. */
+  readonly onProgress?: (podsRead: number) => void
+}
+
+const worst = (severities: readonly Severity[]) => severities.reduce<Severity>((a, b) => (SEVERITIES.indexOf(b) > SEVERITIES.indexOf(a) ? b : a), 'pass')
+
+/** Workloads against Istio's application requirements: one summary per workload, judged by the workload checks. */
+export async function workloadsArea(client: KubeClient, options: WorkloadsAreaOptions): Promise<AreaResult> {
+  const settings = {mode: options.mode ?? 'auto', istioNamespace: options.istioNamespace ?? 'istio-system'}
+  const [inventory, mesh, admission] = await Promise.all([
+    gatherWorkloads(client, {...options, istioNamespace: settings.istioNamespace}),
+    gatherMeshInstall(client, settings.istioNamespace),
+    gatherLegacyAdmission(client),
+  ])
+  const target = options.target
+  if (target && inventory.state === 'known' && inventory.value.workloads.length === 0 && inventory.value.namespaces.every((n) => n.pods.state === 'known')) {
+    const where = options.namespaces === undefined ? 'any namespace' : `namespace ${options.namespaces.join(', ')}`
+    throw new UserError(`no ${target.kind ? `${target.kind.toLowerCase()} named "${target.name}"` : `workload or pod named "${target.name}"`} has pods in ${where}; list them with "kubectl get pods${options.namespaces === undefined ? ' -A' : ` -n ${options.namespaces[0]}`}"`)
+  }
+  const facts: WorkloadFacts = {inventory, mesh: known(mesh), admission: known(admission), settings: known(settings)}
+  const findings = runChecks(workloadChecks, facts)
+  if (inventory.state === 'unavailable') return {findings, data: {pods: {mode: settings.mode, error: inventory.reason}}}
+  const contexts = workloadContexts(inventory.value, mesh, settings)
+  const bySubject = new Map<string, Finding[]>()
+  for (const f of findings) if (f.subject.kind === 'Workload') pushTo(bySubject, `${f.subject.namespace}/${f.subject.name}`, f)
+  const workloads = contexts.map(({workload, mode}) => {
+    const own = bySubject.get(`${workload.namespace}/${workloadName(workload)}`) ?? []
+    return {namespace: workload.namespace, kind: workload.kind, name: workload.name, pods: workload.pods, modes: mode.modes, modeReason: mode.reason, result: worst(own.map((f) => f.severity)), failing: own.filter((f) => f.severity === 'fail' || f.severity === 'warn').map((f) => f.checkId)}
+  })
+  const attention = workloads.filter((w) => w.result !== 'pass' && w.result !== 'skip')
+  const view: ReportView = {
+    title: `Workloads: ${workloads.length} judged, ${inventory.value.pods} pods read, ${attention.length} need attention`,
+    headers: ['WORKLOAD', 'PODS', 'MODE', 'RESULT'],
+    rows: attention.map((w) => [`${w.namespace}/${w.kind.toLowerCase()}/${w.name}`, String(w.pods), w.modes.join('+') || 'none', `${w.result}: ${w.failing.map((id) => id.replace('workload.', '')).join(', ')}`]),
+  }
+  const cni = istioCni(mesh)
+  const ztunnel = mesh.ztunnelDaemonSet.state === 'known' ? (mesh.ztunnelDaemonSet.value ?? 'not installed') : `unknown (${mesh.ztunnelDaemonSet.reason})`
+  return {
+    findings,
+    data: {pods: {mode: settings.mode, istioNamespace: settings.istioNamespace, istioCni: {state: cni.state, detail: cni.text}, ztunnel, podsRead: inventory.value.pods, workloads}},
+    views: attention.length > 0 ? [view] : [],
+  }
+}

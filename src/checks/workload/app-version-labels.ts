@@ -1,0 +1,40 @@
+import type {WorkloadFacts} from '../../gather/workloads.js'
+import {APP_NAME_LABELS, APP_VERSION_LABELS} from '../../knowledge/mesh-labels.js'
+import type {Outcome} from '../types.js'
+import {defineCheck} from '../types.js'
+import {notInMode, podCount, podsWhere, workloadContexts} from './_lib/context.js'
+import {recreateHint, templatePatch} from './_lib/patch.js'
+
+const LABELS = [
+  {what: 'app', key: 'appLabel', keys: APP_NAME_LABELS},
+  {what: 'version', key: 'versionLabel', keys: APP_VERSION_LABELS},
+] as const
+
+export const appVersionLabels = defineCheck<WorkloadFacts>()({
+  id: 'workload.app-version-labels',
+  title: "Pods carry app and version labels for Istio's telemetry",
+  category: 'workload',
+  needs: ['inventory', 'mesh', 'settings'],
+  source: 'https://istio.io/latest/docs/ops/deployment/application-requirements/#pod-requirements ("Pod labels", precedence of canonical-name/app.kubernetes.io/app and canonical-revision/app.kubernetes.io/version/version); kernel-and-interception.md §4',
+  run: ({inventory, mesh, settings}) =>
+    workloadContexts(inventory, mesh, settings).map(({workload, subject, mode}): Outcome => {
+      const skip = notInMode(subject, mode, ['sidecar', 'ambient'])
+      if (skip) return skip
+      const missing = LABELS.filter((l) => workload.shapes.some(({shape}) => shape[l.key] === undefined))
+      const used = LABELS.map((l) => workload.shapes[0]?.shape[l.key]).filter((k): k is string => k !== undefined)
+      if (missing.length === 0) return {severity: 'pass', subject, message: `labelled ${used.join(' and ')} (${podCount(workload.pods)})`, evidence: {pods: workload.pods, labels: used}}
+      const pods = podsWhere(workload, (shape) => missing.some((l) => shape[l.key] === undefined))
+      const add = Object.fromEntries(missing.map((l) => [l.what, l.what === 'app' ? workload.name : 'v1']))
+      const command = templatePatch(workload, {metadata: {labels: add}})
+      return {
+        severity: 'warn',
+        subject,
+        message: `no ${missing.map((l) => `${l.what} label (any of ${l.keys.join(', ')})`).join(' and no ')}: Istio's metrics and traces will not name the ${missing.map((l) => l.what).join(' or ')} (${podCount(pods)})`,
+        remediation: {
+          text: `Label the pod template with ${missing.map((l) => l.what).join(' and ')} (the values below are examples).${command ? '' : ` ${recreateHint(workload)}`}`,
+          command,
+        },
+        evidence: {pods, missing: missing.map((l) => l.what)},
+      }
+    }),
+})

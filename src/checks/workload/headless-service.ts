@@ -1,0 +1,34 @@
+import type {WorkloadFacts} from '../../gather/workloads.js'
+import type {Outcome} from '../types.js'
+import {defineCheck} from '../types.js'
+import {containersOf, notInMode, serviceContexts} from './_lib/context.js'
+import {targetPortIn} from './_lib/protocol.js'
+
+export const headlessService = defineCheck<WorkloadFacts>()({
+  id: 'workload.headless-service',
+  title: 'Headless Services declare every port their pods serve',
+  category: 'workload',
+  needs: ['inventory', 'mesh', 'settings'],
+  source: 'https://istio.io/latest/docs/ops/configuration/traffic-management/traffic-routing/#headless-services; kernel-and-interception.md §4.4',
+  run: ({inventory, mesh, settings}) =>
+    serviceContexts(inventory, mesh, settings)
+      .filter(({service}) => service.headless)
+      .map(({service, subject, mode, workloads}): Outcome => {
+        const skip = notInMode(subject, mode, ['sidecar'])
+        if (skip) return skip
+        const declared = new Set(workloads.flatMap(({workload}) => service.ports.map((p) => targetPortIn(p, workload))).concat(service.ports.map((p) => p.port)))
+        const served = workloads.flatMap(({workload}) => containersOf(workload).flatMap(({container}) => container.ports.filter((p) => p.protocol === 'TCP').map((p) => p.port)))
+        const undeclared = [...new Set(served.filter((port) => !declared.has(port)))].sort((a, b) => a - b)
+        if (service.ports.length > 0 && undeclared.length === 0) {
+          return {severity: 'pass', subject, message: `headless: Istio listens on each pod IP for its declared ports ${service.ports.map((p) => p.port).join(', ')}`}
+        }
+        const what = service.ports.length === 0 ? 'declares no ports' : `does not declare port ${undeclared.join(', ')} that its pods serve`
+        return {
+          severity: 'warn',
+          subject,
+          message: `headless Service ${what}: with Istio, traffic to a pod IP on an undeclared port is not matched and passes through without mTLS or routing`,
+          remediation: {text: 'List every port the pods serve in the headless Service (with a protocol name or appProtocol).'},
+          evidence: {undeclared: undeclared.map(String)},
+        }
+      }),
+})

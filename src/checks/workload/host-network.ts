@@ -1,0 +1,27 @@
+import type {WorkloadFacts} from '../../gather/workloads.js'
+import type {Outcome} from '../types.js'
+import {defineCheck} from '../types.js'
+import {notInMode, podCount, podsWhere, workloadContexts} from './_lib/context.js'
+
+export const hostNetwork = defineCheck<WorkloadFacts>()({
+  id: 'workload.host-network',
+  title: 'Pods use their own network namespace, so the mesh can capture their traffic',
+  category: 'workload',
+  needs: ['inventory', 'mesh', 'settings'],
+  source:
+    'istio/istio pkg/kube/inject/inject.go (injectRequired skips hostNetwork pods); https://istio.io/latest/docs/ambient/architecture/traffic-redirection/ (redirection happens inside the pod network namespace); kernel-and-interception.md §2',
+  run: ({inventory, mesh, settings}) =>
+    workloadContexts(inventory, mesh, settings).map(({workload, subject, mode}): Outcome => {
+      const skip = notInMode(subject, mode, ['sidecar', 'ambient'])
+      if (skip) return skip
+      const pods = podsWhere(workload, (shape) => shape.hostNetwork)
+      if (pods === 0) return {severity: 'pass', subject, message: `runs in its own network namespace (${podCount(workload.pods)})`}
+      return {
+        severity: 'warn',
+        subject,
+        message: `uses hostNetwork: Istio neither injects a sidecar into nor redirects the traffic of pods in the node's network namespace, so its traffic has no mTLS and calls to STRICT-mTLS workloads fail (${podCount(pods)})`,
+        remediation: {text: 'Drop hostNetwork if the workload does not need it, or keep it out of the mesh on purpose and allow its plaintext traffic (PeerAuthentication PERMISSIVE on what it calls).'},
+        evidence: {pods},
+      }
+    }),
+})

@@ -1,0 +1,30 @@
+import type {WorkloadFacts} from '../../gather/workloads.js'
+import type {Outcome} from '../types.js'
+import {defineCheck} from '../types.js'
+import {containersOf, notInMode, podCount, serviceByName, servicesOf, workloadContexts} from './_lib/context.js'
+
+export const udpPorts = defineCheck<WorkloadFacts>()({
+  id: 'workload.udp-ports',
+  title: 'Workloads serve TCP only, which the mesh proxies',
+  category: 'workload',
+  needs: ['inventory', 'mesh', 'settings'],
+  source: 'https://istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/ ("Non-TCP based protocols, such as UDP, are not proxied"); kernel-and-interception.md §4.4',
+  run: ({inventory, mesh, settings}) => {
+    const lookup = serviceByName(inventory)
+    return workloadContexts(inventory, mesh, settings).map(({workload, subject, mode}): Outcome => {
+      const skip = notInMode(subject, mode, ['sidecar', 'ambient'])
+      if (skip) return skip
+      const ports = new Set<string>()
+      for (const {container} of containersOf(workload)) for (const p of container.ports) if (p.protocol !== 'TCP') ports.add(`${p.port}/${p.protocol}`)
+      for (const name of servicesOf(workload)) for (const p of lookup(workload.namespace, name)?.ports ?? []) if (p.protocol !== 'TCP') ports.add(`${p.port}/${p.protocol} (Service ${name})`)
+      if (ports.size === 0) return {severity: 'pass', subject, message: `serves TCP only (${podCount(workload.pods)})`}
+      return {
+        severity: 'warn',
+        subject,
+        message: `serves ${[...ports].join(', ')}, which Istio does not proxy: that traffic gets no mTLS, policy or telemetry (${podCount(workload.pods)})`,
+        remediation: {text: 'Accept it (UDP keeps working, outside the mesh) or protect it another way, e.g. a NetworkPolicy or application-level encryption.'},
+        evidence: {pods: workload.pods, ports: [...ports]},
+      }
+    })
+  },
+})

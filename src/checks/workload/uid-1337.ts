@@ -1,0 +1,50 @@
+import {stringify} from 'yaml'
+import type {WorkloadFacts} from '../../gather/workloads.js'
+import {ISTIO_PROXY_UID} from '../../knowledge/mesh-labels.js'
+import type {Outcome} from '../types.js'
+import {defineCheck} from '../types.js'
+import {containersOf, notInMode, podCount, podsWhere, workloadContexts} from './_lib/context.js'
+import {recreateHint, templatePatch} from './_lib/patch.js'
+
+const SAFE_ID = 1000
+
+export const uid1337 = defineCheck<WorkloadFacts>()({
+  id: 'workload.uid-1337',
+  title: 'No application container runs as UID or GID 1337, which the sidecar owns',
+  category: 'workload',
+  needs: ['inventory', 'mesh', 'settings'],
+  source:
+    'https://istio.io/latest/docs/ops/deployment/application-requirements/#pod-requirements ("Application UIDs"); kernel-and-interception.md §4.3 and §2.2 (istio-iptables `--uid-owner 1337` / `--gid-owner 1337`); istioctl analyzer IST0144',
+  run: ({inventory, mesh, settings}) =>
+    workloadContexts(inventory, mesh, settings).map(({workload, subject, mode}): Outcome => {
+      const skip = notInMode(subject, mode, ['sidecar'])
+      if (skip) return skip
+      const containers = containersOf(workload)
+      const byUid = containers.filter(({container}) => container.runAsUser === ISTIO_PROXY_UID)
+      const byGid = containers.filter(({container}) => container.runAsGroup === ISTIO_PROXY_UID && container.runAsUser !== ISTIO_PROXY_UID)
+      const offending = byUid.length > 0 ? byUid : byGid
+      if (offending.length === 0) return {severity: 'pass', subject, message: `no container runs as UID or GID ${ISTIO_PROXY_UID} (${podCount(workload.pods)})`, evidence: {pods: workload.pods}}
+      const field = byUid.length > 0 ? 'runAsUser' : 'runAsGroup'
+      const names = [...new Set(offending.map(({container}) => container.name))]
+      const pods = podsWhere(workload, (shape) => shape.containers.some((c) => c[field] === ISTIO_PROXY_UID))
+      const containerPatch = (init: boolean) => names.filter((n) => offending.some(({container}) => container.name === n && container.init === init)).map((name) => ({name, securityContext: {[field]: SAFE_ID}}))
+      const spec: Record<string, unknown> = {securityContext: {[field]: SAFE_ID}}
+      if (containerPatch(false).length > 0) spec.containers = containerPatch(false)
+      if (containerPatch(true).length > 0) spec.initContainers = containerPatch(true)
+      const command = templatePatch(workload, {spec})
+      return {
+        severity: byUid.length > 0 ? 'fail' : 'warn',
+        subject,
+        message:
+          byUid.length > 0
+            ? `container ${names.join(', ')} runs as UID ${ISTIO_PROXY_UID}, the sidecar's UID: its outbound traffic bypasses the proxy (${podCount(pods)})`
+            : `container ${names.join(', ')} runs with GID ${ISTIO_PROXY_UID}, the sidecar's GID, which the capture rules also exclude (${podCount(pods)})`,
+        remediation: {
+          text: `Run it under another ${field === 'runAsUser' ? 'UID' : 'GID'} (${SAFE_ID} below is an example; pick one the image's files allow).${command ? '' : ` ${recreateHint(workload)}`}`,
+          command,
+          yaml: stringify({securityContext: {[field]: SAFE_ID}}),
+        },
+        evidence: {pods, containers: names, [field]: ISTIO_PROXY_UID},
+      }
+    }),
+})

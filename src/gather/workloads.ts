@@ -1,0 +1,289 @@
+/**
+ * Gathers what `pods` judges: namespaces (labels), Services, CronJob names and pods, streamed page by page into
+ * per-workload summaries; plus what Istio has installed and the legacy admission APIs. A 403 on one namespace makes
+ * that namespace unreadable (reported as unknown) while the rest is still read.
+ */
+import pLimit from 'p-limit'
+import {UserError} from '../cli/errors.js'
+import type {Fact} from '../checks/types.js'
+import {known, unavailable} from '../checks/types.js'
+import type {ModeFlag} from '../knowledge/mesh-labels.js'
+import {ISTIO_CNI_DAEMONSET, SIDECAR_INJECTOR_CONFIGMAP, ZTUNNEL_DAEMONSET} from '../knowledge/mesh-labels.js'
+import {gatherFact} from './facts.js'
+import type {KubeClient} from './kube/client.js'
+import {ApiError, isNotFound} from './kube/errors.js'
+import type {ServiceSummary, WorkloadSummary, WorkloadTarget} from './workloads-shape.js'
+import {pushTo, ServiceIndex, serviceSummary, WorkloadAccumulator} from './workloads-shape.js'
+
+type Labels = Readonly<Record<string, string>>
+
+export interface NamespaceState {
+  readonly name: string
+  readonly labels: Fact<Labels>
+  /** Unavailable (with the reason) when this namespace's pods could not be listed. */
+  readonly pods: Fact<true>
+  readonly services: Fact<true>
+}
+
+export interface WorkloadInventory {
+  /** -A: every namespace. */
+  readonly allNamespaces: boolean
+  readonly namespaces: readonly NamespaceState[]
+  readonly workloads: readonly WorkloadSummary[]
+  readonly services: readonly ServiceSummary[]
+  readonly pods: number
+  /** Whether CronJobs could be listed (else a CronJob's pods are reported under their Job). */
+  readonly cronJobs: Fact<true>
+}
+
+export interface MeshInstall {
+  /** Where the DaemonSet runs (`kube-system/istio-cni-node`), null when it is not installed. */
+  readonly cniDaemonSet: Fact<string | null>
+  readonly ztunnelDaemonSet: Fact<string | null>
+  /** `pilot.cni.enabled` from the sidecar injector's values; null when there is no injector (Istio not installed). */
+  readonly injectorCni: Fact<boolean | null>
+}
+
+export interface PodSecurityPolicySummary {
+  readonly name: string
+  readonly allowedCapabilities: readonly string[]
+}
+
+export interface SecurityContextConstraintsSummary {
+  readonly name: string
+  readonly allowedCapabilities: readonly string[]
+  readonly users: readonly string[]
+  readonly groups: readonly string[]
+}
+
+export interface LegacyAdmission {
+  /** null: the API is not served (Kubernetes ≥ 1.25 / not OpenShift). */
+  readonly podSecurityPolicies: Fact<readonly PodSecurityPolicySummary[] | null>
+  readonly securityContextConstraints: Fact<readonly SecurityContextConstraintsSummary[] | null>
+}
+
+export interface WorkloadGatherOptions {
+  /** undefined: every namespace (-A). */
+  readonly namespaces: readonly string[] | undefined
+  readonly labelSelector?: string
+  readonly target?: WorkloadTarget
+  readonly istioNamespace: string
+  readonly signal?: AbortSignal
+  readonly onProgress?: (podsRead: number) => void
+}
+
+interface Scope {
+  /** The namespaces to read one by one; undefined = one cluster-wide list (falling back to `fallback`). */
+  readonly namespaces: readonly string[] | undefined
+  readonly fallback: readonly string[] | undefined
+  /** Why the namespaces could not be listed, for when the cluster-wide read is denied too. */
+  readonly namespacesDenied?: string
+}
+
+interface ScopedRead {
+  /** namespace → why it could not be read. */
+  readonly denied: ReadonlyMap<string, string>
+  /** Why nothing could be read (cluster-wide list denied and no namespace list to fall back on). */
+  readonly unreadable?: string
+}
+
+const CONCURRENCY = 4
+const str = (v: unknown) => (typeof v === 'string' ? v : '')
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [])
+
+type Item = {metadata?: {name?: string; namespace?: string; labels?: Labels}; [key: string]: unknown}
+
+/**
+ * Streams `<prefix>/<plural>` for the scope: one paginated cluster-wide list, or one per namespace (also the
+ * fallback when the cluster-wide list is denied). `restart` is told before anything already delivered is read again.
+ */
+async function readScoped(
+  client: KubeClient,
+  prefix: string,
+  plural: string,
+  scope: Scope,
+  options: {labelSelector?: string; signal?: AbortSignal},
+  onItems: (items: Item[]) => void,
+  restart: (namespace?: string) => void,
+): Promise<ScopedRead> {
+  const stream = async (path: string, namespace?: string) => {
+    try {
+      for await (const page of client.listPages<Item>(path, {...options, onRestart: () => restart(namespace)})) onItems(page.items)
+    } catch (error) {
+      if (options.labelSelector && error instanceof ApiError && error.status === 400) {
+        throw new UserError(`-l/--selector "${options.labelSelector}" was rejected by the API server (${error.message}); use key=value, key!=value or "key in (a,b)" terms separated by commas`)
+      }
+      throw error
+    }
+  }
+  const denied = new Map<string, string>()
+  const perNamespace = async (namespaces: readonly string[]) => {
+    const limit = pLimit(CONCURRENCY)
+    await Promise.all(
+      namespaces.map((ns) =>
+        limit(async () => {
+          const read = await gatherFact(() => stream(`${prefix}/namespaces/${ns}/${plural}`, ns))
+          if (read.state === 'unavailable') {
+            restart(ns)
+            denied.set(ns, read.reason)
+          }
+        }),
+      ),
+    )
+  }
+  if (scope.namespaces !== undefined) {
+    await perNamespace(scope.namespaces)
+    return {denied}
+  }
+  const clusterWide = await gatherFact(() => stream(`${prefix}/${plural}`))
+  if (clusterWide.state === 'known') return {denied}
+  restart()
+  if (scope.fallback === undefined) return {denied, unreadable: `${clusterWide.reason}; ${scope.namespacesDenied ?? 'no namespace list to read them one by one'}`}
+  await perNamespace(scope.fallback)
+  return {denied}
+}
+
+async function readNamespaces(client: KubeClient, options: WorkloadGatherOptions): Promise<{scope: Scope; labels: Map<string, Fact<Labels>>}> {
+  const labels = new Map<string, Fact<Labels>>()
+  if (options.namespaces === undefined) {
+    const listed = await gatherFact(() => client.listAll<Item>('/api/v1/namespaces', {signal: options.signal}))
+    if (listed.state === 'unavailable') return {scope: {namespaces: undefined, fallback: undefined, namespacesDenied: listed.reason}, labels}
+    for (const ns of listed.value) labels.set(str(ns.metadata?.name), known(ns.metadata?.labels ?? {}))
+    return {scope: {namespaces: undefined, fallback: [...labels.keys()]}, labels}
+  }
+  for (const name of options.namespaces) {
+    try {
+      const ns = await client.get<Item>(`/api/v1/namespaces/${encodeURIComponent(name)}`, {signal: options.signal})
+      labels.set(name, known(ns.metadata?.labels ?? {}))
+    } catch (error) {
+      if (isNotFound(error)) throw new UserError(`namespace "${name}" does not exist; pick one from "kubectl get namespaces" with -n, or use -A`)
+      labels.set(name, await gatherFact<Labels>(() => Promise.reject(error)))
+    }
+  }
+  return {scope: {namespaces: options.namespaces, fallback: options.namespaces}, labels}
+}
+
+/** A named DaemonSet anywhere in the cluster; when listing DaemonSets cluster-wide is denied, looks in `namespaces`. */
+async function findDaemonSet(client: KubeClient, name: string, namespaces: readonly string[]): Promise<Fact<string | null>> {
+  const where = (ds: Item) => `DaemonSet ${str(ds.metadata?.namespace)}/${name}`
+  const all = await gatherFact(() => client.listAll<Item>('/apis/apps/v1/daemonsets', {fieldSelector: `metadata.name=${name}`}))
+  if (all.state === 'known') return known(all.value[0] ? where(all.value[0]) : null)
+  for (const ns of namespaces) {
+    const one = await optional(() => client.get<Item>(`/apis/apps/v1/namespaces/${ns}/daemonsets/${name}`))
+    if (one.state === 'known' && one.value !== null) return known(where(one.value))
+  }
+  return unavailable(all.reason)
+}
+
+/** A read whose 404 means "not there" (an API not served, an object not created) rather than unknown. */
+function optional<T>(read: () => Promise<T>): Promise<Fact<T | null>> {
+  return gatherFact(async () => {
+    try {
+      return await read()
+    } catch (error) {
+      if (isNotFound(error)) return null
+      throw error
+    }
+  })
+}
+
+async function injectorCni(client: KubeClient, istioNamespace: string): Promise<Fact<boolean | null>> {
+  const cm = await optional(() => client.get<{data?: Record<string, string>}>(`/api/v1/namespaces/${istioNamespace}/configmaps/${SIDECAR_INJECTOR_CONFIGMAP}`))
+  if (cm.state === 'unavailable' || cm.value === null) return cm.state === 'unavailable' ? unavailable(cm.reason) : known(null)
+  let values: {pilot?: {cni?: {enabled?: unknown}}; istio_cni?: {enabled?: unknown}}
+  try {
+    values = JSON.parse(cm.value.data?.values ?? '{}')
+  } catch {
+    return unavailable(`ConfigMap ${istioNamespace}/${SIDECAR_INJECTOR_CONFIGMAP} has a "values" key that is not JSON`)
+  }
+  const enabled = values.pilot?.cni?.enabled ?? values.istio_cni?.enabled
+  return known(typeof enabled === 'boolean' ? enabled : null)
+}
+
+export async function gatherMeshInstall(client: KubeClient, istioNamespace: string): Promise<MeshInstall> {
+  const where = [...new Set([istioNamespace, 'kube-system'])]
+  const [cniDaemonSet, ztunnelDaemonSet, cni] = await Promise.all([
+    findDaemonSet(client, ISTIO_CNI_DAEMONSET, where),
+    findDaemonSet(client, ZTUNNEL_DAEMONSET, where),
+    injectorCni(client, istioNamespace),
+  ])
+  return {cniDaemonSet, ztunnelDaemonSet, injectorCni: cni}
+}
+
+const mapKnown = <T, U>(fact: Fact<T[] | null>, f: (t: T) => U): Fact<U[] | null> => (fact.state === 'known' ? known(fact.value?.map(f) ?? null) : fact)
+
+export async function gatherLegacyAdmission(client: KubeClient): Promise<LegacyAdmission> {
+  const capabilities = (item: Item) => strings(item.allowedCapabilities ?? (item.spec as {allowedCapabilities?: unknown} | undefined)?.allowedCapabilities)
+  const [psp, scc] = await Promise.all([
+    optional(() => client.listAll<Item>('/apis/policy/v1beta1/podsecuritypolicies')),
+    optional(() => client.listAll<Item>('/apis/security.openshift.io/v1/securitycontextconstraints')),
+  ])
+  return {
+    podSecurityPolicies: mapKnown(psp, (p) => ({name: str(p.metadata?.name), allowedCapabilities: capabilities(p)})),
+    securityContextConstraints: mapKnown(scc, (s) => ({name: str(s.metadata?.name), allowedCapabilities: capabilities(s), users: strings(s.users), groups: strings(s.groups)})),
+  }
+}
+
+/** Reads the workloads in scope. Memory: one summary per workload and one per Service, never the pods. */
+export async function gatherWorkloads(client: KubeClient, options: WorkloadGatherOptions): Promise<Fact<WorkloadInventory>> {
+  const {scope, labels} = await readNamespaces(client, options)
+  const read = {signal: options.signal}
+  const services = new Map<string, ServiceSummary[]>()
+  const cronJobNames = new Map<string, Set<string>>()
+  const forget = (byNamespace: Map<string, unknown>) => (ns?: string) => (ns === undefined ? byNamespace.clear() : byNamespace.delete(ns))
+  const [serviceRead, cronJobRead] = await Promise.all([
+    readScoped(client, '/api/v1', 'services', scope, read, (items) => {
+      for (const item of items) {
+        const summary = serviceSummary(item)
+        if (summary) pushTo(services, summary.namespace, summary)
+      }
+    }, forget(services)),
+    readScoped(client, '/apis/batch/v1', 'cronjobs', scope, read, (items) => {
+      for (const c of items) {
+        const ns = str(c.metadata?.namespace)
+        cronJobNames.set(ns, (cronJobNames.get(ns) ?? new Set()).add(str(c.metadata?.name)))
+      }
+    }, forget(cronJobNames)),
+  ])
+  const allServices = [...services.values()].flat()
+  const index = new ServiceIndex()
+  for (const s of allServices) index.add(s)
+  const accumulator = new WorkloadAccumulator(index, (ns) => cronJobNames.get(ns), options.target)
+  const podRead = await readScoped(client, '/api/v1', 'pods', scope, {...read, labelSelector: options.labelSelector}, (items) => {
+    for (const pod of items) accumulator.add(pod)
+    options.onProgress?.(accumulator.pods)
+  }, (ns) => accumulator.clear(ns))
+  if (podRead.unreadable !== undefined) return unavailable(podRead.unreadable)
+  const workloads = accumulator.summaries()
+  const names = new Set([...(scope.namespaces ?? []), ...workloads.map((w) => w.namespace), ...podRead.denied.keys(), ...serviceRead.denied.keys()])
+  const state = (denied: ReadonlyMap<string, string>, unreadable: string | undefined, ns: string): Fact<true> => {
+    const reason = unreadable ?? denied.get(ns)
+    return reason === undefined ? known(true) : unavailable(reason)
+  }
+  return known({
+    allNamespaces: options.namespaces === undefined,
+    namespaces: [...names].sort().map((name) => ({
+      name,
+      labels: labels.get(name) ?? unavailable(scope.namespacesDenied ?? `namespace ${name} was not listed`),
+      pods: state(podRead.denied, undefined, name),
+      services: state(serviceRead.denied, serviceRead.unreadable, name),
+    })),
+    workloads,
+    services: allServices,
+    pods: accumulator.pods,
+    cronJobs: cronJobRead.unreadable !== undefined || cronJobRead.denied.size > 0 ? unavailable(cronJobRead.unreadable ?? [...cronJobRead.denied.values()][0]!) : known(true),
+  })
+}
+
+export interface WorkloadSettings {
+  readonly mode: ModeFlag
+  readonly istioNamespace: string
+}
+
+export interface WorkloadFacts {
+  [key: string]: Fact<unknown>
+  inventory: Fact<WorkloadInventory>
+  mesh: Fact<MeshInstall>
+  admission: Fact<LegacyAdmission>
+  settings: Fact<WorkloadSettings>
+}
