@@ -1,0 +1,66 @@
+/**
+ * Step 1: one CommonJS file (what Node SEA can run) from the compiled CLI in dist/, with oclif's command manifest
+ * baked in. Built from dist/ so the bundle and the manifest come from the same compiled classes.
+ */
+import {readFile} from 'node:fs/promises'
+import path from 'node:path'
+import {Plugin} from '@oclif/core'
+import type {Interfaces} from '@oclif/core'
+import {build} from 'esbuild'
+import type {BundleData} from '../../src/bundle-entry.js'
+
+/**
+ * Inside a SEA, require() loads built-in modules only, and prints a warning for anything else. Optional dependencies
+ * probed in try/catch (ws → bufferutil, node-fetch → encoding, oclif's engine check → its package.json) would print
+ * it on every run: answer them as Node does for a missing module, and never load code from disk.
+ */
+const SEA_REQUIRE = `require=(r=>Object.assign(id=>{if(r("node:module").isBuiltin(id))return r(id);throw Object.assign(new Error("Cannot find module '"+id+"' (not bundled)"),{code:"MODULE_NOT_FOUND"})},{resolve:id=>{throw Object.assign(new Error("Cannot resolve '"+id+"'"),{code:"MODULE_NOT_FOUND"})}}))(require);`
+
+/** Hooks the bundle entry runs itself (it cannot load hook files); any other hook must be added there first. */
+const BUNDLED_HOOKS = new Set(['command_not_found'])
+
+export interface Bundle {
+  file: string
+  data: BundleData
+  /** Paths of every input esbuild took in, for the third-party notices. */
+  inputs: string[]
+}
+
+/** oclif's own manifest for the commands in src/commands/index.ts, plus the package.json fields oclif reads. */
+export async function bundleData(repoRoot: string): Promise<BundleData> {
+  const pjson = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as Interfaces.PJSON
+  const unsupported = Object.keys(pjson.oclif.hooks ?? {}).filter((hook) => !BUNDLED_HOOKS.has(hook))
+  if (unsupported.length > 0) {
+    throw new Error(`package.json oclif.hooks ${unsupported.join(', ')}: the single executable cannot load hook files; call the hook from src/bundle-entry.ts and add it to BUNDLED_HOOKS in scripts/release/bundle.ts`)
+  }
+  const plugin = new Plugin({root: repoRoot, isRoot: true, ignoreManifest: true, errorOnManifestCreate: true})
+  await plugin.load()
+  const {hooks: _hooks, commands: _commands, ...oclif} = pjson.oclif
+  return {
+    pjson: {name: pjson.name, version: pjson.version, description: pjson.description, oclif} as Interfaces.PJSON,
+    manifest: plugin.manifest,
+  }
+}
+
+export async function bundle(repoRoot: string, outFile: string): Promise<Bundle> {
+  const data = await bundleData(repoRoot)
+  const result = await build({
+    entryPoints: [path.join(repoRoot, 'dist/src/bundle-entry.js')],
+    outfile: outFile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    banner: {js: SEA_REQUIRE},
+    define: {MESH_READY_BUNDLE: JSON.stringify(data)},
+    // oclif reads tsconfig files with it in development only (ts-node); 9 MB the executable never runs.
+    external: ['typescript'],
+    // Names stay: error handling matches on class names (src/cli/base-command.ts).
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: 'none',
+    metafile: true,
+    logLevel: 'error',
+  })
+  return {file: outFile, data, inputs: Object.keys(result.metafile.inputs).map((input) => path.resolve(input))}
+}
