@@ -1,0 +1,543 @@
+// The fake kubelet: "runs" pods bound to the nodes a scenario lists under `kubelet.nodes` by
+// executing their first container's command on this machine, and reports status like a kubelet
+// (Pending/ContainerCreating, image pull failures, Running, Succeeded/Failed with termination
+// messages, activeDeadlineSeconds), logs and Events.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { KubeletConfig } from './scenario.js';
+import type { Store, StoreEvent } from './store.js';
+import type { Container, ContainerState, ContainerStatus, KubeObject, Node, Pod, PodCondition, PodStatus } from './types.js';
+import { getPath, globMatch, randomHex, repoRoot, timestamp } from './util.js';
+
+export const DEADLINE_MESSAGE = 'Pod was active on the node longer than the specified deadline';
+const MAX_TERMINATION_MESSAGE = 4096;
+const FALLBACK_LOG_LINES = 80;
+const FALLBACK_LOG_BYTES = 2048;
+const MAX_LOG_BYTES = 16 * 1024 * 1024;
+
+/** Pod QoS class as the API server computes it on create. */
+export function qosClass(pod: Pod): string {
+  const containers = [...(pod.spec.containers ?? []), ...(pod.spec.initContainers ?? [])];
+  let any = false;
+  let guaranteed = containers.length > 0;
+  for (const c of containers) {
+    const req = c.resources?.requests ?? {};
+    const lim = c.resources?.limits ?? {};
+    if (Object.keys(req).length || Object.keys(lim).length) any = true;
+    for (const r of ['cpu', 'memory']) {
+      if (!lim[r] || (req[r] !== undefined && req[r] !== lim[r])) guaranteed = false;
+    }
+  }
+  if (!any) return 'BestEffort';
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}
+
+export interface LogOptions {
+  tailLines?: number;
+  timestamps?: boolean;
+  limitBytes?: number;
+  sinceSeconds?: number;
+}
+
+/** A container's log: complete lines with the time they arrived, plus a trailing partial line. */
+export class LogBuffer {
+  private lines: Array<{ at: number; text: string }> = [];
+  private partial = '';
+  private partialAt = 0;
+  private bytes = 0;
+  private readonly listeners = new Set<(chunk: string | null) => void>();
+  closed = false;
+
+  append(chunk: string): void {
+    const now = Date.now();
+    const parts = (this.partial + chunk).split('\n');
+    if (!this.partial) this.partialAt = now;
+    this.partial = parts.pop() ?? '';
+    for (const text of parts) {
+      this.lines.push({ at: this.partialAt || now, text });
+      this.bytes += text.length + 1;
+      this.partialAt = now;
+    }
+    while (this.bytes > MAX_LOG_BYTES && this.lines.length) this.bytes -= this.lines.shift()!.text.length + 1;
+    for (const l of this.listeners) l(chunk);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const l of this.listeners) l(null);
+    this.listeners.clear();
+  }
+
+  /** Calls back with each appended chunk, and with null once the container has exited. */
+  follow(listener: (chunk: string | null) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  text(opts: LogOptions = {}): string {
+    let entries = this.partial ? [...this.lines, { at: this.partialAt, text: this.partial, partial: true }] : this.lines;
+    if (opts.sinceSeconds !== undefined) entries = entries.filter((e) => e.at >= Date.now() - opts.sinceSeconds! * 1000);
+    if (opts.tailLines !== undefined) entries = opts.tailLines <= 0 ? [] : entries.slice(-opts.tailLines);
+    let out = entries
+      .map((e) => (opts.timestamps ? `${new Date(e.at).toISOString().replace('Z', '000000Z')} ` : '') + e.text + ('partial' in e ? '' : '\n'))
+      .join('');
+    if (opts.limitBytes !== undefined) out = Buffer.from(out).subarray(0, opts.limitBytes).toString();
+    return out;
+  }
+
+  /** What kubelet puts in a termination message for FallbackToLogsOnError. */
+  tailForTermination(): string {
+    const lines = this.text().split('\n');
+    if (lines[lines.length - 1] === '') lines.pop();
+    const tail = Buffer.from(lines.slice(-FALLBACK_LOG_LINES).join('\n'));
+    return tail.subarray(Math.max(0, tail.length - FALLBACK_LOG_BYTES)).toString();
+  }
+}
+
+interface ContainerRun {
+  name: string;
+  image: string;
+  state: ContainerState;
+  ready: boolean;
+  started: boolean;
+  containerID?: string;
+  imageID?: string;
+  log: LogBuffer;
+}
+
+interface PodRun {
+  uid: string;
+  namespace: string;
+  name: string;
+  nodeName: string;
+  hostRoot: string;
+  hostIP: string;
+  podIP: string;
+  startTime: string;
+  dir: string;
+  phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed';
+  reason?: string;
+  message?: string;
+  containers: ContainerRun[];
+  qos: string;
+  timers: Set<NodeJS.Timeout>;
+  child?: ChildProcess | undefined;
+  done: boolean;
+  executed?: ContainerRun;
+}
+
+function imageRef(image: string): string {
+  let ref = image;
+  const firstPart = ref.split('/')[0]!;
+  const hasRegistry = ref.includes('/') && (firstPart.includes('.') || firstPart.includes(':') || firstPart === 'localhost');
+  if (!hasRegistry) ref = `docker.io/${ref.includes('/') ? '' : 'library/'}${ref}`;
+  const last = ref.split('/').pop()!;
+  if (!last.includes(':') && !last.includes('@')) ref += ':latest';
+  return ref;
+}
+
+function fakeDigest(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+export class Kubelet {
+  private readonly runs = new Map<string, PodRun>();
+  private readonly ipCounters = new Map<string, number>();
+  private unsubscribe?: () => void;
+  private stopped = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly config: KubeletConfig,
+    private readonly workDir: string,
+  ) {}
+
+  start(): void {
+    this.unsubscribe = this.store.subscribe((e) => {
+      if (e.resource === 'pods') this.onPodEvent(e);
+    });
+  }
+
+  /** Kills every running container process and cancels pending work. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    await Promise.all([...this.runs.values()].map((r) => this.teardown(r)));
+    this.runs.clear();
+  }
+
+  /** The log of a container the kubelet runs (undefined for pods it does not run). */
+  log(uid: string | undefined, container: string): LogBuffer | undefined {
+    return uid ? this.runs.get(uid)?.containers.find((c) => c.name === container)?.log : undefined;
+  }
+
+  /** Whether the kubelet runs this pod (so its log is authoritative). */
+  manages(uid: string | undefined): boolean {
+    return uid !== undefined && this.runs.has(uid);
+  }
+
+  private hostRootFor(nodeName: string): string | undefined {
+    for (const [pattern, node] of Object.entries(this.config.nodes ?? {})) {
+      if (globMatch(pattern, nodeName)) return isAbsolute(node.hostRoot) ? node.hostRoot : resolve(repoRoot(), node.hostRoot);
+    }
+    return undefined;
+  }
+
+  private onPodEvent(e: StoreEvent): void {
+    const pod = e.object as Pod;
+    const uid = pod.metadata.uid ?? '';
+    if (e.type === 'DELETED') {
+      const run = this.runs.get(uid);
+      if (run) {
+        this.runs.delete(uid);
+        void this.teardown(run);
+      }
+      return;
+    }
+    if (this.runs.has(uid) || this.stopped) return;
+    const nodeName = pod.spec?.nodeName;
+    if (!nodeName) return;
+    if (e.type === 'MODIFIED' && (e.previous as Pod | undefined)?.spec?.nodeName) return;
+    const phase = pod.status?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed') return;
+    const node = this.store.get('nodes', nodeName) as Node | undefined;
+    const hostRoot = this.hostRootFor(nodeName);
+    if (!node || !hostRoot) return;
+    this.begin(pod, node, hostRoot);
+  }
+
+  private allocateIP(node: Node, pod: Pod, hostIP: string): string {
+    if (pod.spec.hostNetwork) return hostIP;
+    const cidr = node.spec?.podCIDR ?? node.spec?.podCIDRs?.[0] ?? '10.244.0.0/24';
+    const base = cidr.split('/')[0]!.split('.').map(Number);
+    const n = (this.ipCounters.get(node.metadata.name ?? '') ?? 100) + 1;
+    this.ipCounters.set(node.metadata.name ?? '', n);
+    return `${base[0]}.${base[1]}.${base[2]}.${(n % 250) + 2}`;
+  }
+
+  private begin(pod: Pod, node: Node, hostRoot: string): void {
+    const uid = pod.metadata.uid!;
+    const dir = join(this.workDir, 'pods', uid);
+    mkdirSync(dir, { recursive: true });
+    const hostIP = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? '172.18.0.2';
+    const run: PodRun = {
+      uid,
+      namespace: pod.metadata.namespace ?? 'default',
+      name: pod.metadata.name ?? '',
+      nodeName: node.metadata.name ?? '',
+      hostRoot,
+      hostIP,
+      podIP: this.allocateIP(node, pod, hostIP),
+      startTime: timestamp(),
+      dir,
+      phase: 'Pending',
+      containers: (pod.spec.containers ?? []).map((c) => ({
+        name: c.name,
+        image: c.image ?? '',
+        state: { waiting: { reason: 'ContainerCreating' } },
+        ready: false,
+        started: false,
+        log: new LogBuffer(),
+      })),
+      qos: qosClass(pod),
+      timers: new Set(),
+      done: false,
+    };
+    this.runs.set(uid, run);
+    // Status writes are deferred: this runs inside the store's notification of the pod's creation.
+    this.after(run, 0, () => this.publish(run));
+    const deadline = pod.spec.activeDeadlineSeconds;
+    if (typeof deadline === 'number') this.after(run, deadline * 1000, () => this.deadlineExceeded(run));
+    this.after(run, this.config.startDelayMs ?? 10, () => this.startContainers(run, pod));
+  }
+
+  private after(run: PodRun, ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      run.timers.delete(t);
+      if (!run.done) fn();
+    }, ms);
+    run.timers.add(t);
+  }
+
+  private event(run: PodRun, type: 'Normal' | 'Warning', reason: string, message: string, container?: string): void {
+    if (this.config.simulateOnly) return;
+    const now = timestamp();
+    const pod = this.store.get('pods', run.namespace, run.name);
+    const ev: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: `${run.name}.${randomHex(8)}`, namespace: run.namespace },
+      involvedObject: {
+        kind: 'Pod',
+        namespace: run.namespace,
+        name: run.name,
+        uid: run.uid,
+        apiVersion: 'v1',
+        resourceVersion: pod?.metadata.resourceVersion,
+        ...(container ? { fieldPath: `spec.containers{${container}}` } : {}),
+      },
+      reason,
+      message,
+      source: { component: 'kubelet', host: run.nodeName },
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+      type,
+      eventTime: null,
+      reportingComponent: 'kubelet',
+      reportingInstance: run.nodeName,
+    };
+    this.store.put('events', ev);
+  }
+
+  private startContainers(run: PodRun, pod: Pod): void {
+    const failures = this.config.imagePullFailures ?? [];
+    const failing = run.containers.find((c) => failures.some((p) => globMatch(p, c.image) || globMatch(p, imageRef(c.image))));
+    if (failing) {
+      const ref = imageRef(failing.image);
+      const err = `rpc error: code = NotFound desc = failed to pull and unpack image "${ref}": failed to resolve reference "${ref}": ${ref}: not found`;
+      this.event(run, 'Normal', 'Pulling', `Pulling image "${failing.image}"`, failing.name);
+      this.event(run, 'Warning', 'Failed', `Failed to pull image "${failing.image}": ${err}`, failing.name);
+      this.event(run, 'Warning', 'Failed', 'Error: ErrImagePull', failing.name);
+      failing.state = { waiting: { reason: 'ErrImagePull', message: err } };
+      this.publish(run);
+      this.after(run, Math.max(50, this.config.startDelayMs ?? 10), () => {
+        this.event(run, 'Normal', 'BackOff', `Back-off pulling image "${failing.image}"`, failing.name);
+        this.event(run, 'Warning', 'Failed', 'Error: ImagePullBackOff', failing.name);
+        failing.state = { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${failing.image}"` } };
+        this.publish(run);
+      });
+      return;
+    }
+    const startedAt = timestamp();
+    for (const c of run.containers) {
+      c.state = { running: { startedAt } };
+      c.ready = true;
+      c.started = true;
+      c.containerID = `containerd://${fakeDigest(`${run.uid}/${c.name}`)}`;
+      c.imageID = `${imageRef(c.image).replace(/:[^:/]*$/, '')}@sha256:${fakeDigest(c.image)}`;
+      this.event(run, 'Normal', 'Pulled', `Container image "${c.image}" already present on machine`, c.name);
+      this.event(run, 'Normal', 'Created', `Created container ${c.name}`, c.name);
+      this.event(run, 'Normal', 'Started', `Started container ${c.name}`, c.name);
+    }
+    run.phase = 'Running';
+    this.publish(run);
+    const first = run.containers[0];
+    const spec = pod.spec.containers?.[0];
+    if (!first || !spec) return;
+    run.executed = first;
+    if (this.config.simulateOnly) {
+      this.after(run, this.config.runDelayMs ?? 0, () => this.finish(run, 0, undefined, ''));
+      return;
+    }
+    const argv = [...(spec.command ?? []), ...(spec.args ?? [])];
+    if (argv.length === 0) return; // no command: the image's own server, running until deleted
+    this.exec(run, pod, spec, argv);
+  }
+
+  private env(run: PodRun, pod: Pod, spec: Container, terminationPath: string): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      HOME: '/root',
+      HOSTNAME: run.name,
+    };
+    const fieldRefs: Record<string, unknown> = {
+      'metadata.name': run.name,
+      'metadata.namespace': run.namespace,
+      'metadata.uid': run.uid,
+      'spec.nodeName': run.nodeName,
+      'spec.serviceAccountName': pod.spec.serviceAccountName ?? 'default',
+      'status.hostIP': run.hostIP,
+      'status.podIP': run.podIP,
+    };
+    for (const e of spec.env ?? []) {
+      if (typeof e.value === 'string') env[e.name] = e.value;
+      else {
+        const path = getPath(e.valueFrom, ['fieldRef', 'fieldPath']);
+        if (typeof path === 'string' && fieldRefs[path] !== undefined) env[e.name] = String(fieldRefs[path]);
+      }
+    }
+    env.HOST_ROOT = run.hostRoot;
+    env.TERMINATION_MESSAGE_PATH = terminationPath;
+    return env;
+  }
+
+  private exec(run: PodRun, pod: Pod, spec: Container, argv: string[]): void {
+    const terminationPath = join(run.dir, 'termination-log');
+    writeFileSync(terminationPath, '');
+    const asRoot = process.getuid?.() === 0;
+    const [cmd, ...args] = this.config.networkNamespace && asRoot ? ['unshare', '-n', '--', ...argv] : argv;
+    const log = run.executed!.log;
+    let child: ChildProcess;
+    try {
+      child = spawn(cmd!, args, { cwd: run.dir, env: this.env(run, pod, spec, terminationPath), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (err) {
+      this.startError(run, argv[0]!, err);
+      return;
+    }
+    run.child = child;
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => log.append(d));
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => log.append(d));
+    child.on('error', (err) => {
+      if (run.child === child && !run.done) this.startError(run, argv[0]!, err);
+    });
+    child.on('close', (code, signal) => {
+      if (run.child !== child || run.done) return;
+      run.child = undefined;
+      let message = '';
+      try {
+        message = readFileSync(terminationPath).subarray(0, MAX_TERMINATION_MESSAGE).toString();
+      } catch {
+        // the command removed it: no message
+      }
+      const exitCode = code ?? 128 + signalNumber(signal);
+      if (!message && exitCode !== 0 && spec.terminationMessagePolicy === 'FallbackToLogsOnError') message = log.tailForTermination();
+      this.after(run, this.config.runDelayMs ?? 0, () => this.finish(run, exitCode, signal ?? undefined, message));
+    });
+  }
+
+  private startError(run: PodRun, cmd: string, err: unknown): void {
+    run.child = undefined;
+    const detail = (err as NodeJS.ErrnoException).code === 'ENOENT' ? `exec: "${cmd}": executable file not found in $PATH` : String(err);
+    this.finish(run, 128, undefined, `failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: ${detail}: unknown`, 'StartError');
+  }
+
+  private finish(run: PodRun, exitCode: number, signal: NodeJS.Signals | undefined, message: string, reason?: string): void {
+    if (run.done) return;
+    const finishedAt = timestamp();
+    for (const c of run.containers) {
+      const startedAt = c.state.running?.startedAt ?? finishedAt;
+      const own = c === run.executed;
+      const code = own ? exitCode : 0;
+      c.state = {
+        terminated: {
+          exitCode: code,
+          ...(own && signal ? { signal: signalNumber(signal) } : {}),
+          reason: own && reason ? reason : code === 0 ? 'Completed' : 'Error',
+          ...(own && message ? { message } : {}),
+          startedAt,
+          finishedAt,
+          ...(c.containerID ? { containerID: c.containerID } : {}),
+        },
+      };
+      c.ready = false;
+      c.started = false;
+    }
+    run.phase = exitCode === 0 ? 'Succeeded' : 'Failed';
+    this.complete(run);
+  }
+
+  private deadlineExceeded(run: PodRun): void {
+    if (run.done) return;
+    const finishedAt = timestamp();
+    for (const c of run.containers) {
+      if (c.state.running) {
+        c.state = { terminated: { exitCode: 137, reason: 'Error', startedAt: c.state.running.startedAt, finishedAt, ...(c.containerID ? { containerID: c.containerID } : {}) } };
+      }
+      c.ready = false;
+    }
+    run.phase = 'Failed';
+    run.reason = 'DeadlineExceeded';
+    run.message = DEADLINE_MESSAGE;
+    this.event(run, 'Warning', 'DeadlineExceeded', DEADLINE_MESSAGE);
+    this.complete(run);
+  }
+
+  private complete(run: PodRun): void {
+    run.done = true;
+    killTree(run.child);
+    run.child = undefined;
+    for (const c of run.containers) c.log.close();
+    this.publish(run);
+  }
+
+  private async teardown(run: PodRun): Promise<void> {
+    run.done = true;
+    for (const t of run.timers) clearTimeout(t);
+    run.timers.clear();
+    const child = run.child;
+    run.child = undefined;
+    for (const c of run.containers) c.log.close();
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((r) => child.once('close', () => r()));
+      killTree(child);
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+    }
+    rmSync(run.dir, { recursive: true, force: true });
+  }
+
+  private conditions(run: PodRun): PodCondition[] {
+    const now = timestamp();
+    const allReady = run.phase === 'Running' && run.containers.every((c) => c.ready);
+    const readyReason = run.phase === 'Succeeded' ? 'PodCompleted' : run.phase === 'Failed' ? 'PodFailed' : 'ContainersNotReady';
+    const notReady = run.phase === 'Pending' || run.phase === 'Running' ? `containers with unready status: [${run.containers.filter((c) => !c.ready).map((c) => c.name).join(' ')}]` : undefined;
+    const cond = (type: string, ok: boolean, reason?: string, message?: string): PodCondition => ({
+      type,
+      status: ok ? 'True' : 'False',
+      lastProbeTime: null,
+      lastTransitionTime: now,
+      ...(!ok && reason ? { reason } : {}),
+      ...(!ok && message ? { message } : {}),
+    });
+    return [
+      cond('PodReadyToStartContainers', run.phase !== 'Pending' || run.containers.some((c) => c.started)),
+      cond('Initialized', true),
+      cond('Ready', allReady, readyReason, notReady),
+      cond('ContainersReady', allReady, readyReason, notReady),
+      cond('PodScheduled', true),
+    ];
+  }
+
+  private statusOf(run: PodRun): PodStatus {
+    const containerStatuses: ContainerStatus[] = run.containers.map((c) => ({
+      name: c.name,
+      image: c.image,
+      imageID: c.imageID ?? '',
+      ...(c.containerID ? { containerID: c.containerID } : {}),
+      ready: c.ready,
+      started: c.started,
+      restartCount: 0,
+      state: c.state,
+      lastState: {},
+    }));
+    return {
+      phase: run.phase,
+      ...(run.reason ? { reason: run.reason, message: run.message } : {}),
+      conditions: this.conditions(run),
+      hostIP: run.hostIP,
+      hostIPs: [{ ip: run.hostIP }],
+      podIP: run.podIP,
+      podIPs: [{ ip: run.podIP }],
+      startTime: run.startTime,
+      containerStatuses,
+      qosClass: run.qos,
+    };
+  }
+
+  /** Writes the run's status to the pod (if it is still the same pod). */
+  private publish(run: PodRun): void {
+    const current = this.store.get('pods', run.namespace, run.name);
+    if (!current || current.metadata.uid !== run.uid || this.stopped) return;
+    this.store.put('pods', { ...current, status: this.statusOf(run) });
+  }
+}
+
+function signalNumber(signal: NodeJS.Signals | null | undefined): number {
+  const table: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15 };
+  return signal ? (table[signal] ?? 0) : 0;
+}
+
+function killTree(child: ChildProcess | undefined): void {
+  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
