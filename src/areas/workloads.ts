@@ -2,7 +2,7 @@ import {workloadChecks} from '../checks/workload/index.js'
 import type {Finding, Severity} from '../checks/types.js'
 import {known, SEVERITIES} from '../checks/types.js'
 import {istioCni} from '../checks/workload/_lib/admission.js'
-import {workloadContexts} from '../checks/workload/_lib/context.js'
+import {podCount, workloadContexts} from '../checks/workload/_lib/context.js'
 import {UserError} from '../cli/errors.js'
 import type {ReportView} from '../engine/report.js'
 import {runChecks} from '../engine/run-checks.js'
@@ -53,19 +53,24 @@ export async function workloadsArea(client: KubeClient, options: WorkloadsAreaOp
   for (const f of findings) if (f.subject.kind === 'Workload') pushTo(bySubject, `${f.subject.namespace}/${f.subject.name}`, f)
   const workloads = contexts.map(({workload, mode}) => {
     const own = bySubject.get(`${workload.namespace}/${workloadName(workload)}`) ?? []
-    return {namespace: workload.namespace, kind: workload.kind, name: workload.name, pods: workload.pods, modes: mode.modes, modeReason: mode.reason, result: worst(own.map((f) => f.severity)), failing: own.filter((f) => f.severity === 'fail' || f.severity === 'warn').map((f) => f.checkId)}
+    const attention = own.filter((f) => f.severity === 'fail' || f.severity === 'warn' || f.severity === 'unknown')
+    return {namespace: workload.namespace, kind: workload.kind, name: workload.name, pods: workload.pods, modes: mode.modes, modeReason: mode.reason, result: worst(own.map((f) => f.severity)), attention: attention.map((f) => f.checkId)}
   })
-  const attention = workloads.filter((w) => w.result !== 'pass' && w.result !== 'skip')
+  const flagged = workloads.filter((w) => w.attention.length > 0)
+  const severityOf = (id: string, w: (typeof workloads)[number]) => bySubject.get(`${w.namespace}/${w.kind.toLowerCase()}/${w.name}`)?.find((f) => f.checkId === id)?.severity
   const view: ReportView = {
-    title: `Workloads: ${workloads.length} judged, ${inventory.value.pods} pods read, ${attention.length} need attention`,
-    headers: ['WORKLOAD', 'PODS', 'MODE', 'RESULT'],
-    rows: attention.map((w) => [`${w.namespace}/${w.kind.toLowerCase()}/${w.name}`, String(w.pods), w.modes.join('+') || 'none', `${w.result}: ${w.failing.map((id) => id.replace('workload.', '')).join(', ')}`]),
+    title: `Workloads needing attention: ${flagged.length} of ${workloads.length} judged (${inventory.value.pods} pods read)`,
+    headers: ['WORKLOAD', 'PODS, MODE AND CHECKS'],
+    rows: flagged.map((w) => [
+      `${w.kind.toLowerCase()}/${w.name}\n(${w.namespace})`,
+      `${podCount(w.pods)}, ${w.modes.join('+') || 'no'} mode; ${w.attention.map((id) => `${severityOf(id, w)} ${id.replace('workload.', '')}`).join(', ')}`,
+    ]),
   }
   const cni = istioCni(mesh)
   const ztunnel = mesh.ztunnelDaemonSet.state === 'known' ? (mesh.ztunnelDaemonSet.value ?? 'not installed') : `unknown (${mesh.ztunnelDaemonSet.reason})`
   return {
     findings,
     data: {pods: {mode: settings.mode, istioNamespace: settings.istioNamespace, istioCni: {state: cni.state, detail: cni.text}, ztunnel, podsRead: inventory.value.pods, workloads}},
-    views: attention.length > 0 ? [view] : [],
+    views: flagged.length > 0 ? [view] : [],
   }
 }

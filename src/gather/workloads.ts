@@ -255,6 +255,9 @@ export async function gatherWorkloads(client: KubeClient, options: WorkloadGathe
   }, (ns) => accumulator.clear(ns))
   if (podRead.unreadable !== undefined) return unavailable(podRead.unreadable)
   const workloads = accumulator.summaries()
+  // With a target or a selector, only the Services that select the chosen pods are in scope.
+  const selected = new Set(workloads.flatMap((w) => w.shapes.flatMap(({shape}) => shape.services.map((name) => `${w.namespace}/${name}`))))
+  const inScope = options.target === undefined && options.labelSelector === undefined ? allServices : allServices.filter((s) => selected.has(`${s.namespace}/${s.name}`))
   const names = new Set([...(scope.namespaces ?? []), ...workloads.map((w) => w.namespace), ...podRead.denied.keys(), ...serviceRead.denied.keys()])
   const state = (denied: ReadonlyMap<string, string>, unreadable: string | undefined, ns: string): Fact<true> => {
     const reason = unreadable ?? denied.get(ns)
@@ -269,7 +272,7 @@ export async function gatherWorkloads(client: KubeClient, options: WorkloadGathe
       services: state(serviceRead.denied, serviceRead.unreadable, name),
     })),
     workloads,
-    services: allServices,
+    services: inScope,
     pods: accumulator.pods,
     cronJobs: cronJobRead.unreadable !== undefined || cronJobRead.denied.size > 0 ? unavailable(cronJobRead.unreadable ?? [...cronJobRead.denied.values()][0]!) : known(true),
   })
