@@ -275,7 +275,7 @@ export function generateWorkloads(w: WorkloadConfig, nodes: readonly NodeSlot[],
 
 /** Everything a `generate:` section describes. Pods go to generated nodes, else to `existingNodes`. */
 export function generate(cfg: GenerateConfig, existingNodes: readonly NodeSlot[], sink: Sink, now = Date.now()): void {
-  const created = timestamp(new Date(now - 24 * 3600 * 1000));
+  const created = cfg.createdAt ?? timestamp(new Date(now - 24 * 3600 * 1000));
   const nodes = generateNodes(cfg.nodeGroups ?? [], created, sink);
   if (cfg.workloads) generateWorkloads(cfg.workloads, nodes.length ? nodes : existingNodes, created, sink);
 }

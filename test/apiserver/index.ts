@@ -13,7 +13,7 @@ import type { RequestRecord } from './http.js';
 import { Kubelet } from './kubelet.js';
 import { Authorizer } from './rbac.js';
 import { Registry, resourceKey } from './registry.js';
-import { DEFAULT_USER, loadScenario, validateScenario, versionInfo, type Fault, type Scenario } from './scenario.js';
+import { DEFAULT_USER, loadScenario, resolveExtends, validateScenario, versionInfo, type Fault, type Scenario } from './scenario.js';
 import { Router } from './server.js';
 import type { ServerState } from './state.js';
 import { Store } from './store.js';
@@ -115,7 +115,7 @@ function loadObjects(scenario: Scenario, store: Store, registry: Registry): void
 }
 
 export async function startApiServer(opts: StartOptions): Promise<TestApiServer> {
-  const scenario = typeof opts.scenario === 'string' ? loadScenario(opts.scenario) : validateScenario(opts.scenario, opts.scenario.name || 'custom');
+  const scenario = typeof opts.scenario === 'string' ? loadScenario(opts.scenario) : resolveExtends(validateScenario(opts.scenario, opts.scenario.name || 'custom'));
   const workDir = mkdtempSync(join(tmpdir(), 'mesh-ready-apiserver-'));
   const cacheDir = join(workDir, 'kube-cache');
   mkdirSync(cacheDir);

@@ -9,7 +9,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { KubeletConfig } from './scenario.js';
 import type { Store, StoreEvent } from './store.js';
 import type { Container, ContainerState, ContainerStatus, KubeObject, Node, Pod, PodCondition, PodStatus } from './types.js';
-import { getPath, globMatch, randomHex, repoRoot, timestamp } from './util.js';
+import { getPath, globMatch, repoRoot, timestamp } from './util.js';
 
 export const DEADLINE_MESSAGE = 'Pod was active on the node longer than the specified deadline';
 const MAX_TERMINATION_MESSAGE = 4096;
@@ -268,7 +268,7 @@ export class Kubelet {
     const ev: KubeObject = {
       apiVersion: 'v1',
       kind: 'Event',
-      metadata: { name: `${run.name}.${randomHex(8)}`, namespace: run.namespace },
+      metadata: { name: `${run.name}.${eventSuffix()}`, namespace: run.namespace },
       involvedObject: {
         kind: 'Pod',
         namespace: run.namespace,
@@ -522,6 +522,16 @@ export class Kubelet {
     if (!current || current.metadata.uid !== run.uid || this.stopped) return;
     this.store.put('pods', { ...current, status: this.statusOf(run) });
   }
+}
+
+let lastEventNanos = 0n;
+
+/** Event names are `<object>.<hex nanoseconds>` like the kubelet's, unique and in time order. */
+function eventSuffix(): string {
+  let nanos = BigInt(Date.now()) * 1_000_000n;
+  if (nanos <= lastEventNanos) nanos = lastEventNanos + 1n;
+  lastEventNanos = nanos;
+  return nanos.toString(16);
 }
 
 function signalNumber(signal: NodeJS.Signals | null | undefined): number {

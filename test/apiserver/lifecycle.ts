@@ -107,6 +107,48 @@ function defaultService(state: ServerState, spec: Record<string, unknown>): Reco
   return out;
 }
 
+function imagePullPolicy(image: string | undefined): string {
+  const last = (image ?? '').split('/').pop() ?? '';
+  if (last.includes('@')) return 'IfNotPresent';
+  const tag = last.includes(':') ? last.slice(last.indexOf(':') + 1) : 'latest';
+  return tag === 'latest' ? 'Always' : 'IfNotPresent';
+}
+
+/** The defaults the real server's scheme (and DefaultTolerationSeconds admission) fill into a new pod. */
+function defaultPodSpec(spec: Record<string, unknown>): Record<string, unknown> {
+  const container = (c: unknown): unknown =>
+    isObject(c)
+      ? {
+          terminationMessagePath: '/dev/termination-log',
+          terminationMessagePolicy: 'File',
+          imagePullPolicy: imagePullPolicy(typeof c.image === 'string' ? c.image : undefined),
+          resources: {},
+          ...c,
+        }
+      : c;
+  const tolerations = Array.isArray(spec.tolerations) ? spec.tolerations : [];
+  const toleration = (key: string): object => ({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
+  const missing = ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'].filter(
+    (k) => !tolerations.some((t) => isObject(t) && t.key === k && t.effect === 'NoExecute'),
+  );
+  return {
+    restartPolicy: 'Always',
+    dnsPolicy: 'ClusterFirst',
+    schedulerName: 'default-scheduler',
+    serviceAccountName: 'default',
+    serviceAccount: spec.serviceAccountName ?? 'default',
+    terminationGracePeriodSeconds: 30,
+    securityContext: {},
+    enableServiceLinks: true,
+    priority: 0,
+    preemptionPolicy: 'PreemptLowerPriority',
+    ...spec,
+    containers: Array.isArray(spec.containers) ? spec.containers.map(container) : spec.containers,
+    ...(Array.isArray(spec.initContainers) ? { initContainers: spec.initContainers.map(container) } : {}),
+    tolerations: [...tolerations, ...missing.map(toleration)],
+  };
+}
+
 /** The object as it will be stored by a create: name generated, status initialised, defaults set. */
 export function prepareForCreate(state: ServerState, def: ResourceDef, input: KubeObject, namespace: string | undefined): KubeObject {
   const meta = { ...input.metadata };
@@ -119,7 +161,10 @@ export function prepareForCreate(state: ServerState, def: ResourceDef, input: Ku
   meta.creationTimestamp = timestamp();
   const obj: KubeObject = { ...input, apiVersion: groupVersion(def), kind: def.kind, metadata: meta };
   if (input.spec !== undefined && def.resource !== 'pods') meta.generation = 1;
-  if (def.createStatus === 'pod') obj.status = { phase: 'Pending', qosClass: qosClass(obj as Pod) };
+  if (def.createStatus === 'pod') {
+    if (isObject(obj.spec)) obj.spec = defaultPodSpec(obj.spec);
+    obj.status = { phase: 'Pending', qosClass: qosClass(obj as Pod) };
+  }
   else if (def.createStatus === 'namespace') {
     obj.status = { phase: 'Active' };
     obj.spec = { finalizers: ['kubernetes'], ...obj.spec };

@@ -11,7 +11,7 @@ const NO_COLLECTION_DELETE: readonly Verb[] = ['create', 'delete', 'get', 'list'
 const STATUS_VERBS: readonly Verb[] = ['get', 'patch', 'update'];
 
 /** Which built-in table layout `kubectl get` receives (see tables.ts). */
-export type Printer = 'pods' | 'nodes' | 'namespaces' | 'deployments' | 'services' | 'default';
+export type Printer = 'pods' | 'nodes' | 'namespaces' | 'deployments' | 'services' | 'events' | 'default';
 
 export interface SubresourceDef {
   name: string;
@@ -152,6 +152,7 @@ export const BUILTIN_RESOURCES: readonly ResourceDef[] = [
   def('v1', 'limitranges', 'LimitRange', NS, { shortNames: ['limits'] }),
   def('v1', 'events', 'Event', NS, {
     shortNames: ['ev'],
+    printer: 'events',
     fields: {
       'involvedObject.kind': ['involvedObject', 'kind'],
       'involvedObject.namespace': ['involvedObject', 'namespace'],

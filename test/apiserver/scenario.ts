@@ -1,7 +1,7 @@
 // Scenario files (test/scenarios/*.yaml): the cluster a test API server pretends to be.
 // The schema is documented in test/scenarios/README.md; keep both in step.
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, extname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import type { KubeObject } from './types.js';
 import { isObject } from './types.js';
@@ -114,6 +114,8 @@ export interface WorkloadConfig {
 }
 
 export interface GenerateConfig {
+  /** creationTimestamp of everything generated. Default: 24 hours before the server starts. */
+  createdAt?: string;
   nodeGroups?: NodeGroup[];
   workloads?: WorkloadConfig;
 }
@@ -121,6 +123,11 @@ export interface GenerateConfig {
 export interface Scenario {
   name: string;
   description?: string;
+  /**
+   * Another scenario (name, or path relative to this file) to start from: its objects, faults and
+   * pod rejections come first, kubelet settings merge, everything else set here wins.
+   */
+  extends?: string;
   serverVersion?: Partial<ServerVersion>;
   user?: string;
   groups?: string[];
@@ -139,6 +146,7 @@ export const DEFAULT_USER = 'mesh-ready-test';
 const TOP_LEVEL_KEYS: ReadonlyArray<keyof Scenario> = [
   'name',
   'description',
+  'extends',
   'serverVersion',
   'user',
   'groups',
@@ -165,7 +173,30 @@ export function loadScenario(nameOrPath: string): Scenario {
   else file = existsSync(resolve(nameOrPath)) ? resolve(nameOrPath) : join(repoRoot(), nameOrPath);
   if (!existsSync(file)) throw new Error(`scenario not found: ${nameOrPath} (looked for ${file})`);
   const doc: unknown = parse(readFileSync(file, 'utf8'), { merge: true, maxAliasCount: -1 });
-  return validateScenario(doc, basename(file, extname(file)), file);
+  return resolveExtends(validateScenario(doc, basename(file, extname(file)), file), dirname(file));
+}
+
+function objectIdentity(o: KubeObject): string {
+  return `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+}
+
+/** Applies `extends`: the base scenario's settings under this one's. */
+export function resolveExtends(s: Scenario, baseDir = scenariosDir()): Scenario {
+  if (!s.extends) return s;
+  const ref = s.extends;
+  const looksLikePath = ref.includes('/') || /\.ya?ml$/.test(ref);
+  const base = loadScenario(looksLikePath && !isAbsolute(ref) ? join(baseDir, ref) : ref);
+  const own = new Set((s.objects ?? []).map(objectIdentity));
+  const { extends: _ignored, ...child } = s;
+  const merged: Scenario = {
+    ...base,
+    ...child,
+    objects: [...(base.objects ?? []).filter((o) => !own.has(objectIdentity(o))), ...(s.objects ?? [])],
+    faults: [...(base.faults ?? []), ...(s.faults ?? [])],
+  };
+  if (base.kubelet || s.kubelet) merged.kubelet = { ...base.kubelet, ...s.kubelet, nodes: { ...base.kubelet?.nodes, ...s.kubelet?.nodes } };
+  if (base.admission || s.admission) merged.admission = { rejectPods: [...(base.admission?.rejectPods ?? []), ...(s.admission?.rejectPods ?? [])] };
+  return merged;
 }
 
 function fail(where: string, message: string): never {

@@ -164,7 +164,42 @@ function deploymentCells(obj: KubeObject, now: number): unknown[] {
   ];
 }
 
+function eventCells(obj: KubeObject, now: number): unknown[] {
+  const o = obj as KubeObject & Record<string, unknown>;
+  const involved = isObject(o.involvedObject) ? o.involvedObject : {};
+  const source = isObject(o.source) ? o.source : {};
+  const last = o.lastTimestamp ?? o.eventTime ?? obj.metadata.creationTimestamp;
+  const first = o.firstTimestamp ?? o.eventTime ?? obj.metadata.creationTimestamp;
+  return [
+    age(last, now),
+    o.type ?? '',
+    o.reason ?? '',
+    `${String(involved.kind ?? '').toLowerCase()}/${String(involved.name ?? '')}`,
+    involved.fieldPath ?? '',
+    [source.component, source.host].filter(Boolean).join(', '),
+    o.message ?? '',
+    age(first, now),
+    Number(o.count ?? 1),
+    obj.metadata.name,
+  ];
+}
+
 const PRINTERS: Record<string, Printer> = {
+  events: {
+    columns: [
+      col('Last Seen', 'string', 'Time when last event occurred'),
+      col('Type', 'string', 'Type of this event (Normal, Warning), new types could be added in the future.'),
+      col('Reason', 'string', "This should be a short, machine understandable string that gives the reason for this event being generated. For example, if the event is reporting that a container can't start, the Reason might be 'ImagePullBackOff'."),
+      col('Object', 'string', 'Object this event is about.'),
+      col('Subobject', 'string', 'The field of the object this event is about.', 1),
+      col('Source', 'string', 'The component reporting this event.', 1),
+      col('Message', 'string', 'A human-readable description of the status of this operation.'),
+      col('First Seen', 'string', 'The time at which the event was first recorded.', 1),
+      col('Count', 'string', 'The number of times this event has occurred.', 1),
+      col('Name', 'string', 'Name of the event.', 1, 'name'),
+    ],
+    cells: eventCells,
+  },
   pods: {
     columns: [
       NAME,
