@@ -1,12 +1,67 @@
+import {Flags} from '@oclif/core'
+import {judgePlatform} from '../areas/platform.js'
+import {reportFrom} from '../areas/report.js'
 import {MeshReadyCommand} from '../cli/base-command.js'
 import {UserError} from '../cli/errors.js'
+import {valuesDocument} from '../checks/platform/_lib/install-plan.js'
+import {platformLabel} from '../checks/platform/_lib/detect-platform.js'
+import {exitCodeFor} from '../engine/exit-codes.js'
+import {gatherPlatform} from '../gather/platform.js'
+import type {Mode} from '../knowledge/istio-platform.js'
+import {MODES} from '../knowledge/istio-platform.js'
+import {startProgress} from '../render/progress.js'
+
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/
+
+/** The patch of `1.29.3` (from the flag, or from the installed version when that is what is judged). */
+export function patchOf(version: string | undefined, minor: string): number | undefined {
+  const match = /^v?(\d+)\.(\d+)\.(\d+)/.exec(version?.trim() ?? '')
+  return match && `${Number(match[1])}.${Number(match[2])}` === minor ? Number(match[3]) : undefined
+}
 
 export default class Platform extends MeshReadyCommand {
   static override summary = 'Detect the platform and CNI, check their prerequisites and print the exact install flags.'
-  static override description = 'Not available yet in this version: the platform check set has not been built, so this command runs nothing and exits 2.'
+  static override description = `Reads only the Kubernetes API: nodes, DaemonSets, discovery, quotas, policies and CNI settings. Detects the platform (GKE, EKS, AKS, OpenShift, K3s, k3d, RKE2, MicroK8s, minikube, kind, Docker Desktop, Talos, kubeadm) with the signals that matched and a confidence, the CNI and any installed Istio (the default for --istio-version), then judges each prerequisite for sidecar and ambient side by side.
+--values prints a Helm values file and --istioctl the istioctl flags for the detected platform and one --mode.
+Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fail, 4 warnings only (see --fail-on).`
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --mode ambient -o wide',
+    '<%= config.bin %> <%= command.id %> --mode ambient --values > values.yaml && helm install istio-cni istio/cni -n istio-system -f values.yaml',
+    'istioctl install $(<%= config.bin %> <%= command.id %> --mode ambient --istioctl)',
+  ]
+  static override flags = {
+    mode: Flags.option({options: ['sidecar', 'ambient', 'both'] as const, default: 'both' as const, description: 'Data-plane mode to judge: sidecar, ambient, or both side by side.'})(),
+    'istio-namespace': Flags.string({default: 'istio-system', description: 'Namespace Istio is (or will be) installed in.'}),
+    values: Flags.boolean({default: false, exclusive: ['istioctl'], description: 'Print a Helm values file for the detected platform and --mode instead of the report.'}),
+    istioctl: Flags.boolean({default: false, exclusive: ['values'], description: 'Print the istioctl install flags for the detected platform and --mode instead of the report.'}),
+  }
 
   async run(): Promise<void> {
-    await this.parse(Platform)
-    throw new UserError('the platform check set is not available yet in this version; run "kubectl mesh-ready check" for the cluster preflight')
+    const {flags} = await this.parse(Platform)
+    const istioNamespace = flags['istio-namespace']
+    if (!NAMESPACE.test(istioNamespace)) throw new UserError(`--istio-namespace "${istioNamespace}" is not a valid namespace name; use lower-case letters, digits and "-" (at most 63)`)
+    const printing = flags.values ? '--values' : flags.istioctl ? '--istioctl' : undefined
+    if (printing && flags.mode === 'both') throw new UserError(`${printing} prints the settings of one mode; add --mode sidecar or --mode ambient`)
+    const modes: readonly Mode[] = flags.mode === 'both' ? MODES : [flags.mode]
+    const client = this.kubeClient(flags)
+    const progress = await startProgress('Reading nodes, CNI and Istio from the API server…')
+    const inputs = await gatherPlatform(client, {istioNamespace, signal: this.abort.signal}).finally(() => progress.stop())
+    const installed = inputs.installedIstio.state === 'known' ? inputs.installedIstio.value : undefined
+    const istioVersion = this.istioVersion(flags, installed?.minor)
+    const istioPatch = patchOf(flags['istio-version'] ?? installed?.version, istioVersion)
+    const result = judgePlatform(inputs, {istioVersion, istioPatch, modes})
+    const report = reportFrom('platform', istioVersion, client, [result])
+    const plan = result.plans[modes[0]!]
+    if (printing === undefined || plan === undefined) {
+      this.emit(report, flags)
+      return
+    }
+    const title = `kubectl mesh-ready platform --values: ${platformLabel(result.detection)}, ${plan.mode} mode, Istio ${istioVersion}`
+    process.stdout.write(flags.values ? valuesDocument(plan, title) : `${plan.istioctl.join(' ')}\n`)
+    if (report.verdict !== 'ready') {
+      process.stderr.write(`note: ${report.summary.fail} fail, ${report.summary.warn} warn, ${report.summary.unknown} unknown for ${plan.mode} mode; run "kubectl mesh-ready platform --mode ${plan.mode}" for the findings\n`)
+    }
+    process.exitCode = exitCodeFor(report.verdict, flags['fail-on'])
   }
 }

@@ -1,0 +1,187 @@
+import type {CniDetection} from '../checks/platform/_lib/detect-cni.js'
+import {cniLabel, detectCni} from '../checks/platform/_lib/detect-cni.js'
+import type {DetectionInput, PlatformDetection} from '../checks/platform/_lib/detect-platform.js'
+import {detectPlatform, platformLabel} from '../checks/platform/_lib/detect-platform.js'
+import type {PlatformFacts} from '../checks/platform/_lib/facts.js'
+import type {InstallPlan, IstioTarget} from '../checks/platform/_lib/install-plan.js'
+import {helmCommand, planInstall} from '../checks/platform/_lib/install-plan.js'
+import {assessNodeCritical} from '../checks/platform/_lib/quota.js'
+import {platformChecks} from '../checks/platform/index.js'
+import type {Fact, Finding, Severity} from '../checks/types.js'
+import {known, SEVERITIES} from '../checks/types.js'
+import type {ReportView} from '../engine/report.js'
+import {runChecks} from '../engine/run-checks.js'
+import type {KubeClient} from '../gather/kube/client.js'
+import type {PlatformInputs} from '../gather/platform.js'
+import {gatherPlatform} from '../gather/platform.js'
+import type {InstalledIstio} from '../gather/platform-istio.js'
+import type {Mode} from '../knowledge/istio-platform.js'
+import {MODES} from '../knowledge/istio-platform.js'
+import type {AreaResult} from './types.js'
+
+export interface PlatformAreaOptions {
+  /** The Istio minor to judge (`1.29`), as `MeshReadyCommand.istioVersion()` returns it. */
+  istioVersion: string
+  /** The patch of the judged release when known (3 of 1.29.3): gates the AWS branch-ENI probe fix. */
+  istioPatch?: number
+  /** Where Istio is (or will be) installed; default istio-system. */
+  istioNamespace?: string
+  /** Default: both, judged side by side. */
+  modes?: readonly Mode[]
+  signal?: AbortSignal
+}
+
+export interface PlatformResult extends AreaResult {
+  readonly plans: Readonly<Partial<Record<Mode, InstallPlan>>>
+  readonly detection: PlatformDetection
+}
+
+const valueOf = <T>(fact: Fact<T>): T | undefined => (fact.state === 'known' ? fact.value : undefined)
+const reasonOf = (fact: Fact<unknown>): string[] => (fact.state === 'unavailable' ? [fact.reason] : [])
+
+export function detectionInput(inputs: PlatformInputs): DetectionInput {
+  const daemonSets = valueOf(inputs.daemonSets)
+  const quotas = valueOf(inputs.resourceQuotas)
+  const groups = valueOf(inputs.apiGroups)
+  return {
+    serverVersion: valueOf(inputs.serverVersion),
+    nodes: valueOf(inputs.nodes),
+    apiGroups: groups ? Object.keys(groups) : undefined,
+    daemonSets: daemonSets?.items,
+    namespaces: valueOf(inputs.namespaces)?.map((n) => n.name),
+    webhooks: valueOf(inputs.webhooks),
+    resourceQuotas: quotas?.items,
+    unread: [inputs.serverVersion, inputs.nodes, inputs.apiGroups, inputs.daemonSets, inputs.namespaces, inputs.webhooks].flatMap(reasonOf),
+  }
+}
+
+function cniOf(inputs: PlatformInputs): CniDetection {
+  const groups = valueOf(inputs.apiGroups)
+  return detectCni({
+    daemonSets: valueOf(inputs.daemonSets),
+    nodes: valueOf(inputs.nodes),
+    apiGroups: groups ? Object.keys(groups) : undefined,
+    calico: valueOf(inputs.calico),
+    ciliumConfigs: valueOf(inputs.ciliumConfigs),
+    openshiftNetwork: valueOf(inputs.openshiftNetwork),
+    workloadEnv: valueOf(inputs.workloadEnv),
+    unread: [inputs.daemonSets, inputs.ciliumConfigs, inputs.calico, inputs.openshiftNetwork].flatMap(reasonOf),
+  })
+}
+
+const LABEL: Record<Severity, string> = {pass: 'PASS', skip: 'SKIP', unknown: '?', warn: 'WARN', fail: 'FAIL'}
+const worst = (severities: readonly Severity[]): Severity | undefined => [...severities].sort((a, b) => SEVERITIES.indexOf(b) - SEVERITIES.indexOf(a))[0]
+
+/** The modes side by side: one row per check, the worst result per mode ("-" = not applicable to that mode). */
+export function modeView(findings: readonly Finding[], modes: readonly Mode[]): ReportView {
+  const ids = [...new Set(findings.map((f) => f.checkId))]
+  const rows = ids.flatMap((id) => {
+    const own = findings.filter((f) => f.checkId === id)
+    if (own.every((f) => f.severity === 'skip')) return []
+    const cells = modes.map((mode) => {
+      const applies = own.filter((f) => {
+        const tagged = f.evidence?.modes
+        return !Array.isArray(tagged) || tagged.includes(mode)
+      })
+      const w = worst(applies.map((f) => f.severity))
+      return w ? LABEL[w] : '-'
+    })
+    return [[id, ...cells]]
+  })
+  return {title: 'Readiness by mode', headers: ['CHECK', ...modes.map((m) => m.toUpperCase())], rows}
+}
+
+function istioSummary(installed: InstalledIstio | undefined): string {
+  if (installed === undefined) return 'could not be read'
+  if (installed.components.length === 0) return installed.gaps.length > 0 ? 'none found (not everything could be read)' : 'not installed'
+  return installed.components.map((c) => `${c.component} ${c.version ?? '?'} (${c.namespace})`).join(', ')
+}
+
+function detectionView(d: PlatformDetection, cni: CniDetection, installed: InstalledIstio | undefined, plans: Partial<Record<Mode, InstallPlan>>): ReportView {
+  const rows: string[][] = [
+    ['Platform', `${platformLabel(d)}, ${d.confidence} confidence`, d.signals.map((s) => `${s.signal}${s.nodes === undefined ? '' : ` (${s.nodes}/${s.of} nodes)`}`).join('; ') || '-'],
+    ['Nodes', d.nodeGroups.map((g) => `${g.name} ×${g.nodes}`).join(', ') || '-', d.mixed ? 'mixed cluster' : ''],
+    ['CNI', cniLabel(cni.primary), cni.components.map((c) => c.signal).join('; ') || cni.gaps.join('; ') || '-'],
+    ['Istio installed', istioSummary(installed), ''],
+  ]
+  for (const plan of Object.values(plans)) rows.push([`Install (${plan.mode})`, plan.platformValue ? `global.platform=${plan.platformValue}` : 'no platform value', `istioctl install ${plan.istioctl.join(' ')}`])
+  return {title: 'Platform', headers: ['WHAT', 'DETECTED', 'EVIDENCE'], rows}
+}
+
+function planData(plan: InstallPlan) {
+  return {
+    platformValue: plan.platformValue ?? null,
+    supported: plan.supported,
+    values: plan.values,
+    istioctl: plan.istioctl,
+    helm: plan.releases.map((r, i) => helmCommand(r, plan.releases.findIndex((x) => x.namespace === r.namespace) === i)),
+    notes: plan.notes,
+  }
+}
+
+/** Pure: detection, install plans and every platform check over already gathered inputs. */
+export function judgePlatform(inputs: PlatformInputs, options: PlatformAreaOptions): PlatformResult {
+  const modes = options.modes ?? MODES
+  const istio: IstioTarget = {minor: options.istioVersion, patch: options.istioPatch, namespace: inputs.istioNamespace}
+  const detection = detectPlatform(detectionInput(inputs))
+  const cni = cniOf(inputs)
+  const admission = assessNodeCritical(inputs.istioNamespace, inputs.resourceQuotas, inputs.priorityDryRun)
+  const nodes = valueOf(inputs.nodes) ?? []
+  const plans: Partial<Record<Mode, InstallPlan>> = {}
+  for (const mode of modes) plans[mode] = planInstall({mode, platform: detection, cni, istio, nodes, namespaceAdmitsNodeCritical: admission.admits === true})
+  const facts: PlatformFacts = {
+    modes: known(modes),
+    istio: known(istio),
+    detection: known(detection),
+    cni: known(cni),
+    plans: known(plans),
+    nodeCriticalAdmission: known(admission),
+    installedIstio: inputs.installedIstio,
+    nodes: inputs.nodes,
+    namespaces: inputs.namespaces,
+    daemonSets: inputs.daemonSets,
+    ciliumConfigs: inputs.ciliumConfigs,
+    networkPolicies: inputs.networkPolicies,
+    ciliumPolicies: inputs.ciliumPolicies,
+    securityGroupPolicies: inputs.securityGroupPolicies,
+    calico: inputs.calico,
+    openshiftNetwork: inputs.openshiftNetwork,
+    runtimeClasses: inputs.runtimeClasses,
+    workloadEnv: inputs.workloadEnv,
+    priorityDryRun: inputs.priorityDryRun,
+  }
+  const findings = runChecks(platformChecks, facts)
+  const installed = valueOf(inputs.installedIstio)
+  return {
+    findings,
+    plans,
+    detection,
+    data: {
+      platform: {
+        id: detection.platform,
+        name: detection.name,
+        confidence: detection.confidence,
+        features: detection.features,
+        signals: detection.signals,
+        alsoMatched: detection.alsoMatched,
+        nodeGroups: detection.nodeGroups,
+        mixed: detection.mixed,
+      },
+      cni: {primary: cni.primary ?? null, components: cni.components, gaps: cni.gaps},
+      installedIstio: installed ?? null,
+      istioNamespace: inputs.istioNamespace,
+      modes,
+      install: Object.fromEntries(Object.entries(plans).map(([mode, plan]) => [mode, planData(plan)])),
+    },
+    views: [detectionView(detection, cni, installed, plans), modeView(findings, modes)],
+  }
+}
+
+/**
+ * The platform area for `check` and `platform`: detect the platform, CNI and installed Istio, judge their
+ * prerequisites for each mode, and recommend the install values. `data` holds platform, cni, installedIstio, install.
+ */
+export async function platformArea(client: KubeClient, options: PlatformAreaOptions): Promise<PlatformResult> {
+  const inputs = await gatherPlatform(client, {istioNamespace: options.istioNamespace ?? 'istio-system', signal: options.signal})
+  return judgePlatform(inputs, options)
+}

@@ -1,0 +1,46 @@
+import type {InstalledIstio} from '../../../gather/platform-istio.js'
+import type {ResolvedEnv} from '../../../gather/platform-env.js'
+import type {Inventory} from '../../../gather/platform-list.js'
+import type {CiliumPolicies, DryRunResult} from '../../../gather/platform.js'
+import type {
+  CalicoSettings,
+  ConfigMapSummary,
+  NamespaceSummary,
+  NetworkPolicySummary,
+  NodeSummary,
+  ObjectRef,
+  OpenShiftNetwork,
+  QuotaSummary,
+  RuntimeClassSummary,
+  WorkloadSummary,
+} from '../../../gather/platform-objects.js'
+import type {Mode} from '../../../knowledge/istio-platform.js'
+import type {Fact} from '../../types.js'
+import type {CniDetection} from './detect-cni.js'
+import type {PlatformDetection} from './detect-platform.js'
+import type {InstallPlan, IstioTarget} from './install-plan.js'
+import type {NodeCriticalAdmission} from './quota.js'
+
+/** What the platform checks judge: the gathered facts plus what is derived from them once (detection, plans). */
+export interface PlatformFacts {
+  [key: string]: Fact<unknown>
+  modes: Fact<readonly Mode[]>
+  istio: Fact<IstioTarget>
+  detection: Fact<PlatformDetection>
+  cni: Fact<CniDetection>
+  plans: Fact<Readonly<Partial<Record<Mode, InstallPlan>>>>
+  nodeCriticalAdmission: Fact<NodeCriticalAdmission>
+  installedIstio: Fact<InstalledIstio>
+  nodes: Fact<readonly NodeSummary[]>
+  namespaces: Fact<readonly NamespaceSummary[]>
+  daemonSets: Fact<Inventory<WorkloadSummary>>
+  ciliumConfigs: Fact<Inventory<ConfigMapSummary>>
+  networkPolicies: Fact<Inventory<NetworkPolicySummary>>
+  ciliumPolicies: Fact<CiliumPolicies | null>
+  securityGroupPolicies: Fact<Inventory<ObjectRef> | null>
+  calico: Fact<CalicoSettings | null>
+  openshiftNetwork: Fact<OpenShiftNetwork | null>
+  runtimeClasses: Fact<readonly RuntimeClassSummary[]>
+  workloadEnv: Fact<Readonly<Record<string, ResolvedEnv>>>
+  priorityDryRun: Fact<DryRunResult>
+}

@@ -1,0 +1,164 @@
+import {stringify} from 'yaml'
+import type {NodeSummary} from '../../../gather/platform-objects.js'
+import type {HelmValues, IstioPlatformValue, Mode} from '../../../knowledge/istio-platform.js'
+import {GKE_PROFILE_QUOTAS_SINCE, platformProfile, SYSTEM_NAMESPACE} from '../../../knowledge/istio-platform.js'
+import {compareMinor} from '../../../knowledge/istio-releases.js'
+import type {PlatformId} from '../../../knowledge/platform-signals.js'
+import type {CniDetection} from './detect-cni.js'
+import type {PlatformDetection} from './detect-platform.js'
+import {hasFeature} from './detect-platform.js'
+
+/** The Istio release being judged and where it goes. */
+export interface IstioTarget {
+  /** `1.29`. */
+  readonly minor: string
+  /** `3` of 1.29.3 when known (from --istio-version or the installed image). */
+  readonly patch?: number
+  /** --istio-namespace. */
+  readonly namespace: string
+}
+
+export interface PlanInput {
+  readonly mode: Mode
+  readonly platform: PlatformDetection
+  readonly cni: CniDetection
+  readonly istio: IstioTarget
+  readonly nodes: readonly NodeSummary[]
+  /** The Istio namespace already admits system-node-critical pods (a quota, or the dry-run said so). */
+  readonly namespaceAdmitsNodeCritical: boolean
+}
+
+export interface HelmRelease {
+  readonly release: string
+  readonly chart: string
+  readonly namespace: string
+}
+
+export interface InstallPlan {
+  readonly mode: Mode
+  /** The `global.platform` value, only ever one the charts ship (never eks, aks, kind, …). */
+  readonly platformValue?: IstioPlatformValue
+  /** Values for `helm install -f` (every Istio chart ignores the keys it does not use). */
+  readonly values: HelmValues
+  /** Arguments for `istioctl install`. */
+  readonly istioctl: readonly string[]
+  readonly releases: readonly HelmRelease[]
+  /** False when this mode cannot run on the platform (GKE Autopilot or Docker Desktop ambient). */
+  readonly supported: boolean
+  readonly notes: readonly string[]
+}
+
+/** K3s with its bundled Flannel uses K3s's own CNI paths; a custom CNI (started with --flannel-backend=none) does not. */
+export function k3sCustomCni(nodes: readonly NodeSummary[], cni: CniDetection): boolean {
+  const noFlannel = nodes.some((n) => /--flannel-backend(=|"\s*,\s*"|\s+)none/.test(n.annotations['k3s.io/node-args'] ?? ''))
+  return noFlannel || (cni.primary !== undefined && !(cni.primary.id === 'flannel' && cni.primary.daemonSet === undefined))
+}
+
+const minikubeDocker = (nodes: readonly NodeSummary[]) => nodes.some((n) => (n.containerRuntimeVersion ?? '').startsWith('docker://'))
+
+/** The Istio docs' explicit K3s paths for a custom (non-bundled) CNI (ambient platform-prerequisites "K3s"). */
+export const K3S_CUSTOM_CNI_VALUES: HelmValues = {cni: {cniConfDir: '/var/lib/rancher/k3s/agent/etc/cni/net.d', cniBinDir: '/var/lib/rancher/k3s/data/current/bin/'}}
+
+/** Which `global.platform` the platform needs, if any (platforms.md §1.2, §6.1). */
+export function platformValueFor(platform: PlatformId, nodes: readonly NodeSummary[], cni: CniDetection): IstioPlatformValue | undefined {
+  switch (platform) {
+    case 'gke':
+    case 'k3d':
+    case 'microk8s':
+    case 'openshift':
+      return platform
+    case 'k3s':
+      return k3sCustomCni(nodes, cni) ? undefined : 'k3s'
+    case 'minikube':
+      return minikubeDocker(nodes) ? 'minikube' : undefined
+    default:
+      return undefined
+  }
+}
+
+function merge(a: HelmValues, b: HelmValues): HelmValues {
+  const out: Record<string, HelmValues[string]> = {...a}
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k]
+    out[k] = typeof prev === 'object' && typeof v === 'object' ? merge(prev, v) : v
+  }
+  return out
+}
+
+/** `{cni: {cniBinDir: x}}` → `[['cni.cniBinDir', x]]`. */
+export function flatten(values: HelmValues, prefix = ''): Array<[string, string | number | boolean]> {
+  return Object.entries(values).flatMap(([k, v]) => (typeof v === 'object' ? flatten(v, `${prefix}${k}.`) : [[`${prefix}${k}`, v] as [string, string | number | boolean]]))
+}
+
+const gkeQuotaFromProfile = (input: PlanInput, value: IstioPlatformValue | undefined) => value === 'gke' && compareMinor(input.istio.minor, GKE_PROFILE_QUOTAS_SINCE) >= 0
+
+/** Where istio-cni and ztunnel go: kube-system on OpenShift, and on GKE when nothing admits system-node-critical elsewhere. */
+function nodeAgentNamespace(input: PlanInput, value: IstioPlatformValue | undefined): string {
+  if (input.platform.platform === 'openshift') return SYSTEM_NAMESPACE
+  if (input.platform.platform === 'gke' && !input.namespaceAdmitsNodeCritical && !gkeQuotaFromProfile(input, value)) return SYSTEM_NAMESPACE
+  return input.istio.namespace
+}
+
+/** The exact install settings for one mode on the detected platform. */
+export function planInstall(input: PlanInput): InstallPlan {
+  const {mode, platform, istio} = input
+  const notes: string[] = []
+  let value = platformValueFor(platform.platform, input.nodes, input.cni)
+  let values: HelmValues = mode === 'ambient' ? {profile: 'ambient'} : {}
+  if (value !== undefined) {
+    const profile = platformProfile(value)
+    if (compareMinor(istio.minor, profile.addedIn) >= 0) {
+      values = merge(values, {global: {platform: value}})
+    } else {
+      const legacy = profile.legacy && compareMinor(istio.minor, profile.legacy.before) < 0 ? profile.legacy.explicit : profile.explicit
+      values = merge(values, legacy)
+      notes.push(`Istio ${istio.minor} predates global.platform=${value} (added in ${profile.addedIn}), so its settings are spelled out`)
+      value = undefined
+    }
+  } else if (platform.platform === 'k3s') {
+    values = merge(values, K3S_CUSTOM_CNI_VALUES)
+    notes.push('K3s with a custom CNI: the paths are the Istio docs example; set them to where your CNI writes its config and binaries (e.g. /etc/cni/net.d)')
+  }
+  const usesCni = mode === 'ambient' || platform.platform === 'openshift' || platform.platform === 'talos'
+  if (mode === 'sidecar' && platform.platform === 'talos') {
+    values = merge(values, {pilot: {cni: {enabled: true}}})
+    notes.push('Talos enforces Pod Security "baseline", which forbids istio-init\'s NET_ADMIN: use the istio-cni node agent')
+  }
+  const agents = nodeAgentNamespace(input, value)
+  if (mode === 'ambient' && agents === SYSTEM_NAMESPACE && platform.platform !== 'openshift') values = merge(values, {pilot: {trustedZtunnelNamespace: SYSTEM_NAMESPACE}})
+  const releases: HelmRelease[] = [
+    {release: 'istio-base', chart: 'istio/base', namespace: istio.namespace},
+    {release: 'istiod', chart: 'istio/istiod', namespace: istio.namespace},
+    ...(usesCni ? [{release: 'istio-cni', chart: 'istio/cni', namespace: agents}] : []),
+    ...(mode === 'ambient' ? [{release: 'ztunnel', chart: 'istio/ztunnel', namespace: agents}] : []),
+  ]
+  const supported = !(mode === 'ambient' && (hasFeature(platform, 'gke-autopilot') || platform.platform === 'docker-desktop'))
+  return {mode, platformValue: value, values, istioctl: istioctlArgs(input, values, agents, usesCni), releases, supported, notes}
+}
+
+function istioctlArgs(input: PlanInput, values: HelmValues, agents: string, usesCni: boolean): string[] {
+  const set = (kv: string) => ['--set', kv]
+  if (input.platform.platform === 'openshift') return set(`profile=${input.mode === 'ambient' ? 'openshift-ambient' : 'openshift'}`)
+  const {profile, ...rest} = values
+  const args = set(`profile=${typeof profile === 'string' ? profile : 'default'}`)
+  if (usesCni && input.mode === 'sidecar') args.push(...set('components.cni.enabled=true'))
+  if (usesCni && agents !== input.istio.namespace) args.push(...set(`components.cni.namespace=${agents}`))
+  if (input.mode === 'ambient' && agents !== input.istio.namespace) args.push(...set(`components.ztunnel.namespace=${agents}`))
+  for (const [key, value] of flatten(rest)) args.push(...set(`values.${key}=${value}`))
+  return args
+}
+
+export const helmCommand = (r: HelmRelease, first: boolean): string =>
+  `helm install ${r.release} ${r.chart} -n ${r.namespace}${first ? ' --create-namespace' : ''} -f values.yaml --wait`
+
+/** The values file as printed by `--values`: a comment header with the helm commands, then the YAML. */
+export function valuesDocument(plan: InstallPlan, title: string): string {
+  const header = [
+    `# ${title}`,
+    ...(plan.supported ? [] : [`# WARNING: ${plan.mode} mode is not available on this platform; see \`kubectl mesh-ready platform --mode ${plan.mode}\``]),
+    ...plan.notes.map((n) => `# Note: ${n}`),
+    '# Install with:',
+    ...plan.releases.map((r, i) => `#   ${helmCommand(r, plan.releases.findIndex((x) => x.namespace === r.namespace) === i)}`),
+  ]
+  return `${header.join('\n')}\n${stringify(plan.values)}`
+}

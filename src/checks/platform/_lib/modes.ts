@@ -1,0 +1,31 @@
+import type {Mode} from '../../../knowledge/istio-platform.js'
+import type {Outcome} from '../../types.js'
+import type {InstallPlan} from './install-plan.js'
+
+const key = (o: Outcome) => [o.severity, o.subject.kind, o.subject.namespace ?? '', o.subject.name, o.message, o.remediation?.command ?? ''].join('\u0000')
+
+/**
+ * Judges each selected mode and merges identical results into one outcome naming the modes it applies to
+ * (`evidence.modes`). A result for only some of the selected modes is prefixed with them: "ambient: …".
+ */
+export function forModes(modes: readonly Mode[], judge: (mode: Mode) => readonly Outcome[]): Outcome[] {
+  const merged = new Map<string, {outcome: Outcome; modes: Mode[]}>()
+  for (const mode of modes) {
+    for (const outcome of judge(mode)) {
+      const entry = merged.get(key(outcome)) ?? {outcome, modes: []}
+      entry.modes.push(mode)
+      merged.set(key(outcome), entry)
+    }
+  }
+  return [...merged.values()].map(({outcome, modes: applies}) => ({
+    ...outcome,
+    message: applies.length < modes.length ? `${applies.join(', ')}: ${outcome.message}` : outcome.message,
+    evidence: {...outcome.evidence, modes: applies},
+  }))
+}
+
+/** The plan installs the istio-cni node agent (always in ambient; in sidecar mode on OpenShift and Talos). */
+export const usesIstioCni = (plan: InstallPlan | undefined): boolean => plan?.releases.some((r) => r.release === 'istio-cni') === true
+
+/** The namespace istio-cni and ztunnel go to in this plan. */
+export const nodeAgentNamespace = (plan: InstallPlan): string | undefined => plan.releases.find((r) => r.release === 'istio-cni' || r.release === 'ztunnel')?.namespace

@@ -1,0 +1,31 @@
+import type {PlatformFacts} from './_lib/facts.js'
+import {cniLabel} from './_lib/detect-cni.js'
+import {CLUSTER_SUBJECT, defineCheck} from '../types.js'
+
+export const cniDetection = defineCheck<PlatformFacts>()({
+  id: 'platform.cni',
+  title: 'The CNI is identified',
+  category: 'platform',
+  needs: ['cni'],
+  source: 'platforms.md §2.4 CNI detection from the API',
+  run: ({cni}) => {
+    const evidence = {primary: cni.primary?.id ?? null, components: cni.components.map((c) => `${cniLabel(c)}: ${c.signal}`)}
+    if (cni.primary === undefined) {
+      return [
+        cni.gaps.length > 0
+          ? {severity: 'unknown', subject: CLUSTER_SUBJECT, message: `could not identify the CNI: ${cni.gaps.join('; ')}`, evidence}
+          : {
+              severity: 'warn',
+              subject: CLUSTER_SUBJECT,
+              message: 'no known CNI found (no Cilium, Calico, VPC CNI, Azure CNI, kindnet, Flannel, OVN-Kubernetes or Multus signal)',
+              remediation: {text: 'The CNI-specific Istio prerequisites could not be checked; compare your CNI with the Istio platform prerequisites by hand.'},
+              evidence,
+            },
+      ]
+    }
+    const others = cni.components.filter((c) => c !== cni.primary).map((c) => cniLabel(c))
+    const also = others.length > 0 ? `; also ${others.join(', ')}` : ''
+    const where = cni.primary.namespace ? ` in ${cni.primary.namespace}` : ''
+    return [{severity: 'pass', subject: CLUSTER_SUBJECT, message: `${cniLabel(cni.primary)}${where}, from ${cni.primary.signal}${also}`, evidence}]
+  },
+})

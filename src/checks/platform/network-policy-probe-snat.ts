@@ -1,0 +1,49 @@
+import type {NetworkPolicySummary} from '../../gather/platform-objects.js'
+import type {Outcome} from '../types.js'
+import {CLUSTER_SUBJECT, defineCheck} from '../types.js'
+import type {PlatformFacts} from './_lib/facts.js'
+import {forModes} from './_lib/modes.js'
+import {allowProbesNetworkPolicy, blockingPolicies, ciliumAllowsProbes, snatAddresses} from './_lib/probe-snat.js'
+
+/** istio-cni never captures pods here (istio-cni chart values `excludeNamespaces`). */
+const NEVER_AMBIENT = new Set(['kube-system'])
+const AMBIENT_LABEL = 'istio.io/dataplane-mode'
+
+export const networkPolicyProbeSnat = defineCheck<PlatformFacts>()({
+  id: 'platform.network-policy-probe-snat',
+  title: 'NetworkPolicies admit the ambient kubelet-probe SNAT address',
+  category: 'platform',
+  needs: ['networkPolicies', 'namespaces', 'nodes', 'ciliumPolicies', 'modes'],
+  source: 'https://istio.io/latest/docs/ambient/usage/networkpolicy/ ; istio/istio#56484, #58531 (platforms.md §6.3)',
+  run: ({networkPolicies, namespaces, nodes, ciliumPolicies, modes}) => {
+    const addresses = snatAddresses(nodes)
+    const cover = ciliumPolicies?.clusterwide.find((p) => ciliumAllowsProbes(p, addresses) && p.ingressDefaultDeny === false)
+    const enrolled = new Set(namespaces.filter((n) => n.labels[AMBIENT_LABEL] === 'ambient').map((n) => n.name))
+    const byNamespace = new Map<string, NetworkPolicySummary[]>()
+    for (const p of networkPolicies.items) byNamespace.set(p.namespace, [...(byNamespace.get(p.namespace) ?? []), p])
+    return forModes(modes, (mode): Outcome[] => {
+      if (mode === 'sidecar') return []
+      const outcomes: Outcome[] = networkPolicies.unreadable.map((u) => ({severity: 'unknown', subject: {kind: 'Namespace', name: u.namespace}, message: `could not read NetworkPolicies: ${u.reason}`}))
+      if (cover) return [...outcomes, {severity: 'pass', subject: CLUSTER_SUBJECT, message: `CiliumClusterwideNetworkPolicy ${cover.name} admits ${addresses.join(' and ')} into every pod, whatever the NetworkPolicies say`}]
+      for (const [namespace, policies] of [...byNamespace].sort(([a], [b]) => a.localeCompare(b))) {
+        if (NEVER_AMBIENT.has(namespace) && !enrolled.has(namespace)) continue
+        const blocking = blockingPolicies(policies, addresses)
+        if (blocking.length === 0) continue
+        const names = blocking.map((p) => p.name).join(', ')
+        const isEnrolled = enrolled.has(namespace)
+        outcomes.push({
+          severity: isEnrolled ? 'fail' : 'warn',
+          subject: {kind: 'Namespace', name: namespace},
+          message: `NetworkPolic${blocking.length === 1 ? 'y' : 'ies'} ${names} restrict${blocking.length === 1 ? 's' : ''} ingress without admitting ${addresses.join(' or ')}: ${isEnrolled ? 'this ambient namespace' : 'once enrolled in ambient, this namespace'} will fail kubelet probes`,
+          remediation: {text: 'Admit the probe SNAT address into the namespace (NetworkPolicies are additive).', yaml: allowProbesNetworkPolicy(namespace, addresses)},
+          evidence: {policies: blocking.map((p) => p.name), enrolled: isEnrolled},
+        })
+      }
+      if (outcomes.every((o) => o.severity === 'unknown')) {
+        const scope = networkPolicies.unreadable.length > 0 ? 'in the namespaces that could be read' : 'anywhere'
+        outcomes.push({severity: 'pass', subject: CLUSTER_SUBJECT, message: `no NetworkPolicy ${scope} would block ${addresses.join(' or ')} (${networkPolicies.items.length} policies)`})
+      }
+      return outcomes
+    })
+  },
+})

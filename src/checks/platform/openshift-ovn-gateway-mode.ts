@@ -1,0 +1,32 @@
+import type {Outcome} from '../types.js'
+import {CLUSTER_SUBJECT, defineCheck} from '../types.js'
+import type {PlatformFacts} from './_lib/facts.js'
+import {forModes} from './_lib/modes.js'
+
+const PATCH = `oc patch network.operator.openshift.io cluster --type=merge -p '{"spec":{"defaultNetwork":{"ovnKubernetesConfig":{"gatewayConfig":{"routingViaHost":true}}}}}'`
+
+export const openshiftOvnGatewayMode = defineCheck<PlatformFacts>()({
+  id: 'platform.openshift-ovn-gateway-mode',
+  title: 'OVN-Kubernetes routes via the host (local gateway mode) for ambient probes',
+  category: 'platform',
+  needs: ['detection', 'openshiftNetwork', 'modes'],
+  source: 'istio.io PR #16877 (OpenShift local gateway mode); docs.okd.io "configuring gateway mode"; Red Hat OSSM 3 ambient docs (platforms.md §6.1)',
+  run: ({detection, openshiftNetwork: network, modes}): Outcome[] => {
+    if (detection.platform !== 'openshift') return [{severity: 'skip', subject: CLUSTER_SUBJECT, message: 'not OpenShift'}]
+    if (network === null) return [{severity: 'unknown', subject: CLUSTER_SUBJECT, message: 'OpenShift detected but networks.config.openshift.io is not served'}]
+    return forModes(modes, (mode): Outcome[] => {
+      if (mode === 'sidecar') return []
+      if (network.networkType !== 'OVNKubernetes') return [{severity: 'pass', subject: CLUSTER_SUBJECT, message: `the cluster network is ${network.networkType ?? 'not reported'}, not OVN-Kubernetes`}]
+      if (network.routingViaHost === true) return [{severity: 'pass', subject: CLUSTER_SUBJECT, message: 'OVN-Kubernetes runs in local gateway mode (routingViaHost: true)'}]
+      return [
+        {
+          severity: 'fail',
+          subject: CLUSTER_SUBJECT,
+          message: `OVN-Kubernetes runs in shared gateway mode (routingViaHost: ${network.routingViaHost ?? 'not set'}): ambient kubelet probes of pods with liveness/readiness probes fail`,
+          remediation: {text: 'Switch OVN-Kubernetes to local gateway mode.', command: PATCH},
+          evidence: {networkType: network.networkType, routingViaHost: network.routingViaHost ?? null},
+        },
+      ]
+    })
+  },
+})

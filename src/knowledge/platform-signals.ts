@@ -1,0 +1,272 @@
+/**
+ * The platform signal catalogue: how each Kubernetes distribution shows itself through the API.
+ * Source: ../shared/reference/platforms.md §2.1 (signals), §2.2 (precedence), §2.3 (pitfalls).
+ * Rows are in precedence order: the first platform with a strong signal wins, so OpenShift on AWS is OpenShift and
+ * kind (which is kubeadm-based) is kind, and a bare cloud providerID is only the last resort.
+ */
+
+export type SignalMatcher =
+  | {readonly on: 'serverVersion'; readonly pattern: RegExp}
+  | {readonly on: 'kubeletVersion'; readonly pattern: RegExp}
+  | {readonly on: 'label'; readonly key: string; readonly value?: string}
+  | {readonly on: 'annotation'; readonly key: string; readonly prefix?: boolean}
+  | {readonly on: 'providerID'; readonly prefix: string}
+  | {readonly on: 'osImage'; readonly prefix: string}
+  | {readonly on: 'kernelVersion'; readonly pattern: RegExp}
+  | {readonly on: 'nodeName'; readonly pattern: RegExp}
+  | {readonly on: 'containerRuntime'; readonly pattern: RegExp}
+  | {readonly on: 'apiGroup'; readonly group: string}
+  | {readonly on: 'daemonSet'; readonly namespace: string; readonly name: string}
+  | {readonly on: 'namespace'; readonly name: string}
+  | {readonly on: 'webhook'; readonly name: string}
+  | {readonly on: 'resourceQuota'; readonly namespace: string; readonly name: string}
+
+/** Matchers answered by one node at a time (the rest are answered once for the cluster). */
+export const NODE_MATCHERS: ReadonlySet<SignalMatcher['on']> = new Set(['kubeletVersion', 'label', 'annotation', 'providerID', 'osImage', 'kernelVersion', 'nodeName', 'containerRuntime'])
+
+export type SignalStrength = 'strong' | 'supporting'
+
+export interface PlatformSignal {
+  readonly match: SignalMatcher
+  readonly strength: SignalStrength
+}
+
+export type PlatformId =
+  | 'openshift'
+  | 'eks-anywhere'
+  | 'gke'
+  | 'eks'
+  | 'aks'
+  | 'rke2'
+  | 'k3d'
+  | 'k3s'
+  | 'k0s'
+  | 'microk8s'
+  | 'minikube'
+  | 'kind'
+  | 'docker-desktop'
+  | 'talos'
+  | 'kubeadm'
+  | 'gce'
+  | 'aws'
+  | 'azure'
+  | 'unknown'
+
+export interface PlatformEntry {
+  readonly id: Exclude<PlatformId, 'unknown'>
+  readonly name: string
+  readonly signals: readonly PlatformSignal[]
+  /** A bare cloud providerID never gives more than low confidence (§2.2 step 7). */
+  readonly fallback?: boolean
+  readonly source: string
+}
+
+const strong = (match: SignalMatcher): PlatformSignal => ({match, strength: 'strong'})
+const supporting = (match: SignalMatcher): PlatformSignal => ({match, strength: 'supporting'})
+const label = (key: string, value?: string): SignalMatcher => ({on: 'label', key, value})
+
+/** In precedence order (§2.2). */
+export const PLATFORM_CATALOGUE: readonly PlatformEntry[] = [
+  {
+    id: 'openshift',
+    name: 'OpenShift',
+    signals: [
+      strong({on: 'apiGroup', group: 'route.openshift.io'}),
+      strong({on: 'apiGroup', group: 'config.openshift.io'}),
+      strong({on: 'apiGroup', group: 'security.openshift.io'}),
+      strong(label('node.openshift.io/os_id')),
+      supporting({on: 'osImage', prefix: 'Red Hat Enterprise Linux CoreOS'}),
+      supporting({on: 'kubeletVersion', pattern: /^v\d+\.\d+\.\d+\+[0-9a-f]{7}$/}),
+      supporting({on: 'annotation', key: 'machineconfiguration.openshift.io/', prefix: true}),
+    ],
+    source: 'RHsyseng/operator-utils platform_versioner.go; public node dumps (platforms.md §2.1)',
+  },
+  {
+    id: 'eks-anywhere',
+    name: 'EKS Anywhere',
+    signals: [strong({on: 'namespace', name: 'eksa-system'})],
+    source: 'zarf src/pkg/k8s/distro.go (platforms.md §2.1)',
+  },
+  {
+    id: 'gke',
+    name: 'GKE',
+    signals: [
+      strong({on: 'serverVersion', pattern: /-gke\./}),
+      strong({on: 'kubeletVersion', pattern: /-gke\./}),
+      strong(label('cloud.google.com/gke-nodepool')),
+      supporting({on: 'providerID', prefix: 'gce://'}),
+      supporting(label('cloud.google.com/gke-os-distribution')),
+      supporting(label('cloud.google.com/machine-family')),
+      supporting(label('cloud.google.com/gke-boot-disk')),
+      supporting(label('cloud.google.com/gke-container-runtime')),
+      supporting(label('topology.gke.io/zone')),
+      supporting({on: 'osImage', prefix: 'Container-Optimized OS from Google'}),
+      supporting({on: 'resourceQuota', namespace: 'kube-system', name: 'gcp-critical-pods'}),
+    ],
+    source: 'istio operator/pkg/render/manifest.go (-gke); zarf distro.go; osm#4408 (platforms.md §2.1)',
+  },
+  {
+    id: 'eks',
+    name: 'EKS',
+    signals: [
+      strong({on: 'serverVersion', pattern: /-eks-/}),
+      strong({on: 'kubeletVersion', pattern: /-eks-/}),
+      strong({on: 'daemonSet', namespace: 'kube-system', name: 'aws-node'}),
+      strong(label('eks.amazonaws.com/compute-type')),
+      supporting(label('eks.amazonaws.com/nodegroup')),
+      supporting(label('eks.amazonaws.com/nodegroup-image')),
+      supporting(label('eks.amazonaws.com/capacityType')),
+      supporting(label('k8s.io/cloud-provider-aws')),
+      supporting({on: 'providerID', prefix: 'aws:///'}),
+    ],
+    source: 'zarf distro.go; AWS docs eks/latest/userguide/associate-workload.html (platforms.md §2.1)',
+  },
+  {
+    id: 'aks',
+    name: 'AKS',
+    signals: [
+      strong(label('kubernetes.azure.com/cluster')),
+      strong({on: 'providerID', prefix: 'azure:///subscriptions'}),
+      supporting(label('kubernetes.azure.com/agentpool')),
+      supporting(label('kubernetes.azure.com/mode')),
+      supporting(label('kubernetes.azure.com/role', 'agent')),
+      supporting(label('kubernetes.azure.com/managedby', 'aks')),
+      supporting(label('kubernetes.azure.com/os-sku')),
+      supporting(label('kubernetes.azure.com/node-image-version')),
+      supporting({on: 'daemonSet', namespace: 'kube-system', name: 'azure-cns'}),
+    ],
+    source: 'MicrosoftDocs/azure-aks-docs use-labels.md; Azure/karpenter-provider-azure labels.go (platforms.md §2.1)',
+  },
+  {
+    id: 'rke2',
+    name: 'RKE2',
+    signals: [
+      strong({on: 'kubeletVersion', pattern: /\+rke2r\d+/}),
+      strong({on: 'providerID', prefix: 'rke2://'}),
+      supporting({on: 'annotation', key: 'rke2.io/node-args'}),
+      supporting({on: 'annotation', key: 'rke2.io/node-config-hash'}),
+      supporting({on: 'annotation', key: 'etcd.rke2.cattle.io/', prefix: true}),
+      supporting({on: 'daemonSet', namespace: 'kube-system', name: 'rke2-canal'}),
+    ],
+    source: 'rancher/rke2#3439, rancher/rke2#2589; zarf distro.go (platforms.md §2.1)',
+  },
+  {
+    id: 'k3d',
+    name: 'k3d',
+    signals: [strong({on: 'providerID', prefix: 'k3s://k3d-'}), supporting({on: 'nodeName', pattern: /^k3d-.+-(server|agent)-\d+$/})],
+    source: 'zarf distro.go (^k3s://k3d-); mogenius utils.go (platforms.md §2.1)',
+  },
+  {
+    id: 'k3s',
+    name: 'K3s',
+    signals: [
+      strong({on: 'kubeletVersion', pattern: /\+k3s\d+/}),
+      strong(label('node.kubernetes.io/instance-type', 'k3s')),
+      strong({on: 'providerID', prefix: 'k3s://'}),
+      supporting({on: 'annotation', key: 'k3s.io/hostname'}),
+      supporting({on: 'annotation', key: 'k3s.io/internal-ip'}),
+      supporting({on: 'annotation', key: 'k3s.io/node-args'}),
+      supporting({on: 'containerRuntime', pattern: /k3s/}),
+    ],
+    source: 'k3s-io/k3s pkg/cloudprovider/instances.go; cilium-cli k8s/client.go (platforms.md §2.1)',
+  },
+  {
+    id: 'k0s',
+    name: 'k0s',
+    signals: [strong({on: 'kubeletVersion', pattern: /\+k0s/})],
+    source: 'continuum test fixture (platforms.md §2.1)',
+  },
+  {
+    id: 'microk8s',
+    name: 'MicroK8s',
+    signals: [
+      strong(label('microk8s.io/cluster', 'true')),
+      supporting(label('node.kubernetes.io/microk8s-controlplane')),
+      supporting(label('node.kubernetes.io/microk8s-worker')),
+    ],
+    source: 'canonical/microk8s join script and kubelet args (platforms.md §2.1)',
+  },
+  {
+    id: 'minikube',
+    name: 'minikube',
+    signals: [
+      strong(label('minikube.k8s.io/name')),
+      strong(label('minikube.k8s.io/version')),
+      strong(label('minikube.k8s.io/primary')),
+      strong(label('minikube.k8s.io/commit')),
+      strong(label('minikube.k8s.io/updated_at')),
+      supporting({on: 'nodeName', pattern: /^minikube(-m\d+)?$/}),
+    ],
+    source: 'public minikube node label dumps (platforms.md §2.1)',
+  },
+  {
+    id: 'kind',
+    name: 'kind',
+    signals: [
+      strong({on: 'providerID', prefix: 'kind://'}),
+      supporting({on: 'daemonSet', namespace: 'kube-system', name: 'kindnet'}),
+      supporting({on: 'nodeName', pattern: /-(control-plane\d*|worker\d*)$/}),
+    ],
+    source: 'kubernetes-sigs/kind pkg/cluster/internal/kubeadm/config.go (provider-id kind://…) (platforms.md §2.1)',
+  },
+  {
+    id: 'docker-desktop',
+    name: 'Docker Desktop',
+    signals: [strong({on: 'nodeName', pattern: /^docker-desktop$/}), supporting({on: 'containerRuntime', pattern: /^docker:\/\//})],
+    source: 'zarf distro.go; mogenius utils.go (platforms.md §2.1)',
+  },
+  {
+    id: 'talos',
+    name: 'Talos Linux',
+    signals: [strong({on: 'osImage', prefix: 'Talos ('}), supporting({on: 'kernelVersion', pattern: /-talos$/})],
+    source: 'public `kubectl get nodes -o wide` dumps; siderolabs/talos#5267 (platforms.md §2.1, §6.1)',
+  },
+  {
+    id: 'kubeadm',
+    name: 'kubeadm',
+    signals: [strong({on: 'annotation', key: 'kubeadm.alpha.kubernetes.io/cri-socket'})],
+    source: 'continuum test fixture; minikube node dumps (platforms.md §2.1)',
+  },
+  {id: 'gce', name: 'Kubernetes on Google Compute Engine', fallback: true, signals: [strong({on: 'providerID', prefix: 'gce://'})], source: 'zarf distro.go (platforms.md §2.2 step 7)'},
+  {id: 'aws', name: 'Kubernetes on AWS EC2', fallback: true, signals: [strong({on: 'providerID', prefix: 'aws:///'})], source: 'zarf distro.go (platforms.md §2.2 step 7)'},
+  {id: 'azure', name: 'Kubernetes on Azure', fallback: true, signals: [strong({on: 'providerID', prefix: 'azure:///'})], source: 'zarf distro.go (platforms.md §2.2 step 7)'},
+]
+
+export type PlatformFeatureId = 'gke-autopilot' | 'gke-dataplane-v2' | 'gke-managed-ambient' | 'eks-auto-mode' | 'aks-istio-addon'
+
+export interface PlatformFeature {
+  readonly id: PlatformFeatureId
+  readonly platform: PlatformId
+  readonly name: string
+  readonly signals: readonly SignalMatcher[]
+  readonly source: string
+}
+
+/** Variants and managed add-ons that change the rules (§2.1 sub-rows). */
+export const PLATFORM_FEATURES: readonly PlatformFeature[] = [
+  {
+    id: 'gke-autopilot',
+    platform: 'gke',
+    name: 'Autopilot',
+    signals: [
+      {on: 'webhook', name: 'sasecret-redacter.config.common-webhooks.networking.gke.io'},
+      {on: 'webhook', name: 'workload-defaulter.config.common-webhooks.networking.gke.io'},
+    ],
+    source: 'agones pkg/cloudproduct/gke/gke.go; anthos-service-mesh-packages PR #1366',
+  },
+  {id: 'gke-dataplane-v2', platform: 'gke', name: 'Dataplane V2', signals: [{on: 'daemonSet', namespace: 'kube-system', name: 'anetd'}], source: 'platforms.md §2.1 (anetd)'},
+  {
+    id: 'gke-managed-ambient',
+    platform: 'gke',
+    name: 'managed ambient (Cloud Service Mesh)',
+    signals: [{on: 'namespace', name: 'gke-managed-ambient'}],
+    source: 'docs.cloud.google.com kubernetes-engine/docs/how-to/prepare-ambient-networking',
+  },
+  {id: 'eks-auto-mode', platform: 'eks', name: 'Auto Mode', signals: [label('eks.amazonaws.com/compute-type', 'auto')], source: 'AWS docs eks/latest/userguide/associate-workload.html'},
+  {id: 'aks-istio-addon', platform: 'aks', name: 'Istio add-on', signals: [{on: 'namespace', name: 'aks-istio-system'}], source: 'learn.microsoft.com azure/aks/istio-deploy-addon'},
+]
+
+/** Node flavours within a platform: what makes a cluster "mixed" (EKS Fargate/hybrid/Auto Mode next to EC2 nodes). */
+export const NODE_FLAVOURS: ReadonlyArray<{readonly platform: PlatformId; readonly labelKey: string; readonly names: Readonly<Record<string, string>>; readonly otherwise: string}> = [
+  {platform: 'eks', labelKey: 'eks.amazonaws.com/compute-type', names: {auto: 'Auto Mode', fargate: 'Fargate', hybrid: 'hybrid'}, otherwise: 'EC2'},
+]
