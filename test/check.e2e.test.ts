@@ -52,7 +52,9 @@ describe('kubectl mesh-ready check against the kind-like test cluster', () => {
     const result = await runCli(['check', '--kubeconfig', server.kubeconfigPath])
     expect(result.code).toBe(4)
     expect(result.stdout).toContain('cluster.kubernetes-version')
-    expect(result.stdout).toMatch(/tested with Istio 1\.30 but is not supported/)
+    // the table wraps long messages: compare with runs of whitespace collapsed
+    expect(result.stdout.replace(/\s+/g, ' ')).toMatch(/cluster: Kubernetes 1\.31 was tested with Istio 1\.30 but is not supported/)
+    expect(result.stdout).toContain('$ kubectl mesh-ready check --istio-version 1.29')
     expect(result.stdout.trimEnd().split('\n').at(-1)).toMatch(/^READY WITH WARNINGS for Istio 1\.30 on kind-small: 1 warn, 2 pass$/)
     expect(result.stdout).not.toMatch(/\u001b\[/)
     for (const line of result.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(80)

@@ -83,6 +83,8 @@ export abstract class MeshReadyCommand extends Command {
   }
 
   override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<void> {
+    // A failed parse is still a parse: stop oclif warning "did not parse its arguments" under NODE_ENV=test.
+    this.parsed = true
     if (this.signalExit !== undefined) {
       process.exitCode = this.signalExit
       return

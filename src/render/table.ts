@@ -1,6 +1,7 @@
 import Table from 'cli-table3'
 import type {Category, Finding, Severity} from '../checks/types.js'
 import {CATEGORIES} from '../checks/types.js'
+import {DOCS_BASE} from '../engine/docs-url.js'
 import type {Report, ReportView} from '../engine/report.js'
 import type {Paint, Style} from './color.js'
 
@@ -75,7 +76,21 @@ function renderView(view: ReportView, width: number, paint: Paint): string {
   return `${paint('bold', view.title)}\n${table.toString()}`
 }
 
-function renderRemediations(findings: readonly Finding[], paint: Paint): string {
+/** Greedy word wrap with a hanging indent; long unbreakable words (URLs, commands) keep their own line. */
+export function wrap(text: string, width: number, indent: string): string[] {
+  const lines: string[] = []
+  let line = ''
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line !== '' && indent.length + line.length + 1 + word.length > width) {
+      lines.push(indent + line)
+      line = word
+    } else line = line === '' ? word : `${line} ${word}`
+  }
+  if (line !== '') lines.push(indent + line)
+  return lines
+}
+
+function renderRemediations(findings: readonly Finding[], paint: Paint, width: number): string {
   const lines: string[] = []
   const seen = new Set<string>()
   for (const f of findings) {
@@ -84,12 +99,13 @@ function renderRemediations(findings: readonly Finding[], paint: Paint): string 
     if (seen.has(key)) continue
     seen.add(key)
     lines.push(`${paint(STATUS[f.severity].style, STATUS[f.severity].label)} ${f.checkId} (${subjectLabel(f)})`)
-    lines.push(`  ${f.remediation.text}`)
+    lines.push(...wrap(f.remediation.text, width, '  '))
     if (f.remediation.command) lines.push(`  $ ${f.remediation.command}`)
     if (f.remediation.yaml) lines.push(...f.remediation.yaml.trimEnd().split('\n').map((l) => `    ${l}`))
-    lines.push(`  docs: ${f.docsUrl}`)
   }
-  return lines.length > 0 ? `${paint('bold', 'How to fix')}\n${lines.join('\n')}` : ''
+  if (lines.length === 0) return ''
+  // One docs link for the section: per-check URLs do not fit 80 columns (they are in -o wide and JSON).
+  return [paint('bold', 'How to fix'), ...lines, '', `Each check is explained under its id at`, DOCS_BASE].join('\n')
 }
 
 export function verdictLine(report: Report, paint: Paint): string {
@@ -119,7 +135,7 @@ export function renderTable(report: Report, options: TableOptions): string {
     if (hidden > 0) body += `${body ? '\n' : ''}${paint('gray', `${hidden} more passed or skipped (-o wide to list them)`)}`
     sections.push(`${paint('bold', CATEGORY_TITLES[category])}\n${body}`)
   }
-  const fixes = renderRemediations(report.findings, paint)
+  const fixes = renderRemediations(report.findings, paint, width)
   if (fixes) sections.push(fixes)
   sections.push(verdictLine(report, paint))
   return `${sections.join('\n\n')}\n`

@@ -32,15 +32,16 @@ export const kubernetesVersion = defineCheck<ClusterFacts>()({
     if (inRange(minor, release.supported)) {
       return [{severity: 'pass', subject: CLUSTER_SUBJECT, message: `Kubernetes ${minor} is supported by Istio ${release.version} (${min}–${max})`, evidence}]
     }
-    const newer = ISTIO_RELEASES.filter((r) => inRange(minor, r.supported)).map((r) => r.version)
-    const alternative = newer.length > 0 ? ` Istio ${newer.join(', ')} support${newer.length === 1 ? 's' : ''} Kubernetes ${minor}.` : ''
+    // The newest release that supports this Kubernetes version (the table is ordered newest first).
+    const fitting = ISTIO_RELEASES.find((r) => inRange(minor, r.supported))?.version
+    const alternative = fitting ? ` Istio ${fitting} supports Kubernetes ${minor}.` : ''
     if (compareMinor(minor, max) > 0) {
       return [
         {
           severity: 'warn',
           subject: CLUSTER_SUBJECT,
           message: `Kubernetes ${minor} is newer than Istio ${release.version} supports (${min}–${max})`,
-          remediation: {text: `Use a newer Istio release.${alternative}`, command: newer[0] ? `kubectl mesh-ready check --istio-version ${newer[0]}` : undefined},
+          remediation: {text: `Use a newer Istio release.${alternative}`, command: fitting ? `kubectl mesh-ready check --istio-version ${fitting}` : undefined},
           evidence,
         },
       ]
@@ -53,7 +54,7 @@ export const kubernetesVersion = defineCheck<ClusterFacts>()({
         message: tested
           ? `Kubernetes ${minor} was tested with Istio ${release.version} but is not supported (supported: ${min}–${max})`
           : `Kubernetes ${minor} is older than Istio ${release.version} supports (${min}–${max})`,
-        remediation: {text: `Upgrade the cluster to Kubernetes ${min} or newer, or judge an older Istio release.${alternative}`, command: newer.at(-1) ? `kubectl mesh-ready check --istio-version ${newer[0]}` : undefined},
+        remediation: {text: `Upgrade the cluster to Kubernetes ${min} or newer, or judge an older Istio release.${alternative}`, command: fitting ? `kubectl mesh-ready check --istio-version ${fitting}` : undefined},
         evidence,
       },
     ]
