@@ -1,0 +1,356 @@
+import {describe, expect, it} from 'vitest'
+import type {PlatformAreaOptions} from '../src/areas/platform.js'
+import {judgePlatform} from '../src/areas/platform.js'
+import {platformChecks} from '../src/checks/platform/index.js'
+import type {Finding} from '../src/checks/types.js'
+import type {ClusterShape} from './platform-fixtures.js'
+import {dsObject, inputsFrom, NODES} from './platform-fixtures.js'
+
+type Raw = Record<string, unknown>
+
+const judge = (shape: ClusterShape, options: Partial<PlatformAreaOptions> = {}) => judgePlatform(inputsFrom(shape), {istioVersion: '1.30', ...options})
+const of = (findings: readonly Finding[], id: string) => findings.filter((f) => f.checkId === id)
+
+const quota = (namespace: string, expressions: Raw[], status: Raw = {}): Raw => ({
+  apiVersion: 'v1',
+  kind: 'ResourceQuota',
+  metadata: {namespace, name: 'critical'},
+  spec: {hard: {pods: '1000'}, scopeSelector: {matchExpressions: expressions}},
+  status,
+})
+const pc = (operator: string, values?: string[]) => ({scopeName: 'PriorityClass', operator, ...(values ? {values} : {})})
+const ciliumConfig = (data: Record<string, string>, namespace = 'kube-system'): Raw => ({apiVersion: 'v1', kind: 'ConfigMap', metadata: {namespace, name: 'cilium-config'}, data})
+const CILIUM_DS = dsObject('kube-system', 'cilium', {image: 'quay.io/cilium/cilium:v1.16.3@sha256:abc', podLabels: {'k8s-app': 'cilium'}})
+const netpol = (namespace: string, name: string, spec: Raw): Raw => ({apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: {namespace, name}, spec})
+const DENY_ALL: Raw = {podSelector: {}, policyTypes: ['Ingress']}
+const ccnp = (name: string, spec: Raw): Raw => ({apiVersion: 'cilium.io/v2', kind: 'CiliumClusterwideNetworkPolicy', metadata: {name}, spec})
+const DOCS_CCNP = ccnp('allow-ambient-hostprobes', {enableDefaultDeny: {egress: false, ingress: false}, endpointSelector: {}, ingress: [{fromCIDR: ['169.254.7.127/32']}]})
+
+function awsNode(env: Raw[], initEnv: Raw[] = [], envFrom: Raw[] = []): Raw {
+  return dsObject('kube-system', 'aws-node', {
+    containers: [{name: 'aws-node', image: '602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon-k8s-cni:v1.19.2-eksbuild.1', env, envFrom}, {name: 'aws-eks-nodeagent', image: 'x'}],
+    initContainers: [{name: 'aws-vpc-cni-init', image: 'y', env: initEnv}],
+  })
+}
+const EKS: ClusterShape = {serverVersion: 'v1.30.2-eks-db838b0', nodes: [NODES.eksEc2], apiGroups: ['vpcresources.k8s.aws']}
+const SGP = [{namespace: 'payments', name: 'pods-sg'}]
+
+interface Row {
+  name: string
+  shape: ClusterShape
+  options?: Partial<PlatformAreaOptions>
+  id: string
+  /** [severity, message pattern] of every finding of the check, in order. */
+  expected: Array<[string, RegExp]>
+}
+
+const rows: Row[] = [
+  // EKS / VPC CNI security groups for pods (§3)
+  {
+    name: 'EKS strict (absent = strict) with SGP fails ambient only',
+    shape: {...EKS, daemonSets: [awsNode([{name: 'ENABLE_POD_ENI', value: 'true'}])], sgps: SGP},
+    options: {istioVersion: '1.29', istioPatch: 1},
+    id: 'platform.eks-pod-security-groups',
+    expected: [['fail', /^ambient: ENABLE_POD_ENI=true, 1 SecurityGroupPolicy \(payments\/pods-sg\) and POD_SECURITY_GROUP_ENFORCING_MODE=strict \(unset, the default\).*Istio 1\.29\.1 predates the workaround \(Istio 1\.29\.3 and later/]],
+  },
+  {
+    name: 'EKS standard passes',
+    shape: {...EKS, daemonSets: [awsNode([{name: 'ENABLE_POD_ENI', value: 'true'}, {name: 'POD_SECURITY_GROUP_ENFORCING_MODE', value: 'standard'}])], sgps: SGP},
+    id: 'platform.eks-pod-security-groups',
+    expected: [['pass', /^ambient: POD_SECURITY_GROUP_ENFORCING_MODE=standard with 1 SecurityGroupPolicy/]],
+  },
+  {
+    name: 'EKS strict without any SGP passes',
+    shape: {...EKS, daemonSets: [awsNode([{name: 'ENABLE_POD_ENI', value: 'true'}])], sgps: []},
+    id: 'platform.eks-pod-security-groups',
+    expected: [['pass', /no SecurityGroupPolicy exists/]],
+  },
+  {
+    name: 'EKS strict with SGP on Istio 1.30 and DISABLE_TCP_EARLY_DEMUX=true on the init container is a warning (PR #59778)',
+    shape: {...EKS, daemonSets: [awsNode([{name: 'ENABLE_POD_ENI', value: 'true'}], [{name: 'DISABLE_TCP_EARLY_DEMUX', value: 'true'}])], sgps: SGP},
+    id: 'platform.eks-pod-security-groups',
+    expected: [['warn', /Istio 1\.30 routes probes around the branch ENI/]],
+  },
+  {
+    name: 'EKS strict with SGP on Istio 1.28.6 with the demux setting still fails (fix is in 1.28.7)',
+    shape: {...EKS, daemonSets: [awsNode([{name: 'ENABLE_POD_ENI', value: 'true'}], [{name: 'DISABLE_TCP_EARLY_DEMUX', value: 'true'}])], sgps: SGP},
+    options: {istioVersion: '1.28', istioPatch: 6},
+    id: 'platform.eks-pod-security-groups',
+    expected: [['fail', /Istio 1\.28\.6 predates the workaround \(Istio 1\.28\.7 and later, with DISABLE_TCP_EARLY_DEMUX=true/]],
+  },
+  {
+    name: 'EKS ENABLE_POD_ENI from a ConfigMap (valueFrom) is resolved',
+    shape: {...EKS, daemonSets: [awsNode([{name: 'ENABLE_POD_ENI', valueFrom: {configMapKeyRef: {name: 'cni-settings', key: 'podEni'}}}])], envObjects: {'configMap/cni-settings': {podEni: 'true'}}, sgps: SGP},
+    id: 'platform.eks-pod-security-groups',
+    expected: [['fail', /ENABLE_POD_ENI=true/]],
+  },
+  {
+    name: 'EKS enforcing mode from envFrom of a Secret is resolved',
+    shape: {
+      ...EKS,
+      daemonSets: [awsNode([{name: 'ENABLE_POD_ENI', value: 'true'}], [], [{secretRef: {name: 'cni-secret'}}])],
+      envObjects: {'secret/cni-secret': {POD_SECURITY_GROUP_ENFORCING_MODE: 'standard'}},
+      sgps: SGP,
+    },
+    id: 'platform.eks-pod-security-groups',
+    expected: [['pass', /=standard/]],
+  },
+  {
+    name: 'EKS env from an unreadable ConfigMap is unknown, naming the permission',
+    shape: {...EKS, daemonSets: [awsNode([{name: 'ENABLE_POD_ENI', valueFrom: {configMapKeyRef: {name: 'cni-settings', key: 'podEni'}}}])], envObjects: {'configMap/cni-settings': 'forbidden: you may not get configmaps in namespace kube-system'}, sgps: SGP},
+    id: 'platform.eks-pod-security-groups',
+    expected: [['unknown', /could not read ENABLE_POD_ENI: forbidden: you may not get configmaps in namespace kube-system/]],
+  },
+  {
+    name: 'EKS trunking off passes',
+    shape: {...EKS, daemonSets: [awsNode([{name: 'ENABLE_POD_ENI', value: 'false'}])], sgps: SGP},
+    id: 'platform.eks-pod-security-groups',
+    expected: [['pass', /pod ENI trunking is off \(ENABLE_POD_ENI=false\)/]],
+  },
+  {name: 'not the VPC CNI: skipped', shape: {nodes: [NODES.kind]}, id: 'platform.eks-pod-security-groups', expected: [['skip', /not installed/]]},
+  {
+    name: 'EKS where kube-system cannot be read: unknown naming the permission',
+    shape: {...EKS, denied: {'kube-system': 'forbidden: you may not list daemonsets.apps in namespace kube-system'}},
+    id: 'platform.eks-pod-security-groups',
+    expected: [['unknown', /list daemonsets\.apps in namespace kube-system/]],
+  },
+
+  // GKE system-node-critical quota (§5)
+  {
+    name: 'GKE, Istio 1.25, no quota in istio-system: fail with the quota YAML',
+    shape: {serverVersion: 'v1.29.6-gke.1038001', nodes: [NODES.gke], namespaces: ['istio-system', 'kube-system'], dryRun: 'forbidden: you may not create pods in namespace istio-system'},
+    options: {istioVersion: '1.25', modes: ['ambient']},
+    id: 'platform.system-node-critical-quota',
+    expected: [['fail', /GKE admits system-node-critical pods \(istio-cni, ztunnel\) only in namespaces with a matching quota and istio-system has no ResourceQuota/]],
+  },
+  ...(
+    [
+      ['In', pc('In', ['system-node-critical']), 'pass'],
+      ['In (other classes)', pc('In', ['system-cluster-critical']), 'fail'],
+      ['NotIn (another class)', pc('NotIn', ['system-cluster-critical']), 'pass'],
+      ['NotIn (this class)', pc('NotIn', ['system-node-critical']), 'fail'],
+      ['Exists', pc('Exists'), 'pass'],
+      ['DoesNotExist', pc('DoesNotExist'), 'fail'],
+    ] as const
+  ).map(
+    ([operator, expression, severity]): Row => ({
+      name: `GKE, Istio 1.25, quota scopeSelector ${operator} → ${severity}`,
+      shape: {serverVersion: 'v1.29.6-gke.1038001', nodes: [NODES.gke], namespaces: ['istio-system'], quotas: [quota('istio-system', [expression])], dryRun: 'forbidden: you may not create pods in namespace istio-system'},
+      options: {istioVersion: '1.25', modes: ['ambient']},
+      id: 'platform.system-node-critical-quota',
+      expected: [[severity, severity === 'pass' ? /ResourceQuota critical admits system-node-critical in istio-system/ : /only in namespaces with a matching quota/]],
+    }),
+  ),
+  {
+    name: 'GKE, Istio 1.30 with global.platform=gke: the chart creates the quota, no duplicate',
+    shape: {serverVersion: 'v1.29.6-gke.1038001', nodes: [NODES.gke]},
+    options: {modes: ['ambient']},
+    id: 'platform.system-node-critical-quota',
+    expected: [['pass', /creates the system-node-critical ResourceQuotas in istio-system itself; do not create a duplicate/]],
+  },
+  {
+    name: 'a dry-run refused by a quota on a non-GKE cluster fails too (the gate is not GKE-only)',
+    shape: {nodes: [NODES.kind], namespaces: ['istio-system'], dryRun: {outcome: 'rejected', by: 'quota', message: 'pods "x" is forbidden: insufficient quota to match these scopes: [{PriorityClass In [system-node-critical]}]'}},
+    options: {modes: ['ambient']},
+    id: 'platform.system-node-critical-quota',
+    expected: [['fail', /this cluster admits .* the dry-run was refused: pods "x" is forbidden: insufficient quota/]],
+  },
+  {
+    name: 'a dry-run admitted is authoritative',
+    shape: {serverVersion: 'v1.29.6-gke.1038001', nodes: [NODES.gke], namespaces: ['istio-system'], dryRun: {outcome: 'admitted'}},
+    options: {istioVersion: '1.25', modes: ['ambient']},
+    id: 'platform.system-node-critical-quota',
+    expected: [['pass', /confirmed by a server-side dry-run pod create/]],
+  },
+  {
+    name: 'the quota is full: warn',
+    shape: {serverVersion: 'v1.29.6-gke.1038001', nodes: [NODES.gke], namespaces: ['istio-system'], quotas: [quota('istio-system', [pc('In', ['system-node-critical'])], {hard: {pods: '1k'}, used: {pods: '1k'}})]},
+    options: {istioVersion: '1.25', modes: ['ambient']},
+    id: 'platform.system-node-critical-quota',
+    expected: [['warn', /has no pods left/]],
+  },
+  {
+    name: 'quotas unreadable and no dry-run: unknown with both reasons',
+    shape: {serverVersion: 'v1.29.6-gke.1038001', nodes: [NODES.gke], unavailable: {resourceQuotas: 'forbidden: you may not list resourcequotas in namespace istio-system'}, dryRun: 'forbidden: you may not create pods in namespace istio-system'},
+    options: {istioVersion: '1.25', modes: ['ambient']},
+    id: 'platform.system-node-critical-quota',
+    expected: [['unknown', /list resourcequotas in namespace istio-system; forbidden: you may not create pods/]],
+  },
+  {
+    name: 'kind needs no quota',
+    shape: {nodes: [NODES.kind], namespaces: ['istio-system'], dryRun: {outcome: 'admitted'}},
+    id: 'platform.system-node-critical-quota',
+    expected: [['pass', /^ambient: system-node-critical pods are admitted in istio-system \(confirmed by a server-side dry-run pod create\)$/]],
+  },
+
+  // Cilium (§4)
+  {name: 'Cilium cni-exclusive true fails ambient', shape: {nodes: [NODES.plain], daemonSets: [CILIUM_DS], configMaps: [ciliumConfig({'cni-exclusive': 'true'})]}, id: 'platform.cilium-cni-exclusive', expected: [['fail', /^ambient: cni-exclusive: "true" in kube-system\/cilium-config: Cilium renames other CNI configurations to \*\.cilium_bak/]]},
+  {name: 'Cilium cni-exclusive absent means the agent default false', shape: {nodes: [NODES.plain], daemonSets: [CILIUM_DS], configMaps: [ciliumConfig({'cni-chaining-mode': 'none'})]}, id: 'platform.cilium-cni-exclusive', expected: [['pass', /no cni-exclusive key .* agent default false applies/]]},
+  {name: 'Cilium config in another namespace is found', shape: {nodes: [NODES.plain], daemonSets: [dsObject('cilium', 'cilium')], configMaps: [ciliumConfig({'cni-exclusive': 'false'}, 'cilium')]}, id: 'platform.cilium-cni-exclusive', expected: [['pass', /cni-exclusive: "false" in cilium\/cilium-config/]]},
+  {name: 'no Cilium: skipped', shape: {nodes: [NODES.kind], daemonSets: [dsObject('kube-system', 'kindnet')]}, id: 'platform.cilium-cni-exclusive', expected: [['skip', /Cilium is not installed/]]},
+  {name: 'GKE Dataplane V2 (anetd) is managed: skipped', shape: {serverVersion: 'v1.30.3-gke.1', nodes: [NODES.gke], daemonSets: [dsObject('kube-system', 'anetd', {podLabels: {'k8s-app': 'cilium'}})]}, id: 'platform.cilium-cni-exclusive', expected: [['skip', /GKE Dataplane V2/]]},
+  {name: 'Cilium BPF masquerade fails ambient', shape: {nodes: [NODES.plain], daemonSets: [CILIUM_DS], configMaps: [ciliumConfig({'enable-bpf-masquerade': 'true'})]}, id: 'platform.cilium-bpf-masquerade', expected: [['fail', /^ambient: enable-bpf-masquerade: "true"/]]},
+  {name: 'Cilium KPR without hostns-only fails both modes', shape: {nodes: [NODES.plain], daemonSets: [CILIUM_DS], configMaps: [ciliumConfig({'kube-proxy-replacement': 'true'})]}, id: 'platform.cilium-kube-proxy-replacement', expected: [['fail', /^kube-proxy-replacement: "true" without bpf-lb-sock-hostns-only: "true"/]]},
+  {
+    name: 'Cilium KPR with hostns-only: sidecar pass, ambient warn (#57911)',
+    shape: {nodes: [NODES.plain], daemonSets: [CILIUM_DS], configMaps: [ciliumConfig({'kube-proxy-replacement': 'true', 'bpf-lb-sock-hostns-only': 'true'})]},
+    id: 'platform.cilium-kube-proxy-replacement',
+    expected: [
+      ['pass', /^sidecar: kube-proxy replacement with bpf-lb-sock-hostns-only/],
+      ['warn', /^ambient: .*istio\/istio#57911/],
+    ],
+  },
+  {
+    name: 'Cilium default-deny NetworkPolicy without the CCNP fails ambient',
+    shape: {nodes: [NODES.plain], daemonSets: [CILIUM_DS], configMaps: [ciliumConfig({})], apiGroups: ['cilium.io'], ciliumPolicies: {clusterwide: [], namespaced: []}, networkPolicies: [netpol('shop', 'deny-all', DENY_ALL)]},
+    id: 'platform.cilium-host-probe-policy',
+    expected: [['fail', /default-deny under Cilium \(NetworkPolicy shop\/deny-all\) and no CiliumClusterwideNetworkPolicy admits 169\.254\.7\.127/]],
+  },
+  {
+    name: 'Cilium default-deny with the docs CCNP passes',
+    shape: {nodes: [NODES.plain], daemonSets: [CILIUM_DS], configMaps: [ciliumConfig({})], ciliumPolicies: {clusterwide: [DOCS_CCNP], namespaced: []}, networkPolicies: [netpol('shop', 'deny-all', DENY_ALL)]},
+    id: 'platform.cilium-host-probe-policy',
+    expected: [['pass', /allow-ambient-hostprobes admits 169\.254\.7\.127/]],
+  },
+  {
+    name: 'Cilium policy enforcement "always" with an old-docs CCNP (no enableDefaultDeny) warns',
+    shape: {nodes: [NODES.plain], daemonSets: [CILIUM_DS], configMaps: [ciliumConfig({'enable-policy': 'always'})], ciliumPolicies: {clusterwide: [ccnp('old', {endpointSelector: {}, ingress: [{fromCIDRSet: [{cidr: '169.254.0.0/16'}]}]})], namespaced: []}},
+    id: 'platform.cilium-host-probe-policy',
+    expected: [['warn', /old admits the probe address but does not set enableDefaultDeny\.ingress: false/]],
+  },
+  {
+    name: 'Cilium on IPv6 nodes needs the IPv6 SNAT address too',
+    shape: {nodes: [{...NODES.plain, podCIDRs: ['10.0.0.0/24', 'fd00::/64']}], daemonSets: [CILIUM_DS], configMaps: [ciliumConfig({})], ciliumPolicies: {clusterwide: [DOCS_CCNP], namespaced: []}, networkPolicies: [netpol('shop', 'deny-all', DENY_ALL)]},
+    id: 'platform.cilium-host-probe-policy',
+    expected: [['fail', /admits 169\.254\.7\.127 and fd16:9254:7127:1337:ffff:ffff:ffff:ffff/]],
+  },
+  {name: 'Cilium without default-deny needs no CCNP', shape: {nodes: [NODES.plain], daemonSets: [CILIUM_DS], configMaps: [ciliumConfig({})]}, id: 'platform.cilium-host-probe-policy', expected: [['pass', /no default-deny policy/]]},
+
+  // NetworkPolicies, any CNI (§6.3)
+  {
+    name: 'a deny-all policy in an ambient namespace fails; in another namespace warns; kube-system is never captured',
+    shape: {
+      nodes: [NODES.kind],
+      namespaces: [{name: 'shop', labels: {'istio.io/dataplane-mode': 'ambient'}}, 'web', 'kube-system'],
+      networkPolicies: [netpol('shop', 'deny-all', DENY_ALL), netpol('web', 'only-frontend', {podSelector: {matchLabels: {app: 'api'}}, ingress: [{from: [{podSelector: {matchLabels: {app: 'frontend'}}}]}]}), netpol('kube-system', 'deny', DENY_ALL)],
+    },
+    id: 'platform.network-policy-probe-snat',
+    expected: [
+      ['fail', /^ambient: NetworkPolicy deny-all restricts ingress without admitting 169\.254\.7\.127: this ambient namespace will fail kubelet probes/],
+      ['warn', /^ambient: NetworkPolicy only-frontend .* once enrolled in ambient/],
+    ],
+  },
+  {
+    name: 'an allow policy for the SNAT address selecting every pod covers the namespace (policies are additive)',
+    shape: {nodes: [NODES.kind], networkPolicies: [netpol('shop', 'deny-all', DENY_ALL), netpol('shop', 'allow-probes', {podSelector: {}, ingress: [{from: [{ipBlock: {cidr: '169.254.0.0/16'}}]}]})]},
+    id: 'platform.network-policy-probe-snat',
+    expected: [['pass', /no NetworkPolicy anywhere would block 169\.254\.7\.127 \(2 policies\)/]],
+  },
+  {
+    name: 'an ipBlock whose except removes the address does not admit it',
+    shape: {nodes: [NODES.kind], networkPolicies: [netpol('shop', 'x', {podSelector: {}, ingress: [{from: [{ipBlock: {cidr: '169.254.0.0/16', except: ['169.254.7.0/24']}}]}]})]},
+    id: 'platform.network-policy-probe-snat',
+    expected: [['warn', /NetworkPolicy x restricts ingress/]],
+  },
+  {
+    name: 'egress-only policies do not matter; a rule without from admits everything',
+    shape: {nodes: [NODES.kind], networkPolicies: [netpol('shop', 'egress', {podSelector: {}, policyTypes: ['Egress']}), netpol('shop', 'open', {podSelector: {}, ingress: [{ports: [{port: 8080}]}]})]},
+    id: 'platform.network-policy-probe-snat',
+    expected: [['pass', /no NetworkPolicy/]],
+  },
+
+  // Other platforms
+  {name: 'GKE Autopilot: ambient unavailable, sidecar needs NET_ADMIN', shape: {serverVersion: 'v1.30.3-gke.1', nodes: [NODES.gke], webhooks: ['sasecret-redacter.config.common-webhooks.networking.gke.io']}, id: 'platform.mode-support', expected: [['warn', /^sidecar: GKE Autopilot runs sidecars only with istio-init/], ['fail', /^ambient: GKE Autopilot does not allow the istio-cni node agent/]]},
+  {name: 'Docker Desktop: ambient unsupported', shape: {nodes: [NODES.dockerDesktop]}, id: 'platform.mode-support', expected: [['pass', /^sidecar: no known restriction on Docker Desktop/], ['fail', /^ambient: Docker Desktop ships CNI plugins/]]},
+  {name: 'kind: no restriction in either mode (merged)', shape: {nodes: [NODES.kind]}, id: 'platform.mode-support', expected: [['pass', /^no known restriction on kind$/]]},
+  {name: 'AKS Istio add-on present: warn both modes', shape: {nodes: [NODES.aks], namespaces: ['aks-istio-system']}, id: 'platform.mode-support', expected: [['warn', /^the AKS Istio add-on already runs istiod/]]},
+  {
+    name: 'Talos: Pod Security baseline everywhere but kube-system',
+    shape: {nodes: [NODES.talos], namespaces: ['istio-system']},
+    id: 'platform.pod-security-admission',
+    expected: [['fail', /Talos enforces Pod Security "baseline" .* istio-system has no enforce label: istio-cni would be rejected/], ['fail', /istio-cni and ztunnel would be rejected/]],
+  },
+  {name: 'Talos with the namespace labelled privileged passes', shape: {nodes: [NODES.talos], namespaces: [{name: 'istio-system', labels: {'pod-security.kubernetes.io/enforce': 'privileged'}}]}, id: 'platform.pod-security-admission', expected: [['pass', /^pod-security\.kubernetes\.io\/enforce=privileged$/]]},
+  {name: 'an explicit restricted label fails on any platform', shape: {nodes: [NODES.kind], namespaces: [{name: 'istio-system', labels: {'pod-security.kubernetes.io/enforce': 'restricted'}}]}, options: {modes: ['ambient']}, id: 'platform.pod-security-admission', expected: [['fail', /enforce=restricted: istio-cni and ztunnel/]]},
+  {name: 'gVisor RuntimeClass with ambient warns', shape: {nodes: [NODES.kind], runtimeClasses: [{apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: {name: 'gvisor'}, handler: 'runsc'}]}, id: 'platform.gvisor-runtime-class', expected: [['warn', /^ambient: RuntimeClass gvisor \(handler runsc\)/]]},
+  {
+    name: 'OpenShift OVN-Kubernetes in shared gateway mode fails ambient',
+    shape: {nodes: [NODES.openshiftOnAws], apiGroups: ['config.openshift.io', 'route.openshift.io'], openshiftNetwork: {networkType: 'OVNKubernetes'}},
+    id: 'platform.openshift-ovn-gateway-mode',
+    expected: [['fail', /^ambient: OVN-Kubernetes runs in shared gateway mode \(routingViaHost: not set\)/]],
+  },
+  {name: 'OpenShift with routingViaHost passes', shape: {nodes: [NODES.openshiftOnAws], apiGroups: ['config.openshift.io'], openshiftNetwork: {networkType: 'OVNKubernetes', routingViaHost: true}}, id: 'platform.openshift-ovn-gateway-mode', expected: [['pass', /local gateway mode/]]},
+  {
+    name: 'Calico eBPF dataplane (operator) without CTLB disabled warns for ambient',
+    shape: {nodes: [NODES.plain], daemonSets: [dsObject('calico-system', 'calico-node')], apiGroups: ['operator.tigera.io'], calico: {linuxDataplane: 'BPF'}},
+    id: 'platform.calico-bpf-dataplane',
+    expected: [['warn', /^ambient: Calico runs the eBPF dataplane with connect-time load balancing at its default/]],
+  },
+  {
+    name: 'Calico eBPF (manifest, FELIX_BPFENABLED) with CTLB disabled passes',
+    shape: {nodes: [NODES.plain], daemonSets: [dsObject('kube-system', 'calico-node', {containers: [{name: 'calico-node', image: 'calico/node:v3.28.0', env: [{name: 'FELIX_BPFENABLED', value: 'true'}]}]})], calico: {felixConnectTimeLb: 'Disabled'}},
+    id: 'platform.calico-bpf-dataplane',
+    expected: [['pass', /connect-time load balancing disabled/]],
+  },
+  {
+    name: 'K3s with a custom CNI: explicit paths to verify (warn)',
+    shape: {nodes: [NODES.k3sCustomCni], daemonSets: [CILIUM_DS], configMaps: [ciliumConfig({})]},
+    id: 'platform.install-values',
+    expected: [['warn', /^sidecar: K3s: set cni\.cniConfDir=\/var\/lib\/rancher\/k3s\/agent\/etc\/cni\/net\.d, cni\.cniBinDir=\/var\/lib\/rancher\/k3s\/data\/current\/bin\//], ['warn', /^ambient: K3s: set cni\.cniConfDir=.*istioctl: --set profile=ambient --set values\.cni\.cniConfDir=/]],
+  },
+]
+
+describe('platform checks, table-driven over cluster shapes', () => {
+  it.each(rows)('$id: $name', (row) => {
+    const result = judge(row.shape, row.options)
+    const got = of(result.findings, row.id).map((f) => [f.severity, f.message])
+    expect(got, JSON.stringify(got)).toHaveLength(row.expected.length)
+    row.expected.forEach(([severity, pattern], i) => {
+      expect(got[i]![0], String(got[i]![1])).toBe(severity)
+      expect(got[i]![1]).toMatch(pattern)
+    })
+  })
+
+  it('every failing or warning finding names a fix', () => {
+    for (const row of rows) {
+      for (const f of judge(row.shape, row.options).findings) {
+        if (f.severity === 'fail' || f.severity === 'warn') expect(f.remediation?.text, `${f.checkId}: ${f.message}`).toBeTruthy()
+      }
+    }
+  })
+
+  it('the check list is sorted by id and every id is platform.<slug> with a source', () => {
+    const ids = platformChecks.map((c) => c.id)
+    expect(ids).toEqual([...ids].sort())
+    for (const c of platformChecks) {
+      expect(c.id).toMatch(/^platform\.[a-z0-9-]+$/)
+      expect(c.source.length).toBeGreaterThan(10)
+    }
+  })
+
+  it('judges every check even when the caller may not read kube-system: the rest still runs', () => {
+    const denied = 'forbidden: you may not list daemonsets.apps in namespace kube-system'
+    const result = judge({...EKS, denied: {'kube-system': denied}, namespaces: ['shop'], networkPolicies: [netpol('shop', 'deny-all', DENY_ALL)]})
+    const byId = (id: string) => of(result.findings, id)
+    expect(byId('platform.detection')[0]).toMatchObject({severity: 'pass'})
+    expect(byId('platform.detection')[0]!.message).toMatch(/^EKS, high confidence/)
+    expect(byId('platform.cni')[0]).toMatchObject({severity: 'unknown'})
+    expect(byId('platform.cni')[0]!.message).toContain(denied)
+    expect(byId('platform.network-policy-probe-snat').map((f) => f.severity)).toContain('warn')
+    expect(new Set(result.findings.map((f) => f.checkId)).size).toBe(platformChecks.length)
+  })
+
+  it('a fact that could not be read makes its checks unknown with the reason, not missing', () => {
+    const result = judge({nodes: [NODES.kind], unavailable: {runtimeClasses: 'forbidden: you may not list runtimeclasses.node.k8s.io (cluster-wide)'}})
+    expect(of(result.findings, 'platform.gvisor-runtime-class')).toMatchObject([{severity: 'unknown', message: 'forbidden: you may not list runtimeclasses.node.k8s.io (cluster-wide)'}])
+  })
+
+  it('shows the modes side by side in a view', () => {
+    const result = judge({nodes: [NODES.dockerDesktop]})
+    const view = result.views!.find((v) => v.title === 'Readiness by mode')!
+    expect(view.headers).toEqual(['CHECK', 'SIDECAR', 'AMBIENT'])
+    expect(view.rows).toContainEqual(['platform.mode-support', 'PASS', 'FAIL'])
+    expect(view.rows).toContainEqual(['platform.gvisor-runtime-class', '-', 'PASS'])
+    expect(view.rows.some((r) => r[0] === 'platform.eks-pod-security-groups')).toBe(false) // skipped everywhere
+  })
+})
