@@ -30,6 +30,40 @@ export interface WorkloadsAreaOptions {
   readonly onProgress?: (podsRead: number) => void
 }
 
+/**
+ * Passing and skipped results of many workloads say the same thing: they are folded into one finding per check,
+ * namespace and message (naming a few of them), so 2,000 workloads do not make 20,000 lines. Every workload still
+ * appears once in `data.pods.workloads` with its pod count and result; a lone result keeps its own subject.
+ */
+export function collapseQuiet(findings: readonly Finding[], shown = 5): Finding[] {
+  const groups = new Map<string, Finding[]>()
+  const out: Finding[] = []
+  for (const f of findings) {
+    const quiet = (f.severity === 'pass' || f.severity === 'skip') && (f.subject.kind === 'Workload' || f.subject.kind === 'Service') && f.subject.namespace !== undefined
+    if (!quiet) out.push(f)
+    else pushTo(groups, [f.checkId, f.severity, f.subject.kind, f.subject.namespace, f.severity === 'skip' ? f.message : ''].join('\u0000'), f)
+  }
+  for (const group of groups.values()) {
+    const first = group[0]!
+    if (group.length === 1) {
+      out.push(first)
+      continue
+    }
+    const pods = group.reduce((n, f) => n + (typeof f.evidence?.pods === 'number' ? f.evidence.pods : 0), 0)
+    const names = group.map((f) => f.subject.name)
+    const listed = `${names.slice(0, shown).join(', ')}${names.length > shown ? ` and ${names.length - shown} more` : ''}`
+    const what = `${group.length} ${first.subject.kind === 'Workload' ? 'workloads' : 'Services'}${pods > 0 ? ` (${podCount(pods)})` : ''}`
+    out.push({
+      ...first,
+      subject: {kind: 'Namespace', name: first.subject.namespace!},
+      message: first.severity === 'pass' ? `${what} pass: ${listed}` : `${what} skipped (${listed}): ${first.message}`,
+      remediation: undefined,
+      evidence: {[first.subject.kind === 'Workload' ? 'workloads' : 'services']: group.length, pods},
+    })
+  }
+  return out
+}
+
 const worst = (severities: readonly Severity[]) => severities.reduce<Severity>((a, b) => (SEVERITIES.indexOf(b) > SEVERITIES.indexOf(a) ? b : a), 'pass')
 
 /** Workloads against Istio's application requirements: one summary per workload, judged by the workload checks. */
@@ -69,7 +103,7 @@ export async function workloadsArea(client: KubeClient, options: WorkloadsAreaOp
   const cni = istioCni(mesh)
   const ztunnel = mesh.ztunnelDaemonSet.state === 'known' ? (mesh.ztunnelDaemonSet.value ?? 'not installed') : `unknown (${mesh.ztunnelDaemonSet.reason})`
   return {
-    findings,
+    findings: collapseQuiet(findings),
     data: {pods: {mode: settings.mode, istioNamespace: settings.istioNamespace, istioCni: {state: cni.state, detail: cni.text}, ztunnel, podsRead: inventory.value.pods, workloads}},
     views: flagged.length > 0 ? [view] : [],
   }

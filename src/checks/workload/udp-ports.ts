@@ -17,7 +17,7 @@ export const udpPorts = defineCheck<WorkloadFacts>()({
       const ports = new Set<string>()
       for (const {container} of containersOf(workload)) for (const p of container.ports) if (p.protocol !== 'TCP') ports.add(`${p.port}/${p.protocol}`)
       for (const name of servicesOf(workload)) for (const p of lookup(workload.namespace, name)?.ports ?? []) if (p.protocol !== 'TCP') ports.add(`${p.port}/${p.protocol} (Service ${name})`)
-      if (ports.size === 0) return {severity: 'pass', subject, message: `serves TCP only (${podCount(workload.pods)})`}
+      if (ports.size === 0) return {severity: 'pass', subject, message: `serves TCP only (${podCount(workload.pods)})`, evidence: {pods: workload.pods}}
       return {
         severity: 'warn',
         subject,
