@@ -1,5 +1,6 @@
 import type {Command} from '@oclif/core'
 import Check from './check.js'
+import Cleanup from './cleanup.js'
 import Nodes from './nodes.js'
 import Platform from './platform.js'
 import Pods from './pods.js'
@@ -11,6 +12,7 @@ import Pods from './pods.js'
  */
 export const COMMANDS = {
   check: Check,
+  cleanup: Cleanup,
   nodes: Nodes,
   platform: Platform,
   pods: Pods,

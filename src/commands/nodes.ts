@@ -1,12 +1,93 @@
+import {Flags} from '@oclif/core'
+import type {NodesAreaOptions, OfflineInput} from '../areas/nodes.js'
+import {nodesArea} from '../areas/nodes.js'
+import {reportFrom} from '../areas/report.js'
 import {MeshReadyCommand} from '../cli/base-command.js'
 import {UserError} from '../cli/errors.js'
+import {parseDuration} from '../gather/kube/duration.js'
+import {BACKENDS, MODES} from '../knowledge/kernel-modules.js'
+import {startProgress} from '../render/progress.js'
+
+const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/
+
+/** The node flags, shared with `check` (which may run the nodes area too). */
+export const nodesFlags = {
+  selector: Flags.string({char: 'l', description: 'Only nodes matching this label selector, e.g. node-role.kubernetes.io/worker='}),
+  'all-nodes': Flags.boolean({default: false, description: 'Probe every node instead of one per node group (kernel, OS image, architecture, runtime).'}),
+  mode: Flags.option({options: ['sidecar', 'ambient', 'both'] as const, default: 'both' as const, description: 'Data-plane mode to judge.'})(),
+  backend: Flags.option({options: ['iptables', 'nftables', 'both'] as const, default: 'both' as const, description: 'Interception backend to judge: iptables (Istio default) or nftables (values.global.nativeNftables).'})(),
+  'ip-families': Flags.option({options: ['auto', 'ipv4', 'ipv6', 'dual'] as const, default: 'auto' as const, description: 'IP families of the cluster; auto reads node podCIDRs and the kubernetes Service.'})(),
+  'dns-capture': Flags.boolean({allowNo: true, description: "Judge with DNS capture on (--dns-capture) or off (--no-dns-capture); default: Istio's defaults (off for sidecars, on for ambient)."}),
+  interception: Flags.option({options: ['redirect', 'tproxy'] as const, default: 'redirect' as const, description: 'Sidecar inbound interception mode (sidecar.istio.io/interceptionMode).'})(),
+  functional: Flags.boolean({default: false, description: 'Also apply Istio-shaped rules with iptables-legacy, iptables-nft, nft, ipset and ip rule in the probe pod\'s own network namespace (adds NET_ADMIN/NET_RAW; default image: Istio\'s proxyv2).'}),
+  image: Flags.string({description: 'Probe image for every probe pod (default: busybox:1.37; with --functional docker.io/istio/proxyv2:<istio-version>.0); point it at your registry when air-gapped.'}),
+  'image-pull-secret': Flags.string({description: 'imagePullSecret (in the probe namespace) for --image.'}),
+  'probe-namespace': Flags.string({description: 'Run probes in this existing namespace (not created or deleted); default: a mesh-ready-probe namespace created and deleted by the run.'}),
+  timeout: Flags.string({default: '2m', description: 'Overall time for the probes: 90s, 2m. Probe pods get three quarters of it as activeDeadlineSeconds.'}),
+  concurrency: Flags.integer({default: 10, min: 1, max: 200, description: 'Probe pods created at a time.'}),
+  local: Flags.boolean({default: false, exclusive: ['host-root', 'kernel-config'], description: 'Judge the machine this runs on (no cluster needed).'}),
+  'host-root': Flags.string({exclusive: ['local', 'kernel-config'], description: 'Judge a mounted node image or chroot at this directory (image build pipelines).'}),
+  'kernel-config': Flags.string({exclusive: ['local', 'host-root'], description: 'Judge a kernel config file alone (config or config.gz).'}),
+  'kernel-release': Flags.string({description: 'Kernel release for --kernel-config or --host-root when the files do not name exactly one.'}),
+  'keep-probes': Flags.boolean({default: false, description: 'Leave the probe pods and namespace for debugging (remove them later with kubectl mesh-ready cleanup).'}),
+}
 
 export default class Nodes extends MeshReadyCommand {
   static override summary = 'Kernel readiness of every node group for sidecar and ambient, iptables and nftables.'
-  static override description = 'Not available yet in this version: the nodes check set has not been built, so this command runs nothing and exits 2.'
+  static override description = `Runs one short-lived probe pod per node group (nodes sharing kernel, OS image, architecture and container runtime) that reads the kernel config, module lists, SELinux mode and legacy iptables tables, then judges them against every kernel requirement of Istio's interception, including merged modules (nf_conntrack_ipv4 → nf_conntrack) and what Istio's docs omit. The default view is a matrix of sidecar/ambient × iptables/nftables per group; -o wide adds each module's evidence.
+Probe pods and the namespace are deleted on success, failure, timeout, Ctrl-C and SIGTERM; "kubectl mesh-ready cleanup" removes leftovers of any earlier run.
+--local, --host-root and --kernel-config judge without a cluster. Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fail, 4 warnings only (see --fail-on).`
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --mode ambient --backend nftables -o wide',
+    '<%= config.bin %> <%= command.id %> -l node.kubernetes.io/instance-type=m5.large --functional',
+    '<%= config.bin %> <%= command.id %> --image registry.example.com/busybox:1.37 --image-pull-secret regcred',
+    'sudo <%= config.bin %> <%= command.id %> --local --functional',
+    '<%= config.bin %> <%= command.id %> --host-root /mnt/node-image -o json',
+    '<%= config.bin %> <%= command.id %> --kernel-config /boot/config-$(uname -r)',
+  ]
+  static override strict = false
+  static override flags = nodesFlags
 
   async run(): Promise<void> {
-    await this.parse(Nodes)
-    throw new UserError('the nodes check set is not available yet in this version; run "kubectl mesh-ready check" for the cluster preflight')
+    const {flags, argv} = await this.parse(Nodes)
+    const names = argv.map(String)
+    for (const n of names) if (!NAME.test(n)) throw new UserError(`"${n}" is not a node name; pass node names as they appear in kubectl get nodes`)
+    const offline: OfflineInput | undefined = flags.local ? {kind: 'local'} : flags['host-root'] ? {kind: 'host-root', dir: flags['host-root']} : flags['kernel-config'] ? {kind: 'kernel-config', file: flags['kernel-config']} : undefined
+    if (offline && (names.length > 0 || flags.selector || flags['all-nodes'])) {
+      throw new UserError(`node names, -l and --all-nodes select cluster nodes; they cannot be combined with --${offline.kind}`)
+    }
+    if (flags['kernel-release'] && offline?.kind !== 'kernel-config' && offline?.kind !== 'host-root') throw new UserError('--kernel-release needs --kernel-config or --host-root')
+    const timeoutMs = parseDuration(flags.timeout, '--timeout')
+    if (timeoutMs < 5000) throw new UserError(`--timeout ${flags.timeout} is too short for a probe pod; use 5s or more`)
+    const istioVersion = this.istioVersion(flags)
+    const client = offline ? undefined : this.kubeClient(flags)
+    const options: NodesAreaOptions = {
+      istioVersion,
+      modes: flags.mode === 'both' ? MODES : [flags.mode],
+      backends: flags.backend === 'both' ? BACKENDS : [flags.backend],
+      ipFamilies: flags['ip-families'],
+      dnsCapture: flags['dns-capture'],
+      interception: flags.interception,
+      functional: flags.functional,
+      image: flags.image,
+      imagePullSecret: flags['image-pull-secret'],
+      probeNamespace: flags['probe-namespace'],
+      timeoutMs,
+      concurrency: flags.concurrency,
+      allNodes: flags['all-nodes'],
+      nodeNames: names,
+      selector: flags.selector,
+      keepProbes: flags['keep-probes'],
+      showEvidence: flags.output === 'wide',
+      offline,
+      kernelRelease: flags['kernel-release'],
+      signal: this.abort.signal,
+      onCleanup: (fn) => this.onCleanup(fn),
+      notice: (text) => process.stderr.write(`note: ${text}\n`),
+    }
+    const progress = await startProgress(offline ? 'Reading the kernel…' : 'Probing node groups…')
+    const result = await nodesArea(client, {...options, progress: progress.update}).finally(() => progress.stop())
+    this.emit(reportFrom('nodes', istioVersion, client, [result]), flags)
   }
 }

@@ -1,0 +1,200 @@
+import {randomBytes} from 'node:crypto'
+import {hostname} from 'node:os'
+import {nodeGroupChecks} from '../checks/node/index.js'
+import {probe as probeCheck} from '../checks/node/probe.js'
+import {GROUP_SUBJECT} from '../checks/node/_lib/describe.js'
+import type {Fact, Finding} from '../checks/types.js'
+import {CLUSTER_SUBJECT, known, unavailable} from '../checks/types.js'
+import {runChecks, toFinding} from '../engine/run-checks.js'
+import type {KubeClient} from '../gather/kube/client.js'
+import type {IpFamilies, NodeGroup, NodeGroupFacts, NodesSetup} from '../gather/nodes.js'
+import {groupNodes, ipFamiliesFrom, kubernetesServiceFamilies, listNodes, probeNode} from '../gather/nodes.js'
+import type {OfflineInput} from '../gather/probe/offline.js'
+import {prepareOfflineRoot} from '../gather/probe/offline.js'
+import {runLocalProbe} from '../gather/probe/local.js'
+import type {KernelEvidence} from '../gather/probe/parse-probe.js'
+import {parseProbeOutput} from '../gather/probe/parse-probe.js'
+import {DEFAULT_PROBE_IMAGE, functionalProbeImage, runProbePods} from '../gather/probe/pods.js'
+import {PROBE_REQUEST} from '../gather/probe/script.js'
+import type {FunctionalFamilies} from '../gather/probe/script.js'
+import type {Backend, Interception, Mode} from '../knowledge/kernel-modules.js'
+import type {AreaResult} from './types.js'
+import {matrixView, evidenceViews, groupData} from './nodes-views.js'
+
+export type {OfflineInput}
+
+export interface NodesAreaOptions {
+  readonly istioVersion: string
+  readonly modes: readonly Mode[]
+  readonly backends: readonly Backend[]
+  readonly ipFamilies: IpFamilies | 'auto'
+  /** undefined = Istio's defaults (off for sidecars, on for ambient). */
+  readonly dnsCapture?: boolean
+  readonly interception: Interception
+  readonly functional: boolean
+  readonly image?: string
+  readonly imagePullSecret?: string
+  readonly probeNamespace?: string
+  readonly timeoutMs: number
+  readonly concurrency: number
+  readonly allNodes: boolean
+  readonly nodeNames: readonly string[]
+  readonly selector?: string
+  readonly keepProbes: boolean
+  /** -o wide: one evidence table per group. */
+  readonly showEvidence: boolean
+  /** Judge this machine, a mounted image, or a kernel config instead of the cluster. */
+  readonly offline?: OfflineInput
+  readonly kernelRelease?: string
+  readonly signal: AbortSignal
+  readonly onCleanup: (fn: () => Promise<void>) => void
+  readonly progress?: (text: string) => void
+  readonly notice?: (text: string) => void
+}
+
+interface Judged {
+  readonly group: NodeGroup
+  readonly kernel: Fact<KernelEvidence>
+}
+
+interface Gathered {
+  readonly groups: readonly Judged[]
+  readonly setup: NodesSetup
+  readonly probe: Readonly<Record<string, unknown>>
+  readonly findings: readonly Finding[]
+}
+
+const familiesFlag = (v: NodesAreaOptions['ipFamilies']) => (v === 'auto' ? undefined : v)
+
+function setupOf(options: NodesAreaOptions, ipFamilies: IpFamilies, ipFamiliesSource: string): NodesSetup {
+  return {
+    istioVersion: options.istioVersion,
+    modes: options.modes,
+    backends: options.backends,
+    ipFamilies,
+    ipFamiliesSource,
+    dnsCapture: {sidecar: options.dnsCapture ?? false, ambient: options.dnsCapture ?? true},
+    interception: options.interception,
+    functional: options.functional,
+    image: options.offline ? undefined : probeImage(options),
+  }
+}
+
+export const probeImage = (options: Pick<NodesAreaOptions, 'image' | 'functional' | 'istioVersion'>): string =>
+  options.image ?? (options.functional ? functionalProbeImage(options.istioVersion) : DEFAULT_PROBE_IMAGE)
+
+const functionalFamilies = (setup: NodesSetup): FunctionalFamilies => (!setup.functional ? '' : setup.ipFamilies === 'ipv4' ? '4' : '46')
+
+/** Probe output → evidence; a malformed report is a reason, never an exception. */
+function evidenceFrom(output: string): {kernel: Fact<KernelEvidence>; problem?: string} {
+  const parsed = parseProbeOutput(output, PROBE_REQUEST)
+  return parsed.ok ? {kernel: known(parsed.evidence)} : {kernel: unavailable(`no kernel evidence: ${parsed.reason}`), problem: parsed.reason}
+}
+
+async function gatherOffline(input: OfflineInput, options: NodesAreaOptions): Promise<Gathered> {
+  const families = familiesFlag(options.ipFamilies)
+  const setup = setupOf(options, families ?? 'ipv4', families ? '--ip-families' : 'assumed IPv4 for an offline input (pass --ip-families dual to judge IPv6 too)')
+  const root = await prepareOfflineRoot(input, options.kernelRelease, options.functional)
+  try {
+    const output = await runLocalProbe({hostRoot: root.hostRoot, kernelRelease: root.release, functional: functionalFamilies(setup), timeoutMs: options.timeoutMs, signal: options.signal})
+    const {kernel, problem} = evidenceFrom(output)
+    root.check(kernel.state === 'known' ? kernel.value : undefined)
+    const subject = input.kind === 'local' ? {kind: 'Node' as const, name: hostname()} : {kind: 'NodeGroup' as const, name: `${input.kind} ${root.label}`}
+    const release = kernel.state === 'known' ? (kernel.value.release ?? '') : ''
+    const group: NodeGroup = {
+      id: 'g1',
+      subject,
+      kernelVersion: release,
+      osImage: kernel.state === 'known' ? (kernel.value.os ?? '') : '',
+      architecture: kernel.state === 'known' ? (kernel.value.arch ?? kernel.value.configHeader?.split(' ')[0]?.replace(/^Linux\//, '') ?? '') : '',
+      containerRuntime: '',
+      nodes: [subject.name],
+      notReady: [],
+      windows: false,
+      probe: problem ? {state: 'failed', problem: 'output', message: problem} : {state: 'ok', source: input.kind, input: root.label},
+    }
+    return {groups: [{group, kernel}], setup, probe: {input: input.kind, path: root.label}, findings: []}
+  } finally {
+    await root.dispose()
+  }
+}
+
+async function gatherCluster(client: KubeClient, options: NodesAreaOptions): Promise<Gathered | {findings: Finding[]; setup: NodesSetup}> {
+  options.progress?.('listing nodes')
+  const listed = await listNodes(client, options.selector, options.signal)
+  const flagFamilies = familiesFlag(options.ipFamilies)
+  if (listed.state === 'unavailable') {
+    const setup = setupOf(options, flagFamilies ?? 'ipv4', flagFamilies ? '--ip-families' : 'unknown')
+    return {setup, findings: [toFinding(probeCheck, {severity: 'unknown', subject: CLUSTER_SUBJECT, message: `no node could be judged: ${listed.reason}`, remediation: {text: 'Ask for list on nodes (see cluster.plugin-permissions), or judge a node itself with kubectl mesh-ready nodes --local.'}})]}
+  }
+  let nodes = listed.value
+  const wanted = new Set(options.nodeNames)
+  if (wanted.size > 0) nodes = nodes.filter((n) => wanted.has(n.name))
+  let families: IpFamilies | undefined = flagFamilies
+  let source = '--ip-families'
+  if (!families) {
+    families = ipFamiliesFrom(listed.value, await kubernetesServiceFamilies(client))
+    source = families ? 'node podCIDRs and the kubernetes Service' : 'assumed IPv4: no node podCIDRs and the kubernetes Service could not be read (pass --ip-families)'
+  }
+  const setup = setupOf(options, families ?? 'ipv4', source)
+  const drafts = groupNodes(nodes, options.allNodes)
+  const targets = drafts.filter((d) => !d.windows && probeNode(d)).map((d) => ({groupId: d.id, node: probeNode(d)!.name}))
+  const runId = randomBytes(3).toString('hex')
+  const run = targets.length === 0
+    ? undefined
+    : await runProbePods(client, targets, {
+        runId,
+        image: probeImage(options),
+        imagePullSecret: options.imagePullSecret,
+        namespace: options.probeNamespace,
+        functional: functionalFamilies(setup),
+        timeoutMs: options.timeoutMs,
+        concurrency: options.concurrency,
+        keepProbes: options.keepProbes,
+        signal: options.signal,
+        onCleanup: options.onCleanup,
+        progress: options.progress,
+        notice: options.notice,
+      })
+  const groups = drafts.map((d): Judged => {
+    const base = {id: d.id, subject: d.subject, ...d.key, nodes: d.nodes.map((n) => n.name), notReady: d.nodes.filter((n) => !n.ready).map((n) => n.name), windows: d.windows}
+    if (d.windows) return {group: {...base, probe: {state: 'skipped', reason: 'windows'}}, kernel: unavailable('Windows nodes are not probed')}
+    const node = probeNode(d)
+    if (!node) {
+      const message = `no Ready node in this group (NotReady: ${base.notReady.slice(0, 5).join(', ')}${base.notReady.length > 5 ? ', …' : ''}); not probed`
+      return {group: {...base, probe: {state: 'failed', problem: 'not-ready', message}}, kernel: unavailable(`no kernel evidence: ${message}`)}
+    }
+    const result = run?.results.get(d.id)
+    if (!result) return {group: {...base, probe: {state: 'failed', problem: 'failed', node: node.name, message: 'the probe did not run'}}, kernel: unavailable('no kernel evidence: the probe did not run')}
+    if (!result.ok) {
+      const {ok: _ok, ...failure} = result
+      return {group: {...base, probe: {state: 'failed', node: node.name, ...failure}}, kernel: unavailable(`no kernel evidence: the probe failed (${result.problem}; see node.probe)`)}
+    }
+    const {kernel, problem} = evidenceFrom(result.output)
+    return {group: {...base, probe: problem ? {state: 'failed', problem: 'output', node: node.name, pod: result.pod, message: problem} : {state: 'ok', source: 'pod', node: node.name, pod: result.pod}}, kernel}
+  })
+  if (drafts.length === 0) {
+    const why = wanted.size > 0 || options.selector ? 'no node matches the given names or selector' : 'the cluster has no nodes'
+    return {setup, findings: [toFinding(probeCheck, {severity: 'unknown', subject: CLUSTER_SUBJECT, message: `no node could be judged: ${why}`})]}
+  }
+  return {groups, setup, probe: {image: probeImage(options), namespace: run?.namespace ?? options.probeNamespace ?? null, runId, podsCreated: run?.podsCreated ?? 0}, findings: []}
+}
+
+/**
+ * Kernel readiness of every node group (or of this machine, an image, a kernel config) for each selected
+ * mode × backend: gather evidence with one probe per group, judge it with the node checks, and lay it out as a matrix.
+ */
+export async function nodesArea(client: KubeClient | undefined, options: NodesAreaOptions): Promise<AreaResult> {
+  const offline = options.offline ?? (client ? undefined : ({kind: 'local'} as const))
+  const gathered = offline ? await gatherOffline(offline, options) : await gatherCluster(client!, options)
+  if (!('groups' in gathered)) return {findings: gathered.findings, data: {nodes: {setup: gathered.setup, groups: []}}}
+  const {setup} = gathered
+  const findings: Finding[] = [...gathered.findings]
+  for (const {group, kernel} of gathered.groups) {
+    const facts: NodeGroupFacts = {group: known(group), kernel, setup: known(setup)}
+    const checks = group.windows ? [probeCheck] : nodeGroupChecks
+    for (const f of runChecks(checks, facts)) findings.push(f.subject === GROUP_SUBJECT ? {...f, subject: group.subject} : f)
+  }
+  const views = [matrixView(gathered.groups, setup), ...(options.showEvidence ? evidenceViews(gathered.groups, setup) : [])]
+  return {findings, views, data: {nodes: {setup, probe: gathered.probe, groups: gathered.groups.map((g) => groupData(g.group, g.kernel, setup))}}}
+}

@@ -1,0 +1,27 @@
+import type {NodeGroupFacts} from '../../gather/nodes.js'
+import {defineCheck} from '../types.js'
+import {cell, GROUP_SUBJECT, PATH_NAMES, scenarioFor, scenarioLabel, scenarioOutcome} from './_lib/describe.js'
+import {judgeIptables} from './_lib/scenarios.js'
+
+export const iptablesBackend = defineCheck<NodeGroupFacts>()({
+  id: 'node.iptables-backend',
+  title: "The kernel supports Istio's iptables rules (iptables-nft or iptables-legacy)",
+  category: 'node',
+  needs: ['group', 'kernel', 'setup'],
+  source: 'https://istio.io/latest/docs/ops/deployment/platform-requirements/; kernel-and-interception reference §1.2, §1.4, §2.2–2.6, §2.8',
+  defaultSubject: GROUP_SUBJECT,
+  run: ({group, kernel, setup}) => {
+    if (!setup.backends.includes('iptables')) return []
+    return setup.modes.map((mode) => {
+      const base = scenarioFor(setup, mode, 'iptables')
+      const judged = judgeIptables(kernel, base)
+      const chosen = judged.paths[judged.chosen]
+      const otherPath = judged.chosen === 'nft' ? 'legacy' : 'nft'
+      const other = judged.paths[otherPath]
+      return scenarioOutcome(group.subject, scenarioLabel(base), chosen, {
+        message: `via ${PATH_NAMES[judged.chosen]} (${judged.why}; ${PATH_NAMES[otherPath]}: ${cell(other)})`,
+        evidence: {path: PATH_NAMES[judged.chosen], [`${otherPath}Path`]: other.readiness},
+      })
+    })
+  },
+})

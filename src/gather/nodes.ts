@@ -1,0 +1,159 @@
+import type {Fact, Subject} from '../checks/types.js'
+import {known, unavailable} from '../checks/types.js'
+import type {Backend, Interception, Mode} from '../knowledge/kernel-modules.js'
+import type {KubeClient} from './kube/client.js'
+import {ApiError} from './kube/errors.js'
+import type {KernelEvidence} from './probe/parse-probe.js'
+import type {ProbeProblem} from './probe/pods.js'
+
+/** The node fields that decide grouping and probing. */
+export interface NodeSummary {
+  readonly name: string
+  readonly kernelVersion: string
+  readonly osImage: string
+  readonly architecture: string
+  readonly containerRuntime: string
+  readonly operatingSystem: string
+  readonly ready: boolean
+  readonly podCIDRs: readonly string[]
+}
+
+export type ProbeOutcome =
+  | {readonly state: 'ok'; readonly source: 'pod' | 'local' | 'host-root' | 'kernel-config'; readonly node?: string; readonly pod?: string; readonly input?: string}
+  | {readonly state: 'skipped'; readonly reason: 'windows'}
+  | {
+      readonly state: 'failed'
+      readonly problem: ProbeProblem | 'not-ready' | 'output'
+      readonly message: string
+      readonly node?: string
+      readonly pod?: string
+      readonly image?: string
+      readonly policy?: string
+      readonly permission?: string
+    }
+
+/** Nodes that share kernel, OS image, architecture and container runtime: one probe, one verdict. */
+export interface NodeGroup {
+  readonly id: string
+  readonly subject: Subject
+  readonly kernelVersion: string
+  readonly osImage: string
+  readonly architecture: string
+  readonly containerRuntime: string
+  readonly nodes: readonly string[]
+  readonly notReady: readonly string[]
+  readonly windows: boolean
+  readonly probe: ProbeOutcome
+}
+
+export type IpFamilies = 'ipv4' | 'ipv6' | 'dual'
+
+/** What the run judges: the set-ups selected by flags, and the cluster's IP families. */
+export interface NodesSetup {
+  readonly istioVersion: string
+  readonly modes: readonly Mode[]
+  readonly backends: readonly Backend[]
+  readonly ipFamilies: IpFamilies
+  /** How the families were found: "--ip-families", "node podCIDRs and the kubernetes Service", or an assumption. */
+  readonly ipFamiliesSource: string
+  readonly dnsCapture: Readonly<Record<Mode, boolean>>
+  readonly interception: Interception
+  readonly functional: boolean
+  readonly image?: string
+}
+
+export interface NodeGroupFacts {
+  [key: string]: Fact<unknown>
+  group: Fact<NodeGroup>
+  kernel: Fact<KernelEvidence>
+  setup: Fact<NodesSetup>
+}
+
+interface NodeObject {
+  metadata?: {name?: string; labels?: Record<string, string>}
+  spec?: {podCIDR?: string; podCIDRs?: string[]}
+  status?: {nodeInfo?: Record<string, string>; conditions?: Array<{type?: string; status?: string}>}
+}
+
+export function summarizeNode(node: NodeObject): NodeSummary {
+  const info = node.status?.nodeInfo ?? {}
+  const labels = node.metadata?.labels ?? {}
+  return {
+    name: node.metadata?.name ?? '',
+    kernelVersion: info.kernelVersion ?? '',
+    osImage: info.osImage ?? '',
+    architecture: info.architecture ?? labels['kubernetes.io/arch'] ?? '',
+    containerRuntime: info.containerRuntimeVersion ?? '',
+    operatingSystem: info.operatingSystem ?? labels['kubernetes.io/os'] ?? 'linux',
+    ready: node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
+    podCIDRs: node.spec?.podCIDRs ?? (node.spec?.podCIDR ? [node.spec.podCIDR] : []),
+  }
+}
+
+export interface NodeGroupDraft {
+  readonly id: string
+  readonly subject: Subject
+  readonly key: Pick<NodeSummary, 'kernelVersion' | 'osImage' | 'architecture' | 'containerRuntime'>
+  readonly nodes: readonly NodeSummary[]
+  readonly windows: boolean
+}
+
+const unknownIfEmpty = (value: string) => value || 'unknown'
+
+/** Groups nodes by kernel, OS image, architecture and runtime (or one group per node), in a stable order. */
+export function groupNodes(nodes: readonly NodeSummary[], perNode: boolean): NodeGroupDraft[] {
+  const byKey = new Map<string, NodeSummary[]>()
+  for (const node of [...nodes].sort((a, b) => a.name.localeCompare(b.name, undefined, {numeric: true}))) {
+    const key = perNode ? node.name : [node.kernelVersion, node.osImage, node.architecture, node.containerRuntime].join('\u0000')
+    byKey.set(key, [...(byKey.get(key) ?? []), node])
+  }
+  const drafts = [...byKey.values()].map((members) => {
+    const first = members[0]!
+    const key = {kernelVersion: first.kernelVersion, osImage: first.osImage, architecture: first.architecture, containerRuntime: first.containerRuntime}
+    const name = [key.kernelVersion, key.osImage, key.architecture, key.containerRuntime].map(unknownIfEmpty).join(', ')
+    const subject: Subject = perNode ? {kind: 'Node', name: first.name} : {kind: 'NodeGroup', name}
+    return {subject, key, nodes: members, windows: members.some((n) => n.operatingSystem.toLowerCase() === 'windows')}
+  })
+  drafts.sort((a, b) => b.nodes.length - a.nodes.length || a.subject.name.localeCompare(b.subject.name))
+  return drafts.map((d, i) => ({id: `g${i + 1}`, ...d}))
+}
+
+/** A Ready node to probe: the first by name. */
+export function probeNode(draft: NodeGroupDraft): NodeSummary | undefined {
+  return draft.nodes.find((n) => n.ready)
+}
+
+/** IP families from node pod CIDRs and the `kubernetes` Service; undefined when neither says anything. */
+export function ipFamiliesFrom(nodes: readonly NodeSummary[], serviceFamilies: readonly string[] | undefined): IpFamilies | undefined {
+  const cidrs = nodes.flatMap((n) => n.podCIDRs)
+  const v6 = cidrs.some((c) => c.includes(':')) || serviceFamilies?.includes('IPv6') === true
+  const v4 = cidrs.some((c) => !c.includes(':')) || serviceFamilies?.includes('IPv4') === true
+  if (v4 && v6) return 'dual'
+  if (v6) return 'ipv6'
+  if (v4) return 'ipv4'
+  return undefined
+}
+
+/** Lists nodes (paginated); a 403 becomes an unavailable fact naming the permission. */
+export async function listNodes(client: KubeClient, selector: string | undefined, signal: AbortSignal): Promise<Fact<NodeSummary[]>> {
+  try {
+    const nodes: NodeSummary[] = []
+    for await (const page of client.listPages<NodeObject>('/api/v1/nodes', {labelSelector: selector, signal})) nodes.push(...page.items.map(summarizeNode))
+    return known(nodes)
+  } catch (error) {
+    if (error instanceof ApiError) return unavailable(error.status === 403 ? `forbidden: you may not ${error.permission}` : `listing nodes failed: ${error.message}`)
+    throw error
+  }
+}
+
+/** The families of the `kubernetes` Service in `default`; undefined when it cannot be read. */
+export async function kubernetesServiceFamilies(client: KubeClient): Promise<string[] | undefined> {
+  try {
+    const svc = await client.get<{spec?: {ipFamilies?: string[]; clusterIPs?: string[]; clusterIP?: string}}>('/api/v1/namespaces/default/services/kubernetes')
+    const ips = svc.spec?.clusterIPs ?? (svc.spec?.clusterIP ? [svc.spec.clusterIP] : [])
+    return svc.spec?.ipFamilies ?? ips.map((ip) => (ip.includes(':') ? 'IPv6' : 'IPv4'))
+  } catch (error) {
+    if (error instanceof ApiError) return undefined
+    throw error
+  }
+}
