@@ -15,8 +15,8 @@ FUNC="${3-}"
 OUT=''
 emit() { OUT="$OUT$*
 "; }
-# One printable line of at most 120 characters: error text from tools is quoted, never trusted.
-oneline() { tr '\n\r\t' '   ' | tr -cd 'A-Za-z0-9 ._:/,()=+@%<>#*!?-' | cut -c1-120; }
+# One line of printable ASCII, at most 120 characters: tool output is data, never trusted.
+oneline() { tr '\n\r\t' '   ' | tr -cd '\040-\176' | cut -c1-120; }
 
 emit "mesh-ready-probe 1"
 
