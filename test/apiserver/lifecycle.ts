@@ -37,6 +37,51 @@ function podErrors(pod: Pod): FieldError[] {
   return errs;
 }
 
+function goType(v: unknown): string {
+  if (typeof v === 'boolean') return 'bool';
+  if (typeof v === 'number') return 'number';
+  if (Array.isArray(v)) return 'array';
+  return v === null ? 'null' : typeof v === 'object' ? 'object' : 'string';
+}
+
+/**
+ * The type errors the real server's JSON decoder reports for container fields (a manifest saying
+ * `command: [true]` is a 400 there, not a stored pod that later breaks every typed client).
+ */
+export function checkPodTypes(pod: KubeObject): void {
+  const fail = (field: string, value: unknown, want: string): never => {
+    throw badRequest(`Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal ${goType(value)} into Go struct field ${field} of type ${want}`);
+  };
+  const spec = isObject(pod.spec) ? pod.spec : {};
+  for (const list of ['containers', 'initContainers'] as const) {
+    const containers = spec[list];
+    if (containers === undefined) continue;
+    if (!Array.isArray(containers)) fail(`PodSpec.spec.${list}`, containers, '[]v1.Container');
+    for (const c of containers as unknown[]) {
+      if (!isObject(c)) fail(`PodSpec.spec.${list}`, c, 'v1.Container');
+      const ctr = c as Record<string, unknown>;
+      for (const f of ['name', 'image', 'workingDir', 'terminationMessagePolicy'] as const) {
+        if (ctr[f] !== undefined && typeof ctr[f] !== 'string') fail(`Container.spec.${list}.${f}`, ctr[f], 'string');
+      }
+      for (const f of ['command', 'args'] as const) {
+        const v = ctr[f];
+        if (v === undefined) continue;
+        if (!Array.isArray(v)) fail(`Container.spec.${list}.${f}`, v, '[]string');
+        for (const item of v as unknown[]) if (typeof item !== 'string') fail(`Container.spec.${list}.${f}`, item, 'string');
+      }
+      if (ctr.env !== undefined) {
+        if (!Array.isArray(ctr.env)) fail(`Container.spec.${list}.env`, ctr.env, '[]v1.EnvVar');
+        for (const e of ctr.env as unknown[]) {
+          if (!isObject(e)) fail(`Container.spec.${list}.env`, e, 'v1.EnvVar');
+          const ev = e as Record<string, unknown>;
+          if (typeof ev.name !== 'string') fail(`EnvVar.spec.${list}.env.name`, ev.name, 'string');
+          if (ev.value !== undefined && typeof ev.value !== 'string') fail(`EnvVar.spec.${list}.env.value`, ev.value, 'string');
+        }
+      }
+    }
+  }
+}
+
 /** Field validation the real server would fail with 422 Invalid (a small, common subset). */
 export function validate(def: ResourceDef, obj: KubeObject): void {
   const name = obj.metadata.name ?? '';

@@ -11,7 +11,7 @@ const NO_COLLECTION_DELETE: readonly Verb[] = ['create', 'delete', 'get', 'list'
 const STATUS_VERBS: readonly Verb[] = ['get', 'patch', 'update'];
 
 /** Which built-in table layout `kubectl get` receives (see tables.ts). */
-export type Printer = 'pods' | 'nodes' | 'namespaces' | 'deployments' | 'services' | 'events' | 'default';
+export type Printer = 'pods' | 'nodes' | 'namespaces' | 'deployments' | 'services' | 'events' | 'configmaps' | 'secrets' | 'default';
 
 export interface SubresourceDef {
   name: string;
@@ -142,8 +142,8 @@ export const BUILTIN_RESOURCES: readonly ResourceDef[] = [
     printer: 'services',
   }),
   def('v1', 'endpoints', 'Endpoints', NS, { shortNames: ['ep'], singular: 'endpoints' }),
-  def('v1', 'configmaps', 'ConfigMap', NS, { shortNames: ['cm'] }),
-  def('v1', 'secrets', 'Secret', NS, { fields: { type: ['type'] } }),
+  def('v1', 'configmaps', 'ConfigMap', NS, { shortNames: ['cm'], printer: 'configmaps' }),
+  def('v1', 'secrets', 'Secret', NS, { fields: { type: ['type'] }, printer: 'secrets' }),
   def('v1', 'serviceaccounts', 'ServiceAccount', NS, {
     shortNames: ['sa'],
     subresources: [{ name: 'token', kind: 'TokenRequest', group: 'authentication.k8s.io', version: 'v1', verbs: ['create'] }],

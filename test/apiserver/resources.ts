@@ -22,6 +22,7 @@ import {
   beginNamespaceDeletion,
   checkCreateConflict,
   checkKind,
+  checkPodTypes,
   lookup,
   prepareForCreate,
   prepareForUpdate,
@@ -200,6 +201,7 @@ async function create(state: ServerState, r: ResourceRequest, input?: KubeObject
   const { def } = r;
   const body = input ?? (await bodyObject(r));
   checkKind(def, body);
+  if (def.group === '' && def.resource === 'pods') checkPodTypes(body);
   if (def.namespaced) {
     if (!r.namespace) throw methodNotAllowed();
     if (body.metadata.namespace && body.metadata.namespace !== r.namespace) {
@@ -229,6 +231,7 @@ function write(state: ServerState, r: ResourceRequest, existing: KubeObject, inc
   }
   const rv = incoming.metadata.resourceVersion;
   if (rv && rv !== existing.metadata.resourceVersion) throw conflict(gr(def), existing.metadata.name ?? '');
+  if (def.group === '' && def.resource === 'pods') checkPodTypes(incoming);
   const obj = prepareForUpdate(def, existing, incoming, subresource);
   validate(def, obj);
   if (isDryRun(r.query)) {

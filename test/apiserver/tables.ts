@@ -184,7 +184,18 @@ function eventCells(obj: KubeObject, now: number): unknown[] {
   ];
 }
 
+const dataCount = (o: KubeObject): number =>
+  ['data', 'binaryData'].reduce((n, k) => n + (isObject(o[k]) ? Object.keys(o[k] as object).length : 0), 0);
+
 const PRINTERS: Record<string, Printer> = {
+  configmaps: {
+    columns: [NAME, col('Data', 'string', 'Data contains the configuration data.'), AGE],
+    cells: (o, now) => [o.metadata.name, dataCount(o), age(o.metadata.creationTimestamp, now)],
+  },
+  secrets: {
+    columns: [NAME, col('Type', 'string', 'The type of the secret'), col('Data', 'string', 'The number of data items in the secret'), AGE],
+    cells: (o, now) => [o.metadata.name, String(o.type ?? 'Opaque'), dataCount(o), age(o.metadata.creationTimestamp, now)],
+  },
   events: {
     columns: [
       col('Last Seen', 'string', 'Time when last event occurred'),
