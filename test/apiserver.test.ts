@@ -288,6 +288,45 @@ spec:
     expect(err).toBe('');
   });
 
+  it('cuts watches for dropWatchAfterMs faults', async () => {
+    server.addFault({ path: '/api/v1/namespaces/default/configmaps', dropWatchAfterMs: 200, times: 1 });
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(server.kubeconfigPath);
+    const started = Date.now();
+    const events: string[] = [];
+    const ended = await new Promise<unknown>((resolve) => {
+      void new k8s.Watch(kc).watch('/api/v1/namespaces/default/configmaps', {}, (type: string, obj: KubeObject) => events.push(`${type} ${obj.metadata.name}`), resolve);
+    });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+    expect(ended).toBeDefined();
+    expect(events).toContain('ADDED kube-root-ca.crt');
+  });
+
+  it('ends watches after timeoutSeconds and replays from a resourceVersion', async () => {
+    const list = JSON.parse(await ok(server, ['get', '--raw', '/api/v1/namespaces/default/configmaps'])) as { metadata: { resourceVersion: string } };
+    await ok(server, ['create', 'configmap', 'replayed']);
+    await ok(server, ['delete', 'configmap', 'replayed']);
+    const out = await ok(server, ['get', '--raw', `/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=1&resourceVersion=${list.metadata.resourceVersion}`]);
+    const events = out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; object: KubeObject });
+    expect(events.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['ADDED replayed', 'DELETED replayed']);
+    expect(Number(events[1]?.object.metadata.resourceVersion)).toBeGreaterThan(Number(events[0]?.object.metadata.resourceVersion));
+  });
+
+  it('serves aggregated discovery, so kubectl needs just /api and /apis', async () => {
+    const before = server.requests.length;
+    const fresh = mkdtempSync(join(work, 'cache-'));
+    const r = await new Promise<string>((resolve) =>
+      execFile('kubectl', ['--kubeconfig', server.kubeconfigPath, '--cache-dir', fresh, 'get', 'deployments', '-A', '-o', 'name'], (_e, stdout) => resolve(stdout)),
+    );
+    expect(r).toContain('deployment.apps/coredns');
+    const paths = server.requests.slice(before).map((q) => q.path);
+    expect(paths).toEqual(expect.arrayContaining(['/api', '/apis', '/apis/apps/v1/deployments']));
+    expect(paths.filter((p) => /^\/apis?\/[^/]+(\/[^/]+)?$/.test(p))).toEqual([]); // no per-group discovery round trips
+    const groups = JSON.parse(await ok(server, ['get', '--raw', '/apis/apps/v1'])) as { resources: Array<{ name: string; shortNames?: string[]; categories?: string[] }> };
+    expect(groups.resources.find((x) => x.name === 'deployments')).toMatchObject({ shortNames: ['deploy'], categories: ['all'] });
+    expect(groups.resources.map((x) => x.name)).toContain('deployments/scale');
+  });
+
   it('works for @kubernetes/client-node: paging, errors, SSAR', async () => {
     const kc = new k8s.KubeConfig();
     kc.loadFromFile(server.kubeconfigPath);
@@ -502,6 +541,75 @@ describe('fake kubelet', () => {
       `Error from server (Forbidden): error when creating "${file}": pods "priv" is forbidden: violates PodSecurity "baseline:latest": privileged (container "probe" must not set securityContext.privileged=true)\n`,
     );
     expect(server.store.get('pods', 'kube-public', 'priv')).toBeUndefined();
+  });
+});
+
+describe('kubelet modes and PodSecurityPolicy serving', () => {
+  let server: TestApiServer;
+  beforeAll(async () => {
+    server = await startApiServer({
+      scenario: {
+        name: 'modes',
+        extends: 'kind-small',
+        serverVersion: { gitVersion: 'v1.24.17' },
+        servePodSecurityPolicy: true,
+        kubelet: { nodes: { 'kind-worker': { hostRoot: 'test/fixtures/kernels/debian-12-6.1.0-56-amd64' }, 'kind-worker2': { hostRoot: '/' } }, networkNamespace: true, runDelayMs: 300 },
+      },
+    });
+  });
+  afterAll(() => server.stop());
+
+  it('resolves host roots relative to the repo root and adds simulated run time', async () => {
+    const file = manifest('hostroot.yaml', `apiVersion: v1\nkind: Pod\nmetadata: {name: hostroot}\nspec:\n  nodeName: kind-worker\n  restartPolicy: Never\n  containers: [{name: c, image: busybox, command: [sh, -c, 'echo "$HOST_ROOT"; ls "$HOST_ROOT/boot"']}]\n`);
+    const started = Date.now();
+    await ok(server, ['create', '-f', file]);
+    await ok(server, ['wait', '--for=jsonpath={.status.phase}=Succeeded', 'pod/hostroot', '--timeout=10s']);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    expect(await ok(server, ['logs', 'hostroot'])).toBe(`${join(repoRoot(), 'test/fixtures/kernels/debian-12-6.1.0-56-amd64')}\nconfig-6.1.0-56-amd64\n`);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('runs pods in their own network namespace when asked', async () => {
+    const file = manifest('netns.yaml', `apiVersion: v1\nkind: Pod\nmetadata: {name: netns}\nspec:\n  nodeName: kind-worker2\n  restartPolicy: Never\n  containers: [{name: c, image: busybox, command: [sh, -c, 'tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " "']}]\n`);
+    await ok(server, ['create', '-f', file]);
+    await ok(server, ['wait', '--for=jsonpath={.status.phase}=Succeeded', 'pod/netns', '--timeout=10s']);
+    expect(await ok(server, ['logs', 'netns'])).toBe('lo\n');
+  });
+
+  it('streams a running container log with kubectl logs -f', async () => {
+    const file = manifest('chatty.yaml', `apiVersion: v1\nkind: Pod\nmetadata: {name: chatty}\nspec:\n  nodeName: kind-worker2\n  restartPolicy: Never\n  containers: [{name: c, image: busybox, command: [sh, -c, 'for i in 1 2 3; do echo line $i; sleep 0.2; done']}]\n`);
+    await ok(server, ['create', '-f', file]);
+    await ok(server, ['wait', '--for=jsonpath={.status.phase}=Running', 'pod/chatty', '--timeout=10s']);
+    expect(await ok(server, ['logs', '-f', 'chatty'])).toBe('line 1\nline 2\nline 3\n');
+  });
+
+  it('serves policy/v1beta1 PodSecurityPolicy with the deprecation warning', async () => {
+    const file = manifest('psp.yaml', 'apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata: {name: restricted}\nspec: {privileged: false, seLinux: {rule: RunAsAny}, runAsUser: {rule: MustRunAsNonRoot}, supplementalGroups: {rule: RunAsAny}, fsGroup: {rule: RunAsAny}}\n');
+    const created = await kubectl(server, ['create', '-f', file]);
+    expect(created).toEqual({ code: 0, stdout: 'podsecuritypolicy.policy/restricted created\n', stderr: 'Warning: policy/v1beta1 PodSecurityPolicy is deprecated in v1.21+, unavailable in v1.25+\n' });
+    const got = await kubectl(server, ['get', 'psp', '-o', 'name']);
+    expect(got.stdout).toBe('podsecuritypolicy.policy/restricted\n');
+    expect(JSON.parse(await ok(server, ['get', '--raw', '/version'])).minor).toBe('24');
+  });
+});
+
+describe('simulated kubelet', () => {
+  it('exits 0 after runDelayMs without executing anything', async () => {
+    const server = await startApiServer({ scenario: { name: 'sim', extends: 'kind-small', kubelet: { simulateOnly: true, runDelayMs: 200 } } });
+    try {
+      const file = manifest('sim.yaml', `apiVersion: v1\nkind: Pod\nmetadata: {name: sim}\nspec:\n  nodeName: kind-worker\n  restartPolicy: Never\n  containers: [{name: c, image: busybox, command: [sh, -c, 'exit 7']}]\n`);
+      const started = Date.now();
+      await ok(server, ['create', '-f', file]);
+      const pod = await until('Succeeded', () => {
+        const p = server.store.get('pods', 'default', 'sim');
+        return p?.status?.phase === 'Succeeded' ? p : undefined;
+      });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+      expect((pod.status?.containerStatuses as Array<{ state: { terminated?: unknown } }>)[0]?.state.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
+      expect(server.store.list('events', 'default')).toEqual([]);
+      expect(await ok(server, ['logs', 'sim'])).toBe('');
+    } finally {
+      await server.stop();
+    }
   });
 });
 

@@ -89,12 +89,13 @@ function loadObjects(scenario: Scenario, store: Store, registry: Registry): void
     const metadata = { creationTimestamp: created, ...o.metadata };
     if (def.namespaced) metadata.namespace ??= 'default';
     else delete metadata.namespace;
-    const stored = store.put(resourceKey(def), { ...o, metadata }, { silent: true });
+    const stored = store.put(resourceKey(def), { ...o, metadata }, { silent: true, adopt: true });
     if (isCrd(o)) registry.addCrd(stored);
   }
   for (const name of SYSTEM_NAMESPACES) {
     if (!store.get('namespaces', name)) {
-      store.put('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name, creationTimestamp: created, labels: { 'kubernetes.io/metadata.name': name } }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } }, { silent: true });
+      const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name, creationTimestamp: created, labels: { 'kubernetes.io/metadata.name': name } }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } };
+      store.put('namespaces', ns, { silent: true, adopt: true });
     }
   }
   if (scenario.generate) {
@@ -103,7 +104,7 @@ function loadObjects(scenario: Scenario, store: Store, registry: Registry): void
       hostIP: n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? '172.18.0.2',
       ...(n.spec?.podCIDR ? { podCIDR: n.spec.podCIDR } : {}),
     }));
-    generate(scenario.generate, existing, (resource, obj) => store.put(resource, obj, { silent: true }));
+    generate(scenario.generate, existing, (resource, obj) => store.put(resource, obj, { silent: true, adopt: true }));
   }
   for (const key of store.resources()) {
     if (!registry.byKey(key)?.namespaced) continue;

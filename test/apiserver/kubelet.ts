@@ -178,11 +178,12 @@ export class Kubelet {
     return uid !== undefined && this.runs.has(uid);
   }
 
+  /** The host root for a node: an exact name entry, else the first matching glob. */
   private hostRootFor(nodeName: string): string | undefined {
-    for (const [pattern, node] of Object.entries(this.config.nodes ?? {})) {
-      if (globMatch(pattern, nodeName)) return isAbsolute(node.hostRoot) ? node.hostRoot : resolve(repoRoot(), node.hostRoot);
-    }
-    return undefined;
+    const nodes = this.config.nodes ?? {};
+    const entry = nodes[nodeName] ?? Object.entries(nodes).find(([pattern]) => globMatch(pattern, nodeName))?.[1];
+    if (!entry) return undefined;
+    return isAbsolute(entry.hostRoot) ? entry.hostRoot : resolve(repoRoot(), entry.hostRoot);
   }
 
   private onPodEvent(e: StoreEvent): void {

@@ -194,7 +194,12 @@ export function resolveExtends(s: Scenario, baseDir = scenariosDir()): Scenario 
     objects: [...(base.objects ?? []).filter((o) => !own.has(objectIdentity(o))), ...(s.objects ?? [])],
     faults: [...(base.faults ?? []), ...(s.faults ?? [])],
   };
-  if (base.kubelet || s.kubelet) merged.kubelet = { ...base.kubelet, ...s.kubelet, nodes: { ...base.kubelet?.nodes, ...s.kubelet?.nodes } };
+  if (base.kubelet || s.kubelet) {
+    // This scenario's node patterns come first: the first matching pattern wins.
+    const nodes = { ...s.kubelet?.nodes };
+    for (const [k, v] of Object.entries(base.kubelet?.nodes ?? {})) if (!(k in nodes)) nodes[k] = v;
+    merged.kubelet = { ...base.kubelet, ...s.kubelet, nodes };
+  }
   if (base.admission || s.admission) merged.admission = { rejectPods: [...(base.admission?.rejectPods ?? []), ...(s.admission?.rejectPods ?? [])] };
   return merged;
 }

@@ -43,6 +43,8 @@ function lowerBound(keys: readonly string[], key: string): number {
 export interface PutOptions {
   /** Don't log or announce the change (used while loading a scenario). */
   silent?: boolean;
+  /** The caller hands the object and its metadata over: they are stored as they are, not copied. */
+  adopt?: boolean;
 }
 
 export class Store {
@@ -141,15 +143,11 @@ export class Store {
     const b = this.bucket(resource);
     const previous = b.objects.get(key);
     const rv = ++this.rv;
-    const stored: KubeObject = {
-      ...obj,
-      metadata: {
-        ...obj.metadata,
-        uid: obj.metadata.uid ?? previous?.metadata.uid ?? randomUUID(),
-        creationTimestamp: obj.metadata.creationTimestamp ?? previous?.metadata.creationTimestamp ?? timestamp(),
-        resourceVersion: String(rv),
-      },
-    };
+    const stored: KubeObject = opts.adopt ? obj : { ...obj, metadata: { ...obj.metadata } };
+    const meta = stored.metadata;
+    meta.uid = meta.uid ?? previous?.metadata.uid ?? randomUUID();
+    meta.creationTimestamp = meta.creationTimestamp ?? previous?.metadata.creationTimestamp ?? timestamp();
+    meta.resourceVersion = String(rv);
     b.objects.set(key, stored);
     if (!previous) {
       if (b.sorted && (b.keys.length === 0 || b.keys[b.keys.length - 1]! < key)) b.keys.push(key);
