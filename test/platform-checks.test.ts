@@ -347,10 +347,10 @@ describe('platform checks, table-driven over cluster shapes', () => {
 
   it('shows the modes side by side in a view', () => {
     const result = judge({nodes: [NODES.dockerDesktop]})
-    const view = result.views!.find((v) => v.title === 'Readiness by mode')!
+    const view = result.views!.find((v) => v.title === 'Platform checks by mode')!
     expect(view.headers).toEqual(['CHECK', 'SIDECAR', 'AMBIENT'])
-    expect(view.rows).toContainEqual(['platform.mode-support', 'PASS', 'FAIL'])
-    expect(view.rows).toContainEqual(['platform.gvisor-runtime-class', '-', 'PASS'])
-    expect(view.rows.some((r) => r[0] === 'platform.eks-pod-security-groups')).toBe(false) // skipped everywhere
+    expect(view.rows).toContainEqual(['mode support', 'PASS', 'FAIL'])
+    expect(view.rows).toContainEqual(['gvisor runtime class', '-', 'PASS'])
+    expect(view.rows.some((r) => r[0] === 'eks pod security groups')).toBe(false) // skipped everywhere
   })
 })

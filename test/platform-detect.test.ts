@@ -18,7 +18,7 @@ interface Row {
 
 const rows: Row[] = [
   {name: 'GKE node labels and -gke. kubelet', nodes: [NODES.gke, {...NODES.gke, name: 'gke-prod-default-pool-3f4b1c2d-abcd'}], platform: 'gke', confidence: 'high', signal: /label cloud\.google\.com\/gke-nodepool \(2\/2 nodes\)/},
-  {name: 'EKS managed node group', nodes: [NODES.eksEc2], platform: 'eks', confidence: 'high', signal: /kubelet version matches \/-eks-\//},
+  {name: 'EKS managed node group', nodes: [NODES.eksEc2], platform: 'eks', confidence: 'high', signal: /kubelet version contains -eks-/},
   {name: 'EKS mixed: EC2 node group and Auto Mode', nodes: [NODES.eksEc2, NODES.eksAuto, {...NODES.eksAuto, name: 'i-0fedcba9876543211'}], platform: 'eks', confidence: 'high', mixed: true},
   {name: 'AKS reserved labels and azure providerID', nodes: [NODES.aks], platform: 'aks', confidence: 'high', signal: /label kubernetes\.azure\.com\/cluster/},
   {

@@ -45,7 +45,7 @@ describe('CNI detection (platforms.md §2.4)', () => {
     const cni = detectCni({daemonSets: {items: [], clusterWideDenied: 'forbidden: you may not list daemonsets.apps (cluster-wide)', searched: ['kube-system'], unreadable: [{namespace: 'kube-system', reason: 'forbidden: you may not list daemonsets.apps in namespace kube-system'}]}})
     expect(cni.primary).toBeUndefined()
     expect(cni.gaps).toEqual([
-      'daemonsets were read only in namespaces kube-system (forbidden: you may not list daemonsets.apps (cluster-wide))',
+      'forbidden: you may not list daemonsets.apps (cluster-wide), so daemonsets were read only in kube-system, one namespace at a time',
       'forbidden: you may not list daemonsets.apps in namespace kube-system',
     ])
   })

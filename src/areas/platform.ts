@@ -86,9 +86,10 @@ export function modeView(findings: readonly Finding[], modes: readonly Mode[]): 
       const w = worst(applies.map((f) => f.severity))
       return w ? LABEL[w] : '-'
     })
-    return [[id, ...cells]]
+    // Slugs with spaces wrap in narrow columns; the findings table below carries the exact ids.
+    return [[id.replace(/^platform\./, '').replaceAll('-', ' '), ...cells]]
   })
-  return {title: 'Readiness by mode', headers: ['CHECK', ...modes.map((m) => m.toUpperCase())], rows}
+  return {title: 'Platform checks by mode', headers: ['CHECK', ...modes.map((m) => m.toUpperCase())], rows}
 }
 
 function istioSummary(installed: InstalledIstio | undefined): string {

@@ -33,14 +33,15 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
   static override flags = {
     mode: Flags.option({options: ['sidecar', 'ambient', 'both'] as const, default: 'both' as const, description: 'Data-plane mode to judge: sidecar, ambient, or both side by side.'})(),
     'istio-namespace': Flags.string({default: 'istio-system', description: 'Namespace Istio is (or will be) installed in.'}),
-    values: Flags.boolean({default: false, exclusive: ['istioctl'], description: 'Print a Helm values file for the detected platform and --mode instead of the report.'}),
-    istioctl: Flags.boolean({default: false, exclusive: ['values'], description: 'Print the istioctl install flags for the detected platform and --mode instead of the report.'}),
+    values: Flags.boolean({default: false, description: 'Print a Helm values file for the detected platform and --mode instead of the report.'}),
+    istioctl: Flags.boolean({default: false, description: 'Print the istioctl install flags for the detected platform and --mode instead of the report.'}),
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Platform)
     const istioNamespace = flags['istio-namespace']
     if (!NAMESPACE.test(istioNamespace)) throw new UserError(`--istio-namespace "${istioNamespace}" is not a valid namespace name; use lower-case letters, digits and "-" (at most 63)`)
+    if (flags.values && flags.istioctl) throw new UserError('--values and --istioctl print the same settings in two forms; pass one of them')
     const printing = flags.values ? '--values' : flags.istioctl ? '--istioctl' : undefined
     if (printing && flags.mode === 'both') throw new UserError(`${printing} prints the settings of one mode; add --mode sidecar or --mode ambient`)
     const modes: readonly Mode[] = flags.mode === 'both' ? MODES : [flags.mode]

@@ -199,7 +199,7 @@ export async function gatherPlatform(client: KubeClient, options: PlatformGather
   const [daemonSets, istiods, resourceQuotas, ciliumConfigs, networkPolicies, securityGroupPolicies, ciliumPolicies, calico, openshiftNetwork] = await Promise.all([
     across('/apis/apps/v1', 'daemonsets', summarizeWorkload('DaemonSet'), wellKnown),
     across('/apis/apps/v1', 'deployments', summarizeWorkload('Deployment'), wellKnown, {labelSelector: ISTIOD_SELECTOR}),
-    across('/api/v1', 'resourcequotas', summarizeQuota, existing(namespaces, ['kube-system', istioNamespace])),
+    across('/api/v1', 'resourcequotas', summarizeQuota, ['kube-system', istioNamespace]),
     across('/api/v1', 'configmaps', summarizeConfigMap, wellKnown, {fieldSelector: `metadata.name=${CILIUM_CONFIG_NAME}`}),
     across('/apis/networking.k8s.io/v1', 'networkpolicies', summarizeNetworkPolicy, everywhere),
     whenServed(apiGroups, 'vpcresources.k8s.aws', 'v1beta1', () => across('/apis/vpcresources.k8s.aws/v1beta1', 'securitygrouppolicies', refOf, everywhere)),

@@ -41,7 +41,7 @@ export const CNI_CATALOGUE: readonly CniEntry[] = [
   {id: 'ovn-kubernetes', name: 'OVN-Kubernetes', daemonSets: [{name: 'ovnkube-node', namespace: 'openshift-ovn-kubernetes'}], verified: false, source: 'config.openshift.io Network cluster .status.networkType (openshift/api PR #1033)'},
   {id: 'canal', name: 'Canal (Calico + Flannel)', daemonSets: [{name: 'rke2-canal', namespace: 'kube-system'}, {name: 'canal'}], verified: false, source: 'RKE2 default CNI (platforms.md §2.1, UNVERIFIED name)'},
   {id: 'kindnet', name: 'kindnet', daemonSets: [{name: 'kindnet', namespace: 'kube-system'}], verified: true, source: 'kind pkg/build/nodeimage/const_cni.go'},
-  {id: 'flannel', name: 'Flannel', daemonSets: [{name: 'kube-flannel-ds'}], verified: false, source: 'node annotations flannel.alpha.coreos.com/* (rancher/rke2#2589)'},
+  {id: 'flannel', name: 'Flannel', daemonSets: [{name: 'kube-flannel-ds'}, {name: 'kube-flannel'}], verified: false, source: 'node annotations flannel.alpha.coreos.com/* (rancher/rke2#2589)'},
   {id: 'weave', name: 'Weave Net', daemonSets: [{name: 'weave-net'}], verified: false, source: 'platforms.md §2.4 (UNVERIFIED name)'},
   {id: 'antrea', name: 'Antrea', daemonSets: [{name: 'antrea-agent'}], verified: false, source: 'platforms.md §2.4 (UNVERIFIED name)'},
   {id: 'kube-ovn', name: 'Kube-OVN', daemonSets: [{name: 'kube-ovn-cni'}], verified: false, source: 'kubeovn/kube-ovn#5082'},
@@ -99,3 +99,10 @@ export const PLATFORM_NAMESPACES: readonly string[] = [
   'openshift-ovn-kubernetes',
   'openshift-multus',
 ]
+
+/** Platforms whose own pod networking has no CNI DaemonSet of a kind listed above (platforms.md §5.3: modern GKE always uses CNI; §6.1). */
+export const PLATFORM_BUILT_IN_CNI: Readonly<Record<string, string>> = {
+  gke: "GKE's built-in pod networking (Dataplane V2 is not enabled)",
+  minikube: "minikube's built-in bridge CNI (no DaemonSet)",
+  'docker-desktop': "Docker Desktop's built-in networking (no DaemonSet)",
+}

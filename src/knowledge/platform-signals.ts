@@ -6,15 +6,15 @@
  */
 
 export type SignalMatcher =
-  | {readonly on: 'serverVersion'; readonly pattern: RegExp}
-  | {readonly on: 'kubeletVersion'; readonly pattern: RegExp}
+  | {readonly on: 'serverVersion'; readonly pattern: RegExp; readonly says: string}
+  | {readonly on: 'kubeletVersion'; readonly pattern: RegExp; readonly says: string}
   | {readonly on: 'label'; readonly key: string; readonly value?: string}
   | {readonly on: 'annotation'; readonly key: string; readonly prefix?: boolean}
   | {readonly on: 'providerID'; readonly prefix: string}
   | {readonly on: 'osImage'; readonly prefix: string}
-  | {readonly on: 'kernelVersion'; readonly pattern: RegExp}
-  | {readonly on: 'nodeName'; readonly pattern: RegExp}
-  | {readonly on: 'containerRuntime'; readonly pattern: RegExp}
+  | {readonly on: 'kernelVersion'; readonly pattern: RegExp; readonly says: string}
+  | {readonly on: 'nodeName'; readonly pattern: RegExp; readonly says: string}
+  | {readonly on: 'containerRuntime'; readonly pattern: RegExp; readonly says: string}
   | {readonly on: 'apiGroup'; readonly group: string}
   | {readonly on: 'daemonSet'; readonly namespace: string; readonly name: string}
   | {readonly on: 'namespace'; readonly name: string}
@@ -76,7 +76,7 @@ export const PLATFORM_CATALOGUE: readonly PlatformEntry[] = [
       strong({on: 'apiGroup', group: 'security.openshift.io'}),
       strong(label('node.openshift.io/os_id')),
       supporting({on: 'osImage', prefix: 'Red Hat Enterprise Linux CoreOS'}),
-      supporting({on: 'kubeletVersion', pattern: /^v\d+\.\d+\.\d+\+[0-9a-f]{7}$/}),
+      supporting({on: 'kubeletVersion', pattern: /^v\d+\.\d+\.\d+\+[0-9a-f]{7}$/, says: 'ends in +<git hash>'}),
       supporting({on: 'annotation', key: 'machineconfiguration.openshift.io/', prefix: true}),
     ],
     source: 'RHsyseng/operator-utils platform_versioner.go; public node dumps (platforms.md §2.1)',
@@ -91,8 +91,8 @@ export const PLATFORM_CATALOGUE: readonly PlatformEntry[] = [
     id: 'gke',
     name: 'GKE',
     signals: [
-      strong({on: 'serverVersion', pattern: /-gke\./}),
-      strong({on: 'kubeletVersion', pattern: /-gke\./}),
+      strong({on: 'serverVersion', pattern: /-gke\./, says: 'contains -gke.'}),
+      strong({on: 'kubeletVersion', pattern: /-gke\./, says: 'contains -gke.'}),
       strong(label('cloud.google.com/gke-nodepool')),
       supporting({on: 'providerID', prefix: 'gce://'}),
       supporting(label('cloud.google.com/gke-os-distribution')),
@@ -109,8 +109,8 @@ export const PLATFORM_CATALOGUE: readonly PlatformEntry[] = [
     id: 'eks',
     name: 'EKS',
     signals: [
-      strong({on: 'serverVersion', pattern: /-eks-/}),
-      strong({on: 'kubeletVersion', pattern: /-eks-/}),
+      strong({on: 'serverVersion', pattern: /-eks-/, says: 'contains -eks-'}),
+      strong({on: 'kubeletVersion', pattern: /-eks-/, says: 'contains -eks-'}),
       strong({on: 'daemonSet', namespace: 'kube-system', name: 'aws-node'}),
       strong(label('eks.amazonaws.com/compute-type')),
       supporting(label('eks.amazonaws.com/nodegroup')),
@@ -141,7 +141,7 @@ export const PLATFORM_CATALOGUE: readonly PlatformEntry[] = [
     id: 'rke2',
     name: 'RKE2',
     signals: [
-      strong({on: 'kubeletVersion', pattern: /\+rke2r\d+/}),
+      strong({on: 'kubeletVersion', pattern: /\+rke2r\d+/, says: 'contains +rke2r'}),
       strong({on: 'providerID', prefix: 'rke2://'}),
       supporting({on: 'annotation', key: 'rke2.io/node-args'}),
       supporting({on: 'annotation', key: 'rke2.io/node-config-hash'}),
@@ -153,27 +153,27 @@ export const PLATFORM_CATALOGUE: readonly PlatformEntry[] = [
   {
     id: 'k3d',
     name: 'k3d',
-    signals: [strong({on: 'providerID', prefix: 'k3s://k3d-'}), supporting({on: 'nodeName', pattern: /^k3d-.+-(server|agent)-\d+$/})],
+    signals: [strong({on: 'providerID', prefix: 'k3s://k3d-'}), supporting({on: 'nodeName', pattern: /^k3d-.+-(server|agent)-\d+$/, says: 'is k3d-<cluster>-server|agent-<n>'})],
     source: 'zarf distro.go (^k3s://k3d-); mogenius utils.go (platforms.md §2.1)',
   },
   {
     id: 'k3s',
     name: 'K3s',
     signals: [
-      strong({on: 'kubeletVersion', pattern: /\+k3s\d+/}),
+      strong({on: 'kubeletVersion', pattern: /\+k3s\d+/, says: 'contains +k3s'}),
       strong(label('node.kubernetes.io/instance-type', 'k3s')),
       strong({on: 'providerID', prefix: 'k3s://'}),
       supporting({on: 'annotation', key: 'k3s.io/hostname'}),
       supporting({on: 'annotation', key: 'k3s.io/internal-ip'}),
       supporting({on: 'annotation', key: 'k3s.io/node-args'}),
-      supporting({on: 'containerRuntime', pattern: /k3s/}),
+      supporting({on: 'containerRuntime', pattern: /k3s/, says: 'contains k3s'}),
     ],
     source: 'k3s-io/k3s pkg/cloudprovider/instances.go; cilium-cli k8s/client.go (platforms.md §2.1)',
   },
   {
     id: 'k0s',
     name: 'k0s',
-    signals: [strong({on: 'kubeletVersion', pattern: /\+k0s/})],
+    signals: [strong({on: 'kubeletVersion', pattern: /\+k0s/, says: 'contains +k0s'})],
     source: 'continuum test fixture (platforms.md §2.1)',
   },
   {
@@ -195,7 +195,7 @@ export const PLATFORM_CATALOGUE: readonly PlatformEntry[] = [
       strong(label('minikube.k8s.io/primary')),
       strong(label('minikube.k8s.io/commit')),
       strong(label('minikube.k8s.io/updated_at')),
-      supporting({on: 'nodeName', pattern: /^minikube(-m\d+)?$/}),
+      supporting({on: 'nodeName', pattern: /^minikube(-m\d+)?$/, says: 'is minikube or minikube-m<n>'}),
     ],
     source: 'public minikube node label dumps (platforms.md §2.1)',
   },
@@ -205,20 +205,20 @@ export const PLATFORM_CATALOGUE: readonly PlatformEntry[] = [
     signals: [
       strong({on: 'providerID', prefix: 'kind://'}),
       supporting({on: 'daemonSet', namespace: 'kube-system', name: 'kindnet'}),
-      supporting({on: 'nodeName', pattern: /-(control-plane\d*|worker\d*)$/}),
+      supporting({on: 'nodeName', pattern: /-(control-plane\d*|worker\d*)$/, says: 'ends in -control-plane or -worker<n>'}),
     ],
     source: 'kubernetes-sigs/kind pkg/cluster/internal/kubeadm/config.go (provider-id kind://…) (platforms.md §2.1)',
   },
   {
     id: 'docker-desktop',
     name: 'Docker Desktop',
-    signals: [strong({on: 'nodeName', pattern: /^docker-desktop$/}), supporting({on: 'containerRuntime', pattern: /^docker:\/\//})],
+    signals: [strong({on: 'nodeName', pattern: /^docker-desktop$/, says: 'is docker-desktop'}), supporting({on: 'containerRuntime', pattern: /^docker:\/\//, says: 'is docker://…'})],
     source: 'zarf distro.go; mogenius utils.go (platforms.md §2.1)',
   },
   {
     id: 'talos',
     name: 'Talos Linux',
-    signals: [strong({on: 'osImage', prefix: 'Talos ('}), supporting({on: 'kernelVersion', pattern: /-talos$/})],
+    signals: [strong({on: 'osImage', prefix: 'Talos ('}), supporting({on: 'kernelVersion', pattern: /-talos$/, says: 'ends in -talos'})],
     source: 'public `kubectl get nodes -o wide` dumps; siderolabs/talos#5267 (platforms.md §2.1, §6.1)',
   },
   {

@@ -1,3 +1,4 @@
+import {PLATFORM_BUILT_IN_CNI} from '../../knowledge/cni-signals.js'
 import type {PlatformFacts} from './_lib/facts.js'
 import {cniLabel} from './_lib/detect-cni.js'
 import {CLUSTER_SUBJECT, defineCheck} from '../types.js'
@@ -6,10 +7,12 @@ export const cniDetection = defineCheck<PlatformFacts>()({
   id: 'platform.cni',
   title: 'The CNI is identified',
   category: 'platform',
-  needs: ['cni'],
+  needs: ['cni', 'detection'],
   source: 'platforms.md §2.4 CNI detection from the API',
-  run: ({cni}) => {
+  run: ({cni, detection}) => {
     const evidence = {primary: cni.primary?.id ?? null, components: cni.components.map((c) => `${cniLabel(c)}: ${c.signal}`)}
+    const builtIn = PLATFORM_BUILT_IN_CNI[detection.platform]
+    if (cni.primary === undefined && builtIn !== undefined && cni.gaps.length === 0) return [{severity: 'pass', subject: CLUSTER_SUBJECT, message: builtIn, evidence}]
     if (cni.primary === undefined) {
       return [
         cni.gaps.length > 0

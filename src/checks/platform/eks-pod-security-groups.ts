@@ -64,7 +64,13 @@ export const eksPodSecurityGroups = defineCheck<PlatformFacts>()({
         const which = fix.fixed === true ? `Istio ${istio.minor} routes probes around the branch ENI` : `Istio ${fix.from} and later route probes around the branch ENI`
         return [{severity: 'warn', subject: SUBJECT, message: `${problem}. ${which} when DISABLE_TCP_EARLY_DEMUX=true (set here), so probes should work; standard mode is still the documented setting`, remediation, evidence}]
       }
-      const why = fix.fixed === false ? `Istio ${istio.minor} has no workaround (istio/istio PR #59778 is in 1.28.7, 1.29.3, 1.30+)` : `the Istio workaround needs DISABLE_TCP_EARLY_DEMUX=true on the aws-vpc-cni-init container${fix.from ? ` and Istio ${fix.from} or later` : ''}`
+      const demuxNeeded = 'DISABLE_TCP_EARLY_DEMUX=true on the aws-vpc-cni-init container'
+      const why =
+        fix.fixed === false
+          ? fix.from
+            ? `Istio ${istio.minor}.${istio.patch} predates the workaround (Istio ${fix.from} and later, with ${demuxNeeded})`
+            : `Istio ${istio.minor} has no workaround (istio/istio PR #59778 is in 1.28.7, 1.29.3 and 1.30+)`
+          : `the Istio workaround needs ${demuxNeeded}${fix.fixed === undefined ? ` and Istio ${fix.from} or later` : ''}`
       return [{severity: 'fail', subject: SUBJECT, message: `${problem}; ${why}`, remediation, evidence}]
     })
   },

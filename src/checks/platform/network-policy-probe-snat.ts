@@ -23,7 +23,7 @@ export const networkPolicyProbeSnat = defineCheck<PlatformFacts>()({
     for (const p of networkPolicies.items) byNamespace.set(p.namespace, [...(byNamespace.get(p.namespace) ?? []), p])
     return forModes(modes, (mode): Outcome[] => {
       if (mode === 'sidecar') return []
-      const outcomes: Outcome[] = networkPolicies.unreadable.map((u) => ({severity: 'unknown', subject: {kind: 'Namespace', name: u.namespace}, message: `could not read NetworkPolicies: ${u.reason}`}))
+      const outcomes: Outcome[] = networkPolicies.unreadable.filter((u) => !NEVER_AMBIENT.has(u.namespace)).map((u) => ({severity: 'unknown', subject: {kind: 'Namespace', name: u.namespace}, message: `could not read NetworkPolicies: ${u.reason}`}))
       if (cover) return [...outcomes, {severity: 'pass', subject: CLUSTER_SUBJECT, message: `CiliumClusterwideNetworkPolicy ${cover.name} admits ${addresses.join(' and ')} into every pod, whatever the NetworkPolicies say`}]
       for (const [namespace, policies] of [...byNamespace].sort(([a], [b]) => a.localeCompare(b))) {
         if (NEVER_AMBIENT.has(namespace) && !enrolled.has(namespace)) continue
@@ -40,7 +40,7 @@ export const networkPolicyProbeSnat = defineCheck<PlatformFacts>()({
         })
       }
       if (outcomes.every((o) => o.severity === 'unknown')) {
-        const scope = networkPolicies.unreadable.length > 0 ? 'in the namespaces that could be read' : 'anywhere'
+        const scope = outcomes.length > 0 ? 'in the namespaces that could be read' : 'anywhere'
         outcomes.push({severity: 'pass', subject: CLUSTER_SUBJECT, message: `no NetworkPolicy ${scope} would block ${addresses.join(' or ')} (${networkPolicies.items.length} policies)`})
       }
       return outcomes

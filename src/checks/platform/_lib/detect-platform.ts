@@ -49,9 +49,9 @@ export interface PlatformDetection {
 export function describeMatcher(m: SignalMatcher): string {
   switch (m.on) {
     case 'serverVersion':
-      return `server version matches /${m.pattern.source}/`
+      return `server version ${m.says}`
     case 'kubeletVersion':
-      return `kubelet version matches /${m.pattern.source}/`
+      return `kubelet version ${m.says}`
     case 'label':
       return `label ${m.key}${m.value === undefined ? '' : `=${m.value}`}`
     case 'annotation':
@@ -61,11 +61,11 @@ export function describeMatcher(m: SignalMatcher): string {
     case 'osImage':
       return `osImage "${m.prefix}…"`
     case 'kernelVersion':
-      return `kernel version matches /${m.pattern.source}/`
+      return `kernel version ${m.says}`
     case 'nodeName':
-      return `node name matches /${m.pattern.source}/`
+      return `node name ${m.says}`
     case 'containerRuntime':
-      return `container runtime matches /${m.pattern.source}/`
+      return `container runtime ${m.says}`
     case 'apiGroup':
       return `API group ${m.group} is served`
     case 'daemonSet':

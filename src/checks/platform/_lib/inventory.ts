@@ -4,7 +4,7 @@ import type {Inventory} from '../../../gather/platform-list.js'
 export function inventoryGaps(inventory: Inventory<unknown>, kind: string): string[] {
   const gaps = inventory.unreadable.map((u) => u.reason)
   if (inventory.clusterWideDenied !== undefined) {
-    gaps.unshift(`${kind} were read only in namespaces ${inventory.searched.join(', ') || '(none)'} (${inventory.clusterWideDenied})`)
+    gaps.unshift(`${inventory.clusterWideDenied}, so ${kind} were read only in ${inventory.searched.join(', ') || 'no namespace'}, one namespace at a time`)
   }
   return gaps
 }
