@@ -61,13 +61,16 @@ export async function buildRelease(options: ReleaseOptions): Promise<Release> {
   const {version} = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as {version: string}
   log(`bundling v${version}`)
   const main = await bundle(repoRoot, path.join(work, 'main.cjs'))
+  // The linux/amd64 Node makes every blob (same version everywhere) and is the only one that can train a code cache.
   const blobMaker = await nodeBinary(TARGETS[0]!, NODE_VERSION, nodeCache)
+  const untrainable = targets.filter((t) => t.codeCache && t.nodePackage !== TARGETS[0]!.nodePackage)
+  if (untrainable.length > 0) throw new Error(`code cache for ${untrainable.map(targetId).join(', ')}: only ${targetId(TARGETS[0]!)} can be trained here`)
   const notices = await thirdPartyNotices(main.inputs, blobMaker.license, NODE_VERSION)
   const completion = await completionScript(repoRoot, main.data.manifest)
 
   const blobs = new Map<boolean, Promise<Buffer>>()
   const blobFor = (codeCache: boolean) => {
-    if (!blobs.has(codeCache)) blobs.set(codeCache, seaBlob(blobMaker.binary, main.file, path.join(work, codeCache ? 'sea-cached.blob' : 'sea.blob'), codeCache))
+    if (!blobs.has(codeCache)) blobs.set(codeCache, seaBlob(blobMaker.binary, main.file, work, codeCache))
     return blobs.get(codeCache)!
   }
 

@@ -1,13 +1,18 @@
 /**
  * Step 3: Node single executable application (Node 20: CommonJS main → blob → postject). The blob must be made by
- * the same Node version as the binary it goes into; code cache only when that Node runs on the target's platform.
+ * the same Node version as the binary it goes into. Its main script is the small loader (sea-loader.ts); the CLI
+ * bundle and, for the build platform, its trained V8 code cache are assets (sea-main.ts says why).
  */
 import {execFile} from 'node:child_process'
 import {chmod, readFile, writeFile} from 'node:fs/promises'
 import path from 'node:path'
+import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
+import {build} from 'esbuild'
 import {unsign} from 'macho-unsign'
 import {inject} from 'postject'
+import {trainCodeCache} from './code-cache.js'
+import {BUNDLE_ASSET, CACHE_ASSET} from './sea-main.js'
 import type {Target} from './targets.js'
 
 const run = promisify(execFile)
@@ -15,9 +20,30 @@ const run = promisify(execFile)
 /** Node's fuse: postject flips it so the binary runs the injected blob instead of behaving as `node`. */
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'
 
-export async function seaBlob(node: string, mainFile: string, blobFile: string, codeCache: boolean): Promise<Buffer> {
+/**
+ * The blob for one kind of target. `codeCache`: train a V8 code cache by running the bundle with `node`, which
+ * must then be the very binary the blob goes into (V8 accepts a cache only from the same version and flags).
+ */
+export async function seaBlob(node: string, bundleFile: string, workDir: string, codeCache: boolean): Promise<Buffer> {
+  const name = codeCache ? 'sea-cached' : 'sea'
+  const loader = path.join(workDir, 'sea-loader.cjs')
+  await build({
+    entryPoints: [path.join(path.dirname(fileURLToPath(import.meta.url)), 'sea-loader.js')],
+    outfile: loader,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    logLevel: 'error',
+  })
+  const assets: Record<string, string> = {[BUNDLE_ASSET]: path.resolve(bundleFile)}
+  if (codeCache) {
+    assets[CACHE_ASSET] = path.resolve(workDir, `${name}.cache`)
+    await trainCodeCache(node, bundleFile, assets[CACHE_ASSET])
+  }
+  const blobFile = path.resolve(workDir, `${name}.blob`)
   const configFile = `${blobFile}.json`
-  const config = {main: path.resolve(mainFile), output: path.resolve(blobFile), disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: codeCache}
+  const config = {main: path.resolve(loader), output: blobFile, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false, assets}
   await writeFile(configFile, JSON.stringify(config, null, 2))
   await run(node, ['--experimental-sea-config', configFile])
   return readFile(blobFile)
