@@ -7,10 +7,14 @@
  * that command runs. `--help` and `--version` therefore never load the Kubernetes client, tables or spinners.
  */
 import path from 'node:path'
-import {Config, Errors, execute, ux} from '@oclif/core'
 import type {Command, Hook, Interfaces} from '@oclif/core'
+// Sub-paths, not '@oclif/core': its index loads the parser, flags and every other part at start-up.
+import {Config} from '@oclif/core/config'
+import {error, exit, warn} from '@oclif/core/errors'
+import {execute} from '@oclif/core/execute'
 import {normalizeArgv} from '@oclif/core/help'
 import {helpAddition, versionAddition} from '@oclif/core/run'
+import {ux} from '@oclif/core/ux'
 import commandNotFound from './hooks/command-not-found.js'
 
 /** What scripts/release/bundle.ts bakes in: package.json's identity and oclif settings, and oclif's command manifest. */
@@ -42,7 +46,8 @@ export function bundledPlugin({pjson, manifest}: BundleData, root: string): Inte
     commandIDs: Object.keys(manifest.commands),
     commands: Object.entries(manifest.commands)
       .map(([id, cached]) => ({...cached, id, pluginAlias: pjson.name, pluginType: 'core', load: () => findCommand(id)}))
-      .sort((a, b) => a.id.localeCompare(b.id)),
+      // Not localeCompare: its first call loads ICU collation data, a fifth of the start-up time.
+      .sort((a, b) => (a.id < b.id ? -1 : 1)),
     commandsDir: undefined,
     findCommand: findCommand as Interfaces.Plugin['findCommand'],
     hasManifest: true,
@@ -76,7 +81,7 @@ export async function main(argv: string[], data: BundleData = MESH_READY_BUNDLE)
   const config = await Config.load({root, pjson: data.pjson, plugins: new Map([[plugin.name, plugin]])})
   const unknown = isUnknownCommand(argv, config)
   if (unknown !== undefined) {
-    const context = {config, debug: () => {}, error: Errors.error, exit: Errors.exit, log: ux.stdout, warn: Errors.warn}
+    const context = {config, debug: () => {}, error, exit, log: ux.stdout, warn}
     await (commandNotFound as Hook<'command_not_found'>).call(context, {id: unknown, argv: argv.slice(1), config, context})
     return
   }

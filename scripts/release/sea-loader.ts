@@ -17,7 +17,7 @@ function asset(key: string): Buffer | undefined {
 }
 
 if (isSea()) {
-  // latin1: a one-byte string straight from the bytes (the build checks the bundle is ASCII).
+  // latin1: a one-byte string straight from the bytes (the build escapes every non-ASCII character).
   const source = asset(BUNDLE_ASSET)!.toString('latin1')
   const cachedData = asset(CACHE_ASSET)
   const script = new Script(wrapBundle(source), {filename: process.execPath, cachedData})
