@@ -55,7 +55,7 @@ describe('kubectl mesh-ready check against the kind-like test cluster', () => {
     // the table wraps long messages: compare with runs of whitespace collapsed
     expect(result.stdout.replace(/\s+/g, ' ')).toMatch(/cluster: Kubernetes 1\.31 was tested with Istio 1\.30 but is not supported/)
     expect(result.stdout).toContain('$ kubectl mesh-ready check --istio-version 1.29')
-    expect(result.stdout.trimEnd().split('\n').at(-1)).toMatch(/^READY WITH WARNINGS for Istio 1\.30 on kind-small: 1 warn, 2 pass$/)
+    expect(result.stdout.trimEnd().split('\n').at(-1)).toMatch(/^READY WITH WARNINGS for Istio 1\.30 on kind-small: 1 warn, \d+ pass, \d+ skip$/)
     expect(result.stdout).not.toMatch(/\u001b\[/)
     for (const line of result.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(80)
   })
@@ -68,10 +68,26 @@ describe('kubectl mesh-ready check against the kind-like test cluster', () => {
     expect((await runCli(['check', '--kubeconfig', server.kubeconfigPath, '--fail-on', failOn])).code).toBe(code)
   })
 
-  it('YAML output is the same document shape', async () => {
-    const doc = parse((await runCli(['check', '--kubeconfig', server.kubeconfigPath, '-o', 'yaml'])).stdout)
-    expect(doc.schemaVersion).toBe('mesh-ready.io/v1')
-    expect(doc.findings.length).toBe(3)
+  it('YAML output is the same document as JSON', async () => {
+    const args = ['check', '--kubeconfig', server.kubeconfigPath, '--istio-version', '1.29']
+    const [yaml, json] = await Promise.all([runCli([...args, '-o', 'yaml']), runCli([...args, '-o', 'json'])])
+    const strip = (doc: Record<string, unknown>) => ({...doc, generatedAt: undefined, data: undefined})
+    expect(strip(parse(yaml.stdout))).toEqual(strip(JSON.parse(json.stdout)))
+  })
+
+  it('runs every area: cluster, nodes (probe pods on each group), platform and workloads', async () => {
+    const report = JSON.parse((await runCli(['check', '--kubeconfig', server.kubeconfigPath, '--istio-version', '1.29', '-o', 'json'])).stdout)
+    expect(new Set(report.findings.map((f: {category: string}) => f.category))).toEqual(new Set(['cluster', 'node', 'platform', 'workload']))
+    expect(report.data.platform).toBeDefined()
+    expect(report.data.nodes.groups.length).toBeGreaterThan(0)
+  })
+
+  it('--skip leaves areas out, and their permissions with them', async () => {
+    const report = JSON.parse((await runCli(['check', '--kubeconfig', server.kubeconfigPath, '--skip', 'nodes', '--skip', 'pods', '-o', 'json'])).stdout)
+    const categories = new Set(report.findings.map((f: {category: string}) => f.category))
+    expect(categories.has('node')).toBe(false)
+    expect(categories.has('workload')).toBe(false)
+    expect(categories.has('platform')).toBe(true)
   })
 
   it('honours a KUBECONFIG list and --context', async () => {

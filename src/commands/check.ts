@@ -1,28 +1,108 @@
+import {Flags} from '@oclif/core'
 import {clusterArea} from '../areas/cluster.js'
+import {nodesArea} from '../areas/nodes.js'
+import {judgePlatform} from '../areas/platform.js'
 import {reportFrom} from '../areas/report.js'
+import type {AreaResult} from '../areas/types.js'
+import {workloadsArea} from '../areas/workloads.js'
 import {MeshReadyCommand} from '../cli/base-command.js'
+import {UserError} from '../cli/errors.js'
 import {allNamespacesFlag} from '../cli/flags.js'
+import {parseDuration} from '../gather/kube/duration.js'
+import {gatherPlatform} from '../gather/platform.js'
+import {BACKENDS, MODES} from '../knowledge/kernel-modules.js'
+import type {PermissionArea} from '../knowledge/plugin-permissions.js'
+import {startProgress} from '../render/progress.js'
+import {patchOf} from './platform.js'
+import {nodesFlags} from './nodes.js'
+
+const AREAS = ['nodes', 'platform', 'pods'] as const satisfies readonly PermissionArea[]
 
 export default class Check extends MeshReadyCommand {
   static override summary = 'Everything before installing Istio: cluster, nodes, platform and workloads, one verdict.'
-  static override description = `Runs the cluster preflight (API server, Kubernetes version against the judged Istio release, the permissions the checks need).
+  static override description = `Runs the cluster preflight (API server, Kubernetes version against the judged Istio release, the permissions the checks need), then the platform, nodes and pods checks, and prints one report with one verdict.
+--skip leaves an area out (for example --skip nodes where privileged probe pods are not allowed).
 Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fail, 4 warnings only (see --fail-on).`
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --context prod --istio-version 1.29 -o json',
-    '<%= config.bin %> <%= command.id %> -A --fail-on fail',
+    '<%= config.bin %> <%= command.id %> -A --mode ambient --fail-on fail',
+    '<%= config.bin %> <%= command.id %> --skip nodes',
   ]
-  static override flags = {'all-namespaces': allNamespacesFlag}
+  static override flags = {
+    'all-namespaces': allNamespacesFlag,
+    mode: nodesFlags.mode,
+    'istio-namespace': Flags.string({default: 'istio-system', description: 'Namespace Istio is (or will be) installed in.'}),
+    skip: Flags.option({options: AREAS, multiple: true, description: 'Leave out an area: nodes (no probe pods), platform, pods. Repeat for several.'})(),
+    backend: nodesFlags.backend,
+    functional: nodesFlags.functional,
+    'all-nodes': nodesFlags['all-nodes'],
+    image: nodesFlags.image,
+    'image-pull-secret': nodesFlags['image-pull-secret'],
+    'probe-namespace': nodesFlags['probe-namespace'],
+    timeout: nodesFlags.timeout,
+    concurrency: nodesFlags.concurrency,
+  }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Check)
+    const skip = new Set(flags.skip ?? [])
+    const timeoutMs = parseDuration(flags.timeout, '--timeout')
+    if (timeoutMs < 5000) throw new UserError(`--timeout ${flags.timeout} is too short for a probe pod; use 5s or more`)
     const client = this.kubeClient(flags)
-    const istioVersion = this.istioVersion(flags)
-    const cluster = await clusterArea(client, {
-      istioVersion,
-      areas: ['nodes', 'platform', 'pods'],
-      namespaces: {probeNamespace: 'mesh-ready-probe', istioNamespace: 'istio-system', targetNamespaces: flags['all-namespaces'] ? undefined : [client.target.namespace]},
-    })
-    this.emit(reportFrom('check', istioVersion, client, [cluster]), flags)
+    const istioNamespace = flags['istio-namespace']
+    const progress = await startProgress('Reading the cluster…')
+    try {
+      // The installed Istio (found by the platform gather) is the default release to judge against.
+      const platformInputs = skip.has('platform') ? undefined : await gatherPlatform(client, {istioNamespace, signal: this.abort.signal})
+      const installed = platformInputs?.installedIstio.state === 'known' ? platformInputs.installedIstio.value : undefined
+      const istioVersion = this.istioVersion(flags, installed?.minor)
+      const modes = flags.mode === 'both' ? MODES : [flags.mode]
+      const areas = AREAS.filter((a) => !skip.has(a))
+      const targetNamespaces = flags['all-namespaces'] ? undefined : [client.target.namespace]
+
+      const cluster = await clusterArea(client, {
+        istioVersion,
+        areas,
+        namespaces: {probeNamespace: flags['probe-namespace'] ?? 'mesh-ready-probe', istioNamespace, targetNamespaces},
+      })
+      const results: AreaResult[] = [cluster]
+      if (platformInputs) {
+        results.push(judgePlatform(platformInputs, {istioVersion, istioPatch: patchOf(flags['istio-version'] ?? installed?.version, istioVersion), modes}))
+      }
+      const [nodes, workloads] = await Promise.all([
+        skip.has('nodes')
+          ? undefined
+          : nodesArea(client, {
+              istioVersion,
+              modes,
+              backends: flags.backend === 'both' ? BACKENDS : [flags.backend],
+              ipFamilies: 'auto',
+              interception: 'redirect',
+              functional: flags.functional,
+              image: flags.image,
+              imagePullSecret: flags['image-pull-secret'],
+              probeNamespace: flags['probe-namespace'],
+              timeoutMs,
+              concurrency: flags.concurrency,
+              allNodes: flags['all-nodes'],
+              nodeNames: [],
+              keepProbes: false,
+              showEvidence: flags.output === 'wide',
+              signal: this.abort.signal,
+              onCleanup: (fn) => this.onCleanup(fn),
+              notice: (text) => process.stderr.write(`note: ${text}\n`),
+              progress: progress.update,
+            }),
+        skip.has('pods')
+          ? undefined
+          : workloadsArea(client, {namespaces: targetNamespaces, mode: flags.mode === 'both' ? 'auto' : flags.mode, istioNamespace, signal: this.abort.signal}),
+      ])
+      for (const result of [nodes, workloads]) if (result) results.push(result)
+      progress.stop()
+      this.emit(reportFrom('check', istioVersion, client, results), flags)
+    } finally {
+      progress.stop()
+    }
   }
 }
