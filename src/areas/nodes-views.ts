@@ -30,6 +30,13 @@ function noEvidence(group: NodeGroup): string {
   return 'unknown'
 }
 
+/** A group's name in the matrix: kernel and OS, plus architecture and runtime only where groups differ by them. */
+function displayName(group: NodeGroup, all: readonly GroupInput[]): string {
+  if (group.subject.kind !== 'NodeGroup' || !group.kernelVersion) return group.subject.name
+  const varies = (key: 'architecture' | 'containerRuntime') => new Set(all.map((g) => g.group[key])).size > 1
+  return [group.kernelVersion, group.osImage, varies('architecture') ? group.architecture : '', varies('containerRuntime') ? group.containerRuntime : ''].filter(Boolean).join(', ')
+}
+
 /** The default view: one row per node group, one column per selected mode × backend. */
 export function matrixView(groups: readonly GroupInput[], setup: NodesSetup): ReportView {
   const cols = columns(setup)
@@ -37,7 +44,7 @@ export function matrixView(groups: readonly GroupInput[], setup: NodesSetup): Re
     title: `Node groups: will Istio's traffic interception work? (Istio ${setup.istioVersion}, ${setup.ipFamilies}${setup.functional ? ', functional tests' : ''})`,
     headers: ['NODE GROUP', ...cols.map(([m, b]) => `${m}\n${b}`)],
     rows: groups.map(({group, kernel}) => [
-      `${group.subject.name} (${group.nodes.length} node${group.nodes.length === 1 ? '' : 's'}${group.notReady.length ? `, ${group.notReady.length} NotReady` : ''})`,
+      `${displayName(group, groups)} (${group.nodes.length} node${group.nodes.length === 1 ? '' : 's'}${group.notReady.length ? `, ${group.notReady.length} NotReady` : ''})`,
       ...cols.map(([m, b]) => {
         if (kernel.state !== 'known') return noEvidence(group)
         const {judgement, path} = judge(kernel.value, setup, m, b)

@@ -58,7 +58,7 @@ export function collapseQuiet(findings: readonly Finding[], shown = 5): Finding[
       subject: {kind: 'Namespace', name: first.subject.namespace!},
       message: first.severity === 'pass' ? `${what} pass: ${listed}` : `${what} skipped (${listed}): ${first.message}`,
       remediation: undefined,
-      evidence: {[first.subject.kind === 'Workload' ? 'workloads' : 'services']: group.length, pods},
+      evidence: {[first.subject.kind === 'Workload' ? 'workloads' : 'services']: names, pods},
     })
   }
   return out

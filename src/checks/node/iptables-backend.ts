@@ -19,7 +19,7 @@ export const iptablesBackend = defineCheck<NodeGroupFacts>()({
       const otherPath = judged.chosen === 'nft' ? 'legacy' : 'nft'
       const other = judged.paths[otherPath]
       return scenarioOutcome(group.subject, scenarioLabel(base), chosen, {
-        message: `via ${PATH_NAMES[judged.chosen]} (${judged.why}; ${PATH_NAMES[otherPath]}: ${cell(other)})`,
+        message: `via ${PATH_NAMES[judged.chosen]} (${judged.why}${other.readiness === chosen.readiness ? '' : `; ${PATH_NAMES[otherPath]}: ${cell(other)}`})`,
         evidence: {path: PATH_NAMES[judged.chosen], [`${otherPath}Path`]: other.readiness},
       })
     })

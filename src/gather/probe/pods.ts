@@ -1,6 +1,6 @@
 import pLimit from 'p-limit'
 import type {KubeClient} from '../kube/client.js'
-import {ApiError, isConflict, isNotFound} from '../kube/errors.js'
+import {ApiError, ConnectionError, isConflict, isNotFound} from '../kube/errors.js'
 import {MANAGED_BY_LABEL, MANAGED_BY_VALUE, RUN_ID_LABEL} from './labels.js'
 import type {FunctionalFamilies} from './script.js'
 import {loadProbeScript, probeArgs} from './script.js'
@@ -317,11 +317,15 @@ async function waitForPods(
       for (const name of [...pending]) if (!(list.items ?? []).some((p) => p.metadata?.name === name)) gone(name)
       resourceVersion = list.metadata?.resourceVersion
       if (pending.size === 0) break
-      await client.watch<PodObject>(podsPath(namespace), {labelSelector, resourceVersion, timeoutSeconds: 60}, (event) => {
-        if (event.type === 'DELETED') gone(event.object.metadata?.name ?? '')
-        else settle(event.object)
-        return pending.size === 0
-      }, signal)
+      await client
+        .watch<PodObject>(podsPath(namespace), {labelSelector, resourceVersion, timeoutSeconds: 60}, (event) => {
+          if (event.type === 'DELETED') gone(event.object.metadata?.name ?? '')
+          else settle(event.object)
+          return pending.size === 0
+        }, signal)
+        .catch((error: unknown) => {
+          if (!(error instanceof ConnectionError)) throw error // a dropped watch: list again and resume
+        })
     } catch (error) {
       if (signal.aborted) break
       if (!(error instanceof ApiError)) throw error

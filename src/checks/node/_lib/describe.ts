@@ -1,6 +1,7 @@
 import type {NodesSetup} from '../../../gather/nodes.js'
 import type {Backend, IptablesPath, Mode, Scenario} from '../../../knowledge/kernel-modules.js'
 import type {Outcome, Remediation, Severity, Subject} from '../../types.js'
+import {kernelVersion} from './kernel-version.js'
 import type {JudgedRequirement, Readiness, ScenarioJudgement} from './scenarios.js'
 
 /** Placeholder subject of the node checks; the area replaces it with the group's own. */
@@ -47,7 +48,8 @@ export function why(j: ScenarioJudgement): string {
 
 /** Short cell text for the matrix: "yes", "yes, warn: br_netfilter", "NO: ip_set, xt_set", "unknown: xt_owner". */
 export function cell(j: ScenarioJudgement): string {
-  const names = (o: JudgedRequirement['outcome']) => j.items.filter((i) => i.outcome === o && (o !== 'unknown' || i.severity === 'fail')).map((i) => (i.requirement.kind === 'kernel' ? i.evidence.detail : i.requirement.name))
+  const kernel = (i: JudgedRequirement) => `kernel ${kernelVersion(i.evidence.detail.replace(/^Linux /, ''))?.slice(0, 2).join('.') ?? '?'} < ${i.requirement.minKernel?.kernel}`
+  const names = (o: JudgedRequirement['outcome']) => j.items.filter((i) => i.outcome === o && (o !== 'unknown' || i.severity === 'fail')).map((i) => (i.requirement.kind === 'kernel' ? kernel(i) : i.requirement.name))
   const short = (xs: string[]) => (xs.length > 3 ? `${xs.slice(0, 3).join(', ')} +${xs.length - 3}` : xs.join(', '))
   switch (j.readiness) {
     case 'ready':
