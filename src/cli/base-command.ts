@@ -97,7 +97,8 @@ export abstract class MeshReadyCommand extends Command {
     }
     // oclif flag/argument parsing errors: one line, usage exit code.
     if (error instanceof Errors.CLIError || error.name === 'CLIError' || /Parse|Flag|Arg/.test(error.constructor?.name ?? '')) {
-      const first = error.message.split('\n').find((l) => l.trim() !== '') ?? error.message
+      // oclif's validation errors start with a heading line ("The following error occurred:"); the cause is below it.
+      const first = error.message.split('\n').find((l) => l.trim() !== '' && !/^The following errors? occurred:$/.test(l.trim())) ?? error.message
       return this.printError(`${first.trim()} (see kubectl mesh-ready ${this.id ?? ''} --help)`, ExitCode.UsageError)
     }
     const detail = process.env.DEBUG ? `\n${error.stack}` : ' (set DEBUG=1 for the stack trace)'
