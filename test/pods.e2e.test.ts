@@ -205,6 +205,7 @@ describe('kubectl mesh-ready pods -A against pods-mixed (no Istio installed)', (
     [['-n', 'shop', '-l', 'app in (web'], /-l\/--selector "app in \(web" was rejected by the API server/],
     [['-A', '--mode', 'sidewise'], /--mode|sidewise/],
     [['-A', '-n', 'shop'], /--namespace=shop cannot also be provided when using --all-namespaces/],
+    [['-A', '--istio-namespace', 'Istio_System'], /--istio-namespace "Istio_System" is not a namespace name/],
   ])('bad input %j → one line, exit 2', async (args, message) => {
     expect(oneErrorLine(await ctx.pods(...args))).toMatch(message)
   })

@@ -32,6 +32,8 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
     const {args, flags} = await this.parse(Pods)
     const target = args.workload === undefined ? undefined : parseWorkloadTarget(args.workload)
     if (typeof target === 'string') throw new UserError(target)
+    const istioNamespace = flags['istio-namespace']
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(istioNamespace)) throw new UserError(`--istio-namespace "${istioNamespace}" is not a namespace name; use lowercase letters, digits and "-", e.g. istio-system`)
     const client = this.kubeClient(flags)
     const istioVersion = this.istioVersion(flags)
     const progress = await startProgress('Reading pods…')
@@ -41,7 +43,7 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
         labelSelector: flags.selector,
         target,
         mode: flags.mode,
-        istioNamespace: flags['istio-namespace'],
+        istioNamespace,
         signal: this.abort.signal,
         onProgress: (pods) => progress.update(`Reading pods… ${pods} so far`),
       })
