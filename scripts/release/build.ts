@@ -27,12 +27,17 @@ export interface ReleaseOptions {
   targets?: readonly Target[]
   /** Where to write the rendered manifest (default <outDir>/krew-manifest.yaml). */
   manifestFile?: string
+  /** Node binaries from the npm registry, kept between builds (default release/node in the repository). */
+  nodeCache?: string
   log?: (line: string) => void
 }
 
 export interface BuiltTarget extends BuiltArchive {
   target: Target
+  /** The archive. */
   file: string
+  /** The executable as packed (the archive's contents are beside it). */
+  executable: string
 }
 
 export interface Release {
@@ -55,7 +60,7 @@ export async function buildRelease(options: ReleaseOptions): Promise<Release> {
   const targets = options.targets ?? TARGETS
   const log = options.log ?? (() => {})
   const work = path.join(options.outDir, 'work')
-  const nodeCache = path.join(options.outDir, 'node')
+  const nodeCache = options.nodeCache ?? path.join(repoRoot, 'release', 'node')
   await mkdir(work, {recursive: true})
 
   const {version} = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as {version: string}
@@ -65,6 +70,7 @@ export async function buildRelease(options: ReleaseOptions): Promise<Release> {
   const blobMaker = await nodeBinary(TARGETS[0]!, NODE_VERSION, nodeCache)
   const untrainable = targets.filter((t) => t.codeCache && t.nodePackage !== TARGETS[0]!.nodePackage)
   if (untrainable.length > 0) throw new Error(`code cache for ${untrainable.map(targetId).join(', ')}: only ${targetId(TARGETS[0]!)} can be trained here`)
+  if (blobMaker.license === undefined) throw new Error(`${TARGETS[0]!.nodePackage}@${NODE_VERSION} has no LICENSE file for the notices`)
   const notices = await thirdPartyNotices(main.inputs, blobMaker.license, NODE_VERSION)
   const completion = await completionScript(repoRoot, main.data.manifest)
 
@@ -91,7 +97,7 @@ export async function buildRelease(options: ReleaseOptions): Promise<Release> {
     }
     const file = path.join(options.outDir, archiveName(target, version))
     const sha256 = await archive(target, stage, files, file)
-    archives.push({target, file, sha256, uri: releaseUrl(target, version)})
+    archives.push({target, file, sha256, uri: releaseUrl(target, version), executable: path.join(stage, target.executable)})
     log(`  ${path.basename(file)} sha256 ${sha256}`)
   }
 

@@ -49,7 +49,7 @@ export function renderKrewManifest(template: string, version: string, built: Rea
     },
   })
   const header = `# Rendered from plugin.yaml by \`npm run release\` for v${version}; do not edit (docs/release.md).\n`
-  return header + doc.toString({lineWidth: 0})
+  return header + doc.toString({lineWidth: 0, flowCollectionPadding: false})
 }
 
 /** Sanity check used by the build: nothing is left to fill in. */

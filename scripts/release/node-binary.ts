@@ -15,15 +15,16 @@ const exists = (file: string) => access(file).then(() => true, () => false)
 export interface NodeBinary {
   /** The Node executable (its name as in the package: node or node.exe). */
   binary: string
-  /** Node's own LICENSE from the same package (shipped in THIRD_PARTY_NOTICES). */
-  license: string
+  /** Node's own LICENSE, for THIRD_PARTY_NOTICES; the Windows package has none. */
+  license?: string
 }
 
 export async function nodeBinary(target: Target, version: string, cacheDir: string): Promise<NodeBinary> {
   const dir = path.join(cacheDir, `${target.nodePackage}-${version}`)
   const binary = path.join(dir, path.basename(target.nodePath))
   const license = path.join(dir, 'LICENSE')
-  if ((await exists(binary)) && (await exists(license))) return {binary, license}
+  const found = async (): Promise<NodeBinary> => ({binary, ...((await exists(license)) ? {license} : {})})
+  if (await exists(binary)) return found()
 
   await mkdir(cacheDir, {recursive: true})
   const spec = `${target.nodePackage}@${version}`
@@ -38,9 +39,9 @@ export async function nodeBinary(target: Target, version: string, cacheDir: stri
   await rm(staging, {recursive: true, force: true})
   await mkdir(staging, {recursive: true})
   await run('tar', ['-xzf', tarball, '-C', staging, '--strip-components', String(target.nodePath.split('/').length), `package/${target.nodePath}`])
-  await run('tar', ['-xzf', tarball, '-C', staging, '--strip-components', '1', 'package/LICENSE'])
+  await run('tar', ['-xzf', tarball, '-C', staging, '--strip-components', '1', 'package/LICENSE']).catch(() => undefined)
   await rm(tarball)
   await rm(dir, {recursive: true, force: true})
   await rename(staging, dir)
-  return {binary, license}
+  return found()
 }
