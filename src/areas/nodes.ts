@@ -8,13 +8,13 @@ import {CLUSTER_SUBJECT, known, unavailable} from '../checks/types.js'
 import {runChecks, toFinding} from '../engine/run-checks.js'
 import type {KubeClient} from '../gather/kube/client.js'
 import type {IpFamilies, NodeGroup, NodeGroupFacts, NodesSetup} from '../gather/nodes.js'
-import {groupNodes, ipFamiliesFrom, kubernetesServiceFamilies, listNodes, probeNode} from '../gather/nodes.js'
+import {groupKey, groupNodes, ipFamiliesFrom, isWindows, kubernetesServiceFamilies, listNodes} from '../gather/nodes.js'
 import type {OfflineInput} from '../gather/probe/offline.js'
 import {prepareOfflineRoot} from '../gather/probe/offline.js'
 import {runLocalProbe} from '../gather/probe/local.js'
 import type {KernelEvidence} from '../gather/probe/parse-probe.js'
 import {parseProbeOutput} from '../gather/probe/parse-probe.js'
-import {DEFAULT_PROBE_IMAGE, functionalProbeImage, runProbePods} from '../gather/probe/pods.js'
+import {DEFAULT_PROBE_IMAGE, functionalProbeImage, startProbeSession} from '../gather/probe/pods.js'
 import {PROBE_REQUEST} from '../gather/probe/script.js'
 import type {FunctionalFamilies} from '../gather/probe/script.js'
 import type {Backend, Interception, Mode} from '../knowledge/kernel-modules.js'
@@ -120,17 +120,42 @@ async function gatherOffline(input: OfflineInput, options: NodesAreaOptions): Pr
 }
 
 async function gatherCluster(client: KubeClient, options: NodesAreaOptions): Promise<Gathered | {findings: Finding[]; setup: NodesSetup}> {
-  options.progress?.('listing nodes')
-  const listed = await listNodes(client, options.selector, options.signal)
   const flagFamilies = familiesFlag(options.ipFamilies)
+  const wanted = new Set(options.nodeNames)
+  const runId = randomBytes(3).toString('hex')
+  const image = probeImage(options)
+  // Families decide the functional tests before they are known: auto runs the IPv6 tests too.
+  const functional: FunctionalFamilies = !options.functional ? '' : flagFamilies === 'ipv4' ? '4' : '46'
+  const session = await startProbeSession(client, {
+    runId,
+    image,
+    imagePullSecret: options.imagePullSecret,
+    namespace: options.probeNamespace,
+    functional,
+    timeoutMs: options.timeoutMs,
+    concurrency: options.concurrency,
+    keepProbes: options.keepProbes,
+    signal: options.signal,
+    onCleanup: options.onCleanup,
+    progress: options.progress,
+    notice: options.notice,
+  })
+  // One probe per group, started as soon as the group's first Ready node is listed.
+  const probed = new Map<string, {groupId: string; node: string}>()
+  options.progress?.('listing nodes')
+  const listed = await listNodes(client, options.selector, options.signal, (node) => {
+    const key = groupKey(node, options.allNodes)
+    if ((wanted.size > 0 && !wanted.has(node.name)) || isWindows(node) || !node.ready || probed.has(key)) return
+    const target = {groupId: `p${probed.size + 1}`, node: node.name}
+    probed.set(key, target)
+    session.add(target)
+  })
   if (listed.state === 'unavailable') {
     const setup = setupOf(options, flagFamilies ?? 'ipv4', flagFamilies ? '--ip-families' : 'unknown')
     return {setup, findings: [toFinding(probeCheck, {severity: 'unknown', subject: CLUSTER_SUBJECT, message: `no node could be judged: ${listed.reason}`, remediation: {text: 'Ask for list on nodes (see cluster.plugin-permissions), or judge a node itself with kubectl mesh-ready nodes --local.'}})]}
   }
-  let nodes = listed.value
-  const wanted = new Set(options.nodeNames)
-  if (wanted.size > 0) nodes = nodes.filter((n) => wanted.has(n.name))
-  let families: IpFamilies | undefined = flagFamilies
+  const nodes = wanted.size > 0 ? listed.value.filter((n) => wanted.has(n.name)) : listed.value
+  let families = flagFamilies
   let source = '--ip-families'
   if (!families) {
     families = ipFamiliesFrom(listed.value, await kubernetesServiceFamilies(client))
@@ -138,46 +163,29 @@ async function gatherCluster(client: KubeClient, options: NodesAreaOptions): Pro
   }
   const setup = setupOf(options, families ?? 'ipv4', source)
   const drafts = groupNodes(nodes, options.allNodes)
-  const targets = drafts.filter((d) => !d.windows && probeNode(d)).map((d) => ({groupId: d.id, node: probeNode(d)!.name}))
-  const runId = randomBytes(3).toString('hex')
-  const run = targets.length === 0
-    ? undefined
-    : await runProbePods(client, targets, {
-        runId,
-        image: probeImage(options),
-        imagePullSecret: options.imagePullSecret,
-        namespace: options.probeNamespace,
-        functional: functionalFamilies(setup),
-        timeoutMs: options.timeoutMs,
-        concurrency: options.concurrency,
-        keepProbes: options.keepProbes,
-        signal: options.signal,
-        onCleanup: options.onCleanup,
-        progress: options.progress,
-        notice: options.notice,
-      })
-  const groups = drafts.map((d): Judged => {
-    const base = {id: d.id, subject: d.subject, ...d.key, nodes: d.nodes.map((n) => n.name), notReady: d.nodes.filter((n) => !n.ready).map((n) => n.name), windows: d.windows}
-    if (d.windows) return {group: {...base, probe: {state: 'skipped', reason: 'windows'}}, kernel: unavailable('Windows nodes are not probed')}
-    const node = probeNode(d)
-    if (!node) {
-      const message = `no Ready node in this group (NotReady: ${base.notReady.slice(0, 5).join(', ')}${base.notReady.length > 5 ? ', …' : ''}); not probed`
-      return {group: {...base, probe: {state: 'failed', problem: 'not-ready', message}}, kernel: unavailable(`no kernel evidence: ${message}`)}
-    }
-    const result = run?.results.get(d.id)
-    if (!result) return {group: {...base, probe: {state: 'failed', problem: 'failed', node: node.name, message: 'the probe did not run'}}, kernel: unavailable('no kernel evidence: the probe did not run')}
-    if (!result.ok) {
-      const {ok: _ok, ...failure} = result
-      return {group: {...base, probe: {state: 'failed', node: node.name, ...failure}}, kernel: unavailable(`no kernel evidence: the probe failed (${result.problem}; see node.probe)`)}
-    }
-    const {kernel, problem} = evidenceFrom(result.output)
-    return {group: {...base, probe: problem ? {state: 'failed', problem: 'output', node: node.name, pod: result.pod, message: problem} : {state: 'ok', source: 'pod', node: node.name, pod: result.pod}}, kernel}
-  })
   if (drafts.length === 0) {
     const why = wanted.size > 0 || options.selector ? 'no node matches the given names or selector' : 'the cluster has no nodes'
     return {setup, findings: [toFinding(probeCheck, {severity: 'unknown', subject: CLUSTER_SUBJECT, message: `no node could be judged: ${why}`})]}
   }
-  return {groups, setup, probe: {image: probeImage(options), namespace: run?.namespace ?? options.probeNamespace ?? null, runId, podsCreated: run?.podsCreated ?? 0}, findings: []}
+  const run = await session.finish()
+  const groups = drafts.map((d): Judged => {
+    const base = {id: d.id, subject: d.subject, ...d.key, nodes: d.nodes.map((n) => n.name), notReady: d.nodes.filter((n) => !n.ready).map((n) => n.name), windows: d.windows}
+    if (d.windows) return {group: {...base, probe: {state: 'skipped', reason: 'windows'}}, kernel: unavailable('Windows nodes are not probed')}
+    const target = probed.get(d.groupingKey)
+    if (!target) {
+      const message = `no Ready node in this group (NotReady: ${base.notReady.slice(0, 5).join(', ')}${base.notReady.length > 5 ? ', …' : ''}); not probed`
+      return {group: {...base, probe: {state: 'failed', problem: 'not-ready', message}}, kernel: unavailable(`no kernel evidence: ${message}`)}
+    }
+    const result = run.results.get(target.groupId)
+    if (!result) return {group: {...base, probe: {state: 'failed', problem: 'failed', node: target.node, message: 'the probe did not run'}}, kernel: unavailable('no kernel evidence: the probe did not run')}
+    if (!result.ok) {
+      const {ok: _ok, ...failure} = result
+      return {group: {...base, probe: {state: 'failed', node: target.node, ...failure}}, kernel: unavailable(`no kernel evidence: the probe failed (${result.problem}; see node.probe)`)}
+    }
+    const {kernel, problem} = evidenceFrom(result.output)
+    return {group: {...base, probe: problem ? {state: 'failed', problem: 'output', node: target.node, pod: result.pod, message: problem} : {state: 'ok', source: 'pod', node: target.node, pod: result.pod}}, kernel}
+  })
+  return {groups, setup, probe: {image, namespace: run.namespace, runId, podsCreated: run.podsCreated}, findings: []}
 }
 
 /**

@@ -15,6 +15,7 @@ import type {KubeClient} from '../gather/kube/client.js'
 import type {PlatformInputs} from '../gather/platform.js'
 import {gatherPlatform} from '../gather/platform.js'
 import type {InstalledIstio} from '../gather/platform-istio.js'
+import {PLATFORM_BUILT_IN_CNI} from '../knowledge/cni-signals.js'
 import type {Mode} from '../knowledge/istio-platform.js'
 import {MODES} from '../knowledge/istio-platform.js'
 import type {AreaResult} from './types.js'
@@ -102,11 +103,11 @@ function detectionView(d: PlatformDetection, cni: CniDetection, installed: Insta
   const rows: string[][] = [
     ['Platform', `${platformLabel(d)}, ${d.confidence} confidence`, d.signals.map((s) => `${s.signal}${s.nodes === undefined ? '' : ` (${s.nodes}/${s.of} nodes)`}`).join('; ') || '-'],
     ['Nodes', d.nodeGroups.map((g) => `${g.name} ×${g.nodes}`).join(', ') || '-', d.mixed ? 'mixed cluster' : ''],
-    ['CNI', cniLabel(cni.primary), cni.components.map((c) => c.signal).join('; ') || cni.gaps.join('; ') || '-'],
+    ['CNI', cni.primary || cni.gaps.length > 0 ? cniLabel(cni.primary) : (PLATFORM_BUILT_IN_CNI[d.platform] ?? cniLabel(undefined)), cni.components.map((c) => c.signal).join('; ') || cni.gaps.join('; ') || '-'],
     ['Istio installed', istioSummary(installed), ''],
   ]
   for (const plan of Object.values(plans)) rows.push([`Install (${plan.mode})`, plan.platformValue ? `global.platform=${plan.platformValue}` : 'no platform value', `istioctl install ${plan.istioctl.join(' ')}`])
-  return {title: 'Platform', headers: ['WHAT', 'DETECTED', 'EVIDENCE'], rows}
+  return {title: 'Platform detection', headers: ['WHAT', 'DETECTED', 'EVIDENCE'], rows}
 }
 
 function planData(plan: InstallPlan) {

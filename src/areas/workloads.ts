@@ -82,24 +82,24 @@ export async function workloadsArea(client: KubeClient, options: WorkloadsAreaOp
   const facts: WorkloadFacts = {inventory, mesh: known(mesh), admission: known(admission), settings: known(settings)}
   const findings = runChecks(workloadChecks, facts)
   if (inventory.state === 'unavailable') return {findings, data: {pods: {mode: settings.mode, error: inventory.reason}}}
-  const contexts = workloadContexts(inventory.value, mesh, settings)
   const bySubject = new Map<string, Finding[]>()
   for (const f of findings) if (f.subject.kind === 'Workload') pushTo(bySubject, `${f.subject.namespace}/${f.subject.name}`, f)
-  const workloads = contexts.map(({workload, mode}) => {
+  const judged = workloadContexts(inventory.value, mesh, settings).map(({workload, mode}) => {
     const own = bySubject.get(`${workload.namespace}/${workloadName(workload)}`) ?? []
-    const attention = own.filter((f) => f.severity === 'fail' || f.severity === 'warn' || f.severity === 'unknown')
-    return {namespace: workload.namespace, kind: workload.kind, name: workload.name, pods: workload.pods, modes: mode.modes, modeReason: mode.reason, result: worst(own.map((f) => f.severity)), attention: attention.map((f) => f.checkId)}
+    return {workload, mode, result: worst(own.map((f) => f.severity)), attention: own.filter((f) => f.severity === 'fail' || f.severity === 'warn' || f.severity === 'unknown')}
   })
-  const flagged = workloads.filter((w) => w.attention.length > 0)
-  const severityOf = (id: string, w: (typeof workloads)[number]) => bySubject.get(`${w.namespace}/${w.kind.toLowerCase()}/${w.name}`)?.find((f) => f.checkId === id)?.severity
+  const flagged = judged.filter((j) => j.attention.length > 0)
   const view: ReportView = {
-    title: `Workloads needing attention: ${flagged.length} of ${workloads.length} judged (${inventory.value.pods} pods read)`,
+    title: `Workloads needing attention: ${flagged.length} of ${judged.length} judged (${inventory.value.pods} pods read)`,
     headers: ['WORKLOAD', 'PODS, MODE AND CHECKS'],
-    rows: flagged.map((w) => [
-      `${w.kind.toLowerCase()}/${w.name}\n(${w.namespace})`,
-      `${podCount(w.pods)}, ${w.modes.join('+') || 'no'} mode; ${w.attention.map((id) => `${severityOf(id, w)} ${id.replace('workload.', '')}`).join(', ')}`,
+    rows: flagged.map(({workload, mode, attention}) => [
+      `${workloadName(workload)}\n(${workload.namespace})`,
+      `${podCount(workload.pods)}, ${mode.modes.join('+') || 'no'} mode; ${attention.map((f) => `${f.severity} ${f.checkId.replace('workload.', '')}`).join(', ')}`,
     ]),
   }
+  const workloads = judged.map(({workload: w, mode, result, attention}) => ({
+    namespace: w.namespace, kind: w.kind, name: w.name, pods: w.pods, modes: mode.modes, modeReason: mode.reason, result, attention: attention.map((f) => f.checkId),
+  }))
   const cni = istioCni(mesh)
   const ztunnel = mesh.ztunnelDaemonSet.state === 'known' ? (mesh.ztunnelDaemonSet.value ?? 'not installed') : `unknown (${mesh.ztunnelDaemonSet.reason})`
   return {

@@ -90,8 +90,11 @@ export function summarizeNode(node: NodeObject): NodeSummary {
   }
 }
 
+export const isWindows = (n: NodeSummary) => n.operatingSystem.toLowerCase() === 'windows'
+
 export interface NodeGroupDraft {
   readonly id: string
+  readonly groupingKey: string
   readonly subject: Subject
   readonly key: Pick<NodeSummary, 'kernelVersion' | 'osImage' | 'architecture' | 'containerRuntime'>
   readonly nodes: readonly NodeSummary[]
@@ -100,27 +103,29 @@ export interface NodeGroupDraft {
 
 const unknownIfEmpty = (value: string) => value || 'unknown'
 
-/** Groups nodes by kernel, OS image, architecture and runtime (or one group per node), in a stable order. */
+/** What makes nodes one group: kernel, OS image, architecture and runtime (or the node itself with --all-nodes). */
+export function groupKey(node: NodeSummary, perNode: boolean): string {
+  return perNode ? node.name : [node.kernelVersion, node.osImage, node.architecture, node.containerRuntime].join('\u0000')
+}
+
+/** Groups nodes (or one group per node), in a stable order: biggest first. */
 export function groupNodes(nodes: readonly NodeSummary[], perNode: boolean): NodeGroupDraft[] {
   const byKey = new Map<string, NodeSummary[]>()
   for (const node of [...nodes].sort((a, b) => a.name.localeCompare(b.name, undefined, {numeric: true}))) {
-    const key = perNode ? node.name : [node.kernelVersion, node.osImage, node.architecture, node.containerRuntime].join('\u0000')
-    byKey.set(key, [...(byKey.get(key) ?? []), node])
+    const key = groupKey(node, perNode)
+    const members = byKey.get(key)
+    if (members) members.push(node)
+    else byKey.set(key, [node])
   }
-  const drafts = [...byKey.values()].map((members) => {
+  const drafts = [...byKey.entries()].map(([groupingKey, members]) => {
     const first = members[0]!
     const key = {kernelVersion: first.kernelVersion, osImage: first.osImage, architecture: first.architecture, containerRuntime: first.containerRuntime}
     const name = [key.kernelVersion, key.osImage, key.architecture, key.containerRuntime].map(unknownIfEmpty).join(', ')
     const subject: Subject = perNode ? {kind: 'Node', name: first.name} : {kind: 'NodeGroup', name}
-    return {subject, key, nodes: members, windows: members.some((n) => n.operatingSystem.toLowerCase() === 'windows')}
+    return {subject, key, groupingKey, nodes: members, windows: members.some(isWindows)}
   })
   drafts.sort((a, b) => b.nodes.length - a.nodes.length || a.subject.name.localeCompare(b.subject.name))
   return drafts.map((d, i) => ({id: `g${i + 1}`, ...d}))
-}
-
-/** A Ready node to probe: the first by name. */
-export function probeNode(draft: NodeGroupDraft): NodeSummary | undefined {
-  return draft.nodes.find((n) => n.ready)
 }
 
 /** IP families from node pod CIDRs and the `kubernetes` Service; undefined when neither says anything. */
@@ -134,11 +139,17 @@ export function ipFamiliesFrom(nodes: readonly NodeSummary[], serviceFamilies: r
   return undefined
 }
 
-/** Lists nodes (paginated); a 403 becomes an unavailable fact naming the permission. */
-export async function listNodes(client: KubeClient, selector: string | undefined, signal: AbortSignal): Promise<Fact<NodeSummary[]>> {
+/** Lists nodes (paginated), calling `onNode` as each arrives; a 403 becomes an unavailable fact naming the permission. */
+export async function listNodes(client: KubeClient, selector: string | undefined, signal: AbortSignal, onNode?: (node: NodeSummary) => void): Promise<Fact<NodeSummary[]>> {
   try {
     const nodes: NodeSummary[] = []
-    for await (const page of client.listPages<NodeObject>('/api/v1/nodes', {labelSelector: selector, signal})) nodes.push(...page.items.map(summarizeNode))
+    for await (const page of client.listPages<NodeObject>('/api/v1/nodes', {labelSelector: selector, signal})) {
+      for (const item of page.items) {
+        const node = summarizeNode(item)
+        nodes.push(node)
+        onNode?.(node)
+      }
+    }
     return known(nodes)
   } catch (error) {
     if (error instanceof ApiError) return unavailable(error.status === 403 ? `forbidden: you may not ${error.permission}` : `listing nodes failed: ${error.message}`)

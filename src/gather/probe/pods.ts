@@ -181,22 +181,36 @@ export function podOutcome(pod: PodObject): {state: 'done'; result: PodProbeResu
   return {state: 'output', text: terminated?.message ?? '', exitCode: terminated?.exitCode ?? -1, reason: terminated?.reason}
 }
 
+/** Probes started while nodes are still being listed: `add` a target as soon as its group is seen, then `finish`. */
+export interface ProbeSession {
+  add(target: ProbeTarget): void
+  finish(): Promise<PodProbeRun>
+}
+
 /**
- * Runs one probe pod per target and collects their reports. Everything created is registered for deletion before it
- * is created, so success, failure, timeout and signals all end with no pod (and no namespace we made) left behind.
+ * Starts a probe session: the namespace is created with the first target, each target's pod as soon as it is added
+ * (bounded concurrency), so probes run while the rest of the node list is still being read. Everything created is
+ * registered for deletion before it is created, so success, failure, timeout and signals all end with no pod (and no
+ * namespace we made) left behind. The --timeout clock starts here.
  */
-export async function runProbePods(client: KubeClient, targets: readonly ProbeTarget[], options: PodProbeOptions): Promise<PodProbeRun> {
+export async function startProbeSession(client: KubeClient, options: PodProbeOptions): Promise<ProbeSession> {
   const results = new Map<string, PodProbeResult>()
   const script = await loadProbeScript()
-  const timeout = AbortSignal.timeout(options.timeoutMs)
-  const signal = AbortSignal.any([options.signal, timeout])
+  const signal = AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)])
+  const targets: ProbeTarget[] = []
   const created = new Map<string, string>() // pod name → group id
   const inflight: Promise<unknown>[] = []
+  const tasks: Promise<void>[] = []
+  const limit = pLimit(Math.max(1, options.concurrency))
+  const deadlineSeconds = Math.max(5, Math.ceil((options.timeoutMs / 1000) * 0.75))
   let namespace = options.namespace ?? PROBE_NAMESPACE
   let ownNamespace = false
+  let ready: Promise<PodProbeResult | undefined> | undefined
+  let stop: PodProbeResult | undefined
 
   options.onCleanup(async () => {
     await Promise.allSettled(inflight)
+    if (ready === undefined && created.size === 0) return // nothing was ever created
     if (options.keepProbes) {
       if (created.size > 0) options.notice?.(`kept ${created.size} probe pod(s) in namespace ${namespace} (--keep-probes); remove them with: kubectl mesh-ready cleanup`)
       return
@@ -204,56 +218,61 @@ export async function runProbePods(client: KubeClient, targets: readonly ProbeTa
     await deleteProbes(client, namespace, options.runId, [...created.keys()], ownNamespace, options.notice)
   })
 
-  const failAll = (result: PodProbeResult) => {
-    for (const t of targets) if (!results.has(t.groupId)) results.set(t.groupId, result)
+  /** The namespace, made once; a failure is the result of every target. */
+  const namespaceReady = (): Promise<PodProbeResult | undefined> => {
+    if (options.namespace !== undefined) return Promise.resolve(undefined)
+    ready ??= (async () => {
+      options.progress?.(`creating namespace ${namespace}`)
+      const made = await ensureNamespace(client, namespace, options.runId, signal)
+      if (!made.ok) return made.result
+      ownNamespace = made.created
+      namespace = made.name
+      return undefined
+    })()
+    return ready
   }
 
-  if (options.namespace === undefined) {
-    options.progress?.(`creating namespace ${namespace}`)
-    const made = await ensureNamespace(client, namespace, options.runId, signal)
-    if (!made.ok) {
-      failAll(made.result)
-      return {results, namespace, podsCreated: 0}
+  const createPod = async (t: ProbeTarget) => {
+    const failed = await namespaceReady()
+    if (failed) stop = failed
+    if (signal.aborted || stop) return
+    const name = `mesh-ready-probe-${options.runId}-${t.groupId}`
+    const manifest = probePodManifest({name, namespace, node: t.node, groupId: t.groupId, runId: options.runId, image: options.image, imagePullSecret: options.imagePullSecret, script, functional: options.functional, deadlineSeconds})
+    const request = client.create(podsPath(namespace), manifest)
+    inflight.push(request.catch(() => undefined))
+    created.set(name, t.groupId) // registered before the answer: an interrupted create is still cleaned up
+    try {
+      await request
+    } catch (error) {
+      created.delete(name)
+      if (!(error instanceof ApiError)) throw error
+      const result = classifyCreateError(error, options.image)
+      results.set(t.groupId, result)
+      if (!result.ok && (result.problem === 'forbidden' || result.problem === 'admission')) stop = result // every other pod would get the same answer
     }
-    ownNamespace = made.created
-    namespace = made.name
   }
 
-  const deadlineSeconds = Math.max(5, Math.ceil((options.timeoutMs / 1000) * 0.75))
-  const limit = pLimit(Math.max(1, options.concurrency))
-  let stop: PodProbeResult | undefined
-  const podName = (t: ProbeTarget) => `mesh-ready-probe-${options.runId}-${t.groupId}`
-  options.progress?.(`starting ${targets.length} probe pod(s)`)
-  await Promise.all(
-    targets.map((t) =>
-      limit(async () => {
-        if (signal.aborted || stop) return
-        const name = podName(t)
-        const manifest = probePodManifest({name, namespace, node: t.node, groupId: t.groupId, runId: options.runId, image: options.image, imagePullSecret: options.imagePullSecret, script, functional: options.functional, deadlineSeconds})
-        const request = client.create(podsPath(namespace), manifest)
-        inflight.push(request.catch(() => undefined))
-        created.set(name, t.groupId) // registered before the answer: an interrupted create is still cleaned up
-        try {
-          await request
-        } catch (error) {
-          created.delete(name)
-          if (!(error instanceof ApiError)) throw error
-          const result = classifyCreateError(error, options.image)
-          results.set(t.groupId, result)
-          if (!result.ok && (result.problem === 'forbidden' || result.problem === 'admission')) stop = result // every other pod would get the same answer
-        }
-      }),
-    ),
-  )
-  if (stop) failAll(stop)
-  if (options.signal.aborted) throw options.signal.reason
-  const waiting = new Map([...created].filter(([, group]) => !results.has(group)))
-  await waitForPods(client, namespace, options.runId, waiting, results, signal, options.progress)
-  if (options.signal.aborted) throw options.signal.reason
-  for (const [pod, group] of waiting) {
-    if (!results.has(group)) results.set(group, {ok: false, pod, problem: 'timeout', message: `the probe did not finish within --timeout ${Math.round(options.timeoutMs / 1000)}s`})
+  return {
+    add(target) {
+      targets.push(target)
+      const task = limit(() => createPod(target))
+      task.catch(() => undefined) // surfaced by finish()
+      tasks.push(task)
+    },
+    async finish() {
+      await Promise.all(tasks)
+      if (stop) for (const t of targets) if (!results.has(t.groupId)) results.set(t.groupId, stop)
+      if (options.signal.aborted) throw options.signal.reason
+      const waiting = new Map([...created].filter(([, group]) => !results.has(group)))
+      options.progress?.(`waiting for ${waiting.size} probe pod(s)`)
+      await waitForPods(client, namespace, options.runId, waiting, results, signal, options.progress)
+      if (options.signal.aborted) throw options.signal.reason
+      for (const [pod, group] of waiting) {
+        if (!results.has(group)) results.set(group, {ok: false, pod, problem: 'timeout', message: `the probe did not finish within --timeout ${Math.round(options.timeoutMs / 1000)}s`})
+      }
+      return {results, namespace, podsCreated: created.size}
+    },
   }
-  return {results, namespace, podsCreated: created.size}
 }
 
 async function ensureNamespace(client: KubeClient, name: string, runId: string, signal: AbortSignal): Promise<{ok: true; name: string; created: boolean} | {ok: false; result: PodProbeResult}> {

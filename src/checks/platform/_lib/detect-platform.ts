@@ -169,7 +169,9 @@ function groupNodes(nodes: readonly NodeSummary[], chosen: PlatformId): NodeGrou
     group.nodes.push(node.name)
     groups.set(name, group)
   }
-  return [...groups.values()].map((g) => ({platform: g.platform, name: g.name, nodes: g.nodes.length, examples: g.nodes.slice(0, 3)}))
+  return [...groups.values()]
+    .sort((a, b) => b.nodes.length - a.nodes.length || a.name.localeCompare(b.name))
+    .map((g) => ({platform: g.platform, name: g.name, nodes: g.nodes.length, examples: g.nodes.slice(0, 3)}))
 }
 
 /**
