@@ -59,8 +59,8 @@ describe('detectPlatform over node objects shaped like the public examples', () 
   it('reports the node groups of a mixed cluster with their counts and examples', () => {
     const d = detectPlatform({nodes: summarized(NODES.eksEc2, NODES.eksAuto, {...NODES.eksAuto, name: 'i-1'})})
     expect(d.nodeGroups).toEqual([
-      {platform: 'eks', name: 'EKS (EC2)', nodes: 1, examples: [NODES.eksEc2.name]},
       {platform: 'eks', name: 'EKS (Auto Mode)', nodes: 2, examples: [NODES.eksAuto.name, 'i-1']},
+      {platform: 'eks', name: 'EKS (EC2)', nodes: 1, examples: [NODES.eksEc2.name]},
     ])
     expect(hasFeature(d, 'eks-auto-mode')).toBe(true)
   })
