@@ -3,6 +3,7 @@
  * Nothing is downloaded but npm packages. Usage: node dist/scripts/release/build.js [--targets linux/amd64,…] [--out release]
  * See docs/release.md.
  */
+import {existsSync} from 'node:fs'
 import {copyFile, mkdir, readFile, rm, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -18,7 +19,11 @@ import {injectBlob, seaBlob} from './sea.js'
 import {COMPLETION_NAME, NODE_VERSION, TARGETS, archiveName, releaseUrl, selectTargets, targetId} from './targets.js'
 import type {Target} from './targets.js'
 
-export const REPO_ROOT = path.resolve(fileURLToPath(import.meta.url), '../../../..')
+/** The repository: the nearest folder above this file (in scripts/ or dist/scripts/) with a package.json. */
+export const REPO_ROOT = ((dir: string): string => {
+  while (!existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir)
+  return dir
+})(path.dirname(fileURLToPath(import.meta.url)))
 
 export interface ReleaseOptions {
   repoRoot?: string

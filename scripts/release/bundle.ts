@@ -2,7 +2,7 @@
  * Step 1: one CommonJS file (what Node SEA can run) from the compiled CLI in dist/, with oclif's command manifest
  * baked in. Built from dist/ so the bundle and the manifest come from the same compiled classes.
  */
-import {readFile, writeFile} from 'node:fs/promises'
+import {readdir, readFile, stat, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {Plugin as OclifPlugin} from '@oclif/core'
 import type {Interfaces} from '@oclif/core'
@@ -66,6 +66,22 @@ export async function bundleData(repoRoot: string): Promise<BundleData> {
   }
 }
 
+/** Files package.json `files` ships beside the code (probe scripts), for src/embedded-files.ts. */
+const CODE_FILES = new Set(['bin', 'dist', 'oclif.manifest.json', 'LICENSE'])
+
+export async function embeddedFiles(repoRoot: string): Promise<Record<string, string>> {
+  const {files = []} = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as {files?: string[]}
+  const embedded: Record<string, string> = {}
+  for (const entry of files.filter((f) => !CODE_FILES.has(f))) {
+    const full = path.join(repoRoot, entry)
+    const names = (await stat(full)).isDirectory() ? (await readdir(full, {recursive: true})).map((f) => path.join(entry, f)) : [entry]
+    for (const name of names.sort()) {
+      if ((await stat(path.join(repoRoot, name))).isFile()) embedded[name.split(path.sep).join('/')] = await readFile(path.join(repoRoot, name), 'utf8')
+    }
+  }
+  return embedded
+}
+
 export async function bundle(repoRoot: string, outFile: string): Promise<Bundle> {
   const data = await bundleData(repoRoot)
   const result = await build({
@@ -76,7 +92,7 @@ export async function bundle(repoRoot: string, outFile: string): Promise<Bundle>
     format: 'cjs',
     target: 'node20',
     banner: {js: SEA_REQUIRE},
-    define: {MESH_READY_BUNDLE: JSON.stringify(data)},
+    define: {MESH_READY_BUNDLE: JSON.stringify(data), MESH_READY_EMBEDDED_FILES: JSON.stringify(await embeddedFiles(repoRoot))},
     // oclif reads tsconfig files with it in development only (ts-node); 9 MB the executable never runs.
     external: ['typescript'],
     // Smaller source, faster start: Node decodes and scans all of it. Names stay (error handling matches on

@@ -1,6 +1,6 @@
 /**
  * How the single executable starts the CLI bundle. Shared by the executable's own main script (sea-loader.ts) and
- * the build-time training run (code-cache.ts): V8 accepts a code cache only for the very same source text.
+ * the build-time training run (code-cache-train.ts): V8 accepts a code cache only for the very same source text.
  *
  * Why not Node's own `useCodeCache`: that cache is made without running anything, so it holds the top-level code
  * only, and every function start-up calls is still parsed and compiled at each start. A cache taken after a real

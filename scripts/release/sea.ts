@@ -4,6 +4,7 @@
  * bundle and, for the build platform, its trained V8 code cache are assets (sea-main.ts says why).
  */
 import {execFile} from 'node:child_process'
+import {existsSync} from 'node:fs'
 import {chmod, readFile, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -11,7 +12,6 @@ import {promisify} from 'node:util'
 import {build} from 'esbuild'
 import {unsign} from 'macho-unsign'
 import {inject} from 'postject'
-import {trainCodeCache} from './code-cache.js'
 import {BUNDLE_ASSET, CACHE_ASSET} from './sea-main.js'
 import type {Target} from './targets.js'
 
@@ -20,26 +20,27 @@ const run = promisify(execFile)
 /** Node's fuse: postject flips it so the binary runs the injected blob instead of behaving as `node`. */
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'
 
+/** Bundles a script of this folder (run from source or from dist/) into one CommonJS file. */
+async function script(name: string, outFile: string): Promise<string> {
+  const here = path.dirname(fileURLToPath(import.meta.url))
+  const source = [`${name}.ts`, `${name}.js`].map((f) => path.join(here, f)).find((f) => existsSync(f))
+  if (source === undefined) throw new Error(`${name}.ts or .js not found in ${here}`)
+  await build({entryPoints: [source], outfile: outFile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'error'})
+  return outFile
+}
+
 /**
  * The blob for one kind of target. `codeCache`: train a V8 code cache by running the bundle with `node`, which
  * must then be the very binary the blob goes into (V8 accepts a cache only from the same version and flags).
  */
 export async function seaBlob(node: string, bundleFile: string, workDir: string, codeCache: boolean): Promise<Buffer> {
   const name = codeCache ? 'sea-cached' : 'sea'
-  const loader = path.join(workDir, 'sea-loader.cjs')
-  await build({
-    entryPoints: [path.join(path.dirname(fileURLToPath(import.meta.url)), 'sea-loader.js')],
-    outfile: loader,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    logLevel: 'error',
-  })
+  const loader = await script('sea-loader', path.join(workDir, 'sea-loader.cjs'))
   const assets: Record<string, string> = {[BUNDLE_ASSET]: path.resolve(bundleFile)}
   if (codeCache) {
+    const trainer = await script('code-cache-train', path.join(workDir, 'code-cache-train.cjs'))
     assets[CACHE_ASSET] = path.resolve(workDir, `${name}.cache`)
-    await trainCodeCache(node, bundleFile, assets[CACHE_ASSET])
+    await run(node, [trainer, bundleFile, assets[CACHE_ASSET]], {maxBuffer: 16 << 20})
   }
   const blobFile = path.resolve(workDir, `${name}.blob`)
   const configFile = `${blobFile}.json`

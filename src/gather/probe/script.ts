@@ -2,6 +2,7 @@ import {existsSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {embeddedFile} from '../../embedded-files.js'
 import {probeRequest} from '../../knowledge/kernel-modules.js'
 import type {ProbeRequest} from './parse-probe.js'
 
@@ -16,6 +17,8 @@ let cached: Promise<string> | undefined
 /** Finds the package root from this file (src/… under vitest, dist/src/… when built) and reads the script. */
 export function loadProbeScript(): Promise<string> {
   cached ??= (async () => {
+    const embedded = embeddedFile(PROBE_SCRIPT) // the single executable carries it
+    if (embedded !== undefined) return embedded
     let dir = path.dirname(fileURLToPath(import.meta.url))
     while (!existsSync(path.join(dir, PROBE_SCRIPT))) {
       const parent = path.dirname(dir)
