@@ -83,6 +83,11 @@ describe('kind-small through the real kubectl', () => {
     expect(text).toContain('current-context: kind-small');
     expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     expect((await ok(server, ['config', 'current-context'])).trim()).toBe('kind-small');
+    const other = server.writeKubeconfig({ contextName: 'elsewhere', namespace: 'kube-system' });
+    expect(other).not.toBe(server.kubeconfigPath);
+    const r = await kubectl(server, ['get', 'pods', '-o', 'name', '-l', 'k8s-app=kube-dns'], other);
+    expect(r).toEqual({ code: 0, stdout: 'pod/coredns-7c65d6cfc9-5hx2p\npod/coredns-7c65d6cfc9-vzk7f\n', stderr: '' });
+    expect((await kubectl(server, ['config', 'current-context'], other)).stdout).toBe('elsewhere\n');
   });
 
   it('serves /version from the scenario', async () => {
@@ -149,6 +154,10 @@ describe('kind-small through the real kubectl', () => {
     await ok(server, ['patch', 'configmap', 'mesh-test', '--type', 'json', '-p', '[{"op":"add","path":"/data/extra","value":"1"}]']);
     await ok(server, ['label', 'configmap', 'mesh-test', 'tier=gold']);
     expect(server.store.get('configmaps', 'default', 'mesh-test')?.metadata.labels).toEqual({ team: 'mesh', tier: 'gold' });
+
+    const replaced = manifest('cm-replace.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: mesh-test\ndata:\n  mode: replaced\n');
+    expect(await ok(server, ['replace', '-f', replaced])).toBe('configmap/mesh-test replaced\n');
+    expect(server.store.get('configmaps', 'default', 'mesh-test')).toMatchObject({ data: { mode: 'replaced' }, metadata: { uid: got.metadata.uid } });
 
     expect(await ok(server, ['delete', 'configmap', 'mesh-test'])).toBe('configmap "mesh-test" deleted\n');
     expect(await fails(server, ['get', 'configmap', 'mesh-test'])).toBe('Error from server (NotFound): configmaps "mesh-test" not found\n');
@@ -533,6 +542,16 @@ describe('fake kubelet', () => {
         return true;
       }
     });
+  });
+
+  it('starts a pod once it is bound to a node through the binding subresource', async () => {
+    await ok(server, ['create', '-f', podYaml('bindme', `  containers: [{name: c, image: busybox, command: [sh, -c, 'echo bound to $NODE'], env: [{name: NODE, valueFrom: {fieldRef: {fieldPath: spec.nodeName}}}]}]\n`)]);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(phase('bindme')).toBe('Pending');
+    const binding = manifest('binding.json', JSON.stringify({ apiVersion: 'v1', kind: 'Binding', metadata: { name: 'bindme' }, target: { apiVersion: 'v1', kind: 'Node', name: 'kind-worker2' } }));
+    await ok(server, ['create', '--raw', '/api/v1/namespaces/default/pods/bindme/binding', '-f', binding]);
+    await waitFor('bindme', (p) => p.status?.phase === 'Succeeded');
+    expect(await ok(server, ['logs', 'bindme'])).toBe('bound to kind-worker2\n');
   });
 
   it('rejects pods per the scenario admission rules with the Forbidden message', async () => {
