@@ -243,6 +243,14 @@ describe('faults: nothing is left behind', () => {
     expect(leftovers(server)).toEqual({pods: [], namespaces: []})
   })
 
+  it('needs no list on pods: create, watch and delete are enough', async () => {
+    const server = await startApiServer({scenario: {name: 'nodes-no-pod-list', extends: 'nodes-groups', rbac: {denied: [{verbs: ['list'], resources: ['pods']}]}}})
+    servers.push(server)
+    const report = json(await nodes(server, '-o', 'json'))
+    expect(report.data.nodes.groups.filter((g) => g.probe.state === 'ok')).toHaveLength(3)
+    expect(leftovers(server)).toEqual({pods: [], namespaces: []})
+  })
+
   it('a denied node list is one unknown finding naming list nodes', async () => {
     const server = await startApiServer({scenario: {name: 'nodes-no-list', extends: 'nodes-groups', rbac: {denied: [{verbs: ['list'], resources: ['nodes']}]}}})
     servers.push(server)

@@ -328,22 +328,19 @@ async function waitForPods(
     else reading.push(readOutput(client, namespace, name, outcome).then((r) => void results.set(group, r)))
     progress?.(`${waiting.size - pending.size}/${waiting.size} probes finished`)
   }
+  // Watch only (no list permission needed): a watch without a resourceVersion starts with every matching pod as
+  // ADDED, so each (re)connect also catches up on pods that finished while it was down.
   while (pending.size > 0 && !signal.aborted) {
-    let resourceVersion: string | undefined
+    const started = Date.now()
     try {
-      const list = await client.get<{items?: PodObject[]; metadata?: {resourceVersion?: string}}>(podsPath(namespace), {query: {labelSelector}, signal})
-      for (const pod of list.items ?? []) settle(pod)
-      for (const name of [...pending]) if (!(list.items ?? []).some((p) => p.metadata?.name === name)) gone(name)
-      resourceVersion = list.metadata?.resourceVersion
-      if (pending.size === 0) break
       await client
-        .watch<PodObject>(podsPath(namespace), {labelSelector, resourceVersion, timeoutSeconds: 60}, (event) => {
+        .watch<PodObject>(podsPath(namespace), {labelSelector, timeoutSeconds: 60}, (event) => {
           if (event.type === 'DELETED') gone(event.object.metadata?.name ?? '')
           else settle(event.object)
           return pending.size === 0
         }, signal)
         .catch((error: unknown) => {
-          if (!(error instanceof ConnectionError)) throw error // a dropped watch: list again and resume
+          if (!(error instanceof ConnectionError)) throw error // a dropped watch: connect again
         })
     } catch (error) {
       if (signal.aborted) break
@@ -352,6 +349,7 @@ async function waitForPods(
       for (const name of pending) results.set(waiting.get(name)!, {...result, pod: name})
       pending.clear()
     }
+    if (pending.size > 0 && Date.now() - started < 1000) await sleep(200, signal) // never spin on a watch that ends at once
   }
   await Promise.all(reading)
 
