@@ -70,6 +70,19 @@ export interface TestApiServer {
 
 const SYSTEM_NAMESPACES = ['default', 'kube-node-lease', 'kube-public', 'kube-system'];
 
+/** Work dirs of servers not stopped yet: removed when the process exits anyway (one listener for all). */
+const liveWorkDirs = new Set<string>();
+let exitHookInstalled = false;
+
+function trackWorkDir(dir: string): void {
+  liveWorkDirs.add(dir);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const d of liveWorkDirs) rmSync(d, { recursive: true, force: true });
+  });
+}
+
 function tlsFile(name: string): string {
   return readFileSync(join(repoRoot(), 'test', 'fixtures', 'tls', name), 'utf8');
 }
@@ -118,6 +131,7 @@ function loadObjects(scenario: Scenario, store: Store, registry: Registry): void
 export async function startApiServer(opts: StartOptions): Promise<TestApiServer> {
   const scenario = typeof opts.scenario === 'string' ? loadScenario(opts.scenario) : resolveExtends(validateScenario(opts.scenario, opts.scenario.name || 'custom'));
   const workDir = mkdtempSync(join(tmpdir(), 'mesh-ready-apiserver-'));
+  trackWorkDir(workDir);
   const cacheDir = join(workDir, 'kube-cache');
   mkdirSync(cacheDir);
   const store = new Store();
@@ -126,6 +140,7 @@ export async function startApiServer(opts: StartOptions): Promise<TestApiServer>
     loadObjects(scenario, store, registry);
   } catch (err) {
     rmSync(workDir, { recursive: true, force: true });
+    liveWorkDirs.delete(workDir);
     throw err;
   }
   const user = scenario.user ?? DEFAULT_USER;
@@ -194,6 +209,7 @@ export async function startApiServer(opts: StartOptions): Promise<TestApiServer>
         server.closeAllConnections();
       });
       rmSync(workDir, { recursive: true, force: true });
+      liveWorkDirs.delete(workDir);
     })());
 
   return {

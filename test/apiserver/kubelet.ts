@@ -379,6 +379,7 @@ export class Kubelet {
       return;
     }
     run.child = child;
+    trackChild(child);
     child.stdout?.setEncoding('utf8').on('data', (d: string) => log.append(d));
     child.stderr?.setEncoding('utf8').on('data', (d: string) => log.append(d));
     child.on('error', (err) => {
@@ -523,6 +524,20 @@ export class Kubelet {
     if (!current || current.metadata.uid !== run.uid || this.stopped) return;
     this.store.put('pods', { ...current, status: this.statusOf(run) });
   }
+}
+
+/** Container processes still running, killed when this process exits (they run in their own process groups). */
+const liveChildren = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function trackChild(child: ChildProcess): void {
+  liveChildren.add(child);
+  child.once('close', () => liveChildren.delete(child));
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const c of liveChildren) killTree(c);
+  });
 }
 
 let lastEventNanos = 0n;
