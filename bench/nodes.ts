@@ -5,24 +5,14 @@
  * Goal: a verdict within 2 × one probe, with one pod per group.
  */
 import {execFile} from 'node:child_process'
-import {existsSync} from 'node:fs'
 import path from 'node:path'
 import {startApiServer} from '../test/apiserver/index.js'
+import {repoRoot} from '../test/apiserver/util.js'
 
 const SCENARIO = 'nodes-bench'
 const NODES = 5000
 const GROUPS = 5
 const PROBE_MS = 2000
-
-function repoRoot(): string {
-  let dir = import.meta.dirname
-  while (!existsSync(path.join(dir, 'package.json'))) {
-    const up = path.dirname(dir)
-    if (up === dir) throw new Error('bench: cannot find the repository root (package.json)')
-    dir = up
-  }
-  return dir
-}
 
 function runCli(cli: string, args: string[]): Promise<{code: number; stdout: string; stderr: string; seconds: number}> {
   const started = performance.now()

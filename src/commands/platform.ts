@@ -8,16 +8,10 @@ import {platformLabel} from '../checks/platform/_lib/detect-platform.js'
 import {exitCodeFor} from '../engine/exit-codes.js'
 import {gatherPlatform} from '../gather/platform.js'
 import type {Mode} from '../knowledge/istio-platform.js'
-import {MODES} from '../knowledge/istio-platform.js'
+import {istioPatchOf, MODES} from '../knowledge/istio-platform.js'
 import {startProgress} from '../render/progress.js'
 
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/
-
-/** The patch of `1.29.3` (from the flag, or from the installed version when that is what is judged). */
-export function patchOf(version: string | undefined, minor: string): number | undefined {
-  const match = /^v?(\d+)\.(\d+)\.(\d+)/.exec(version?.trim() ?? '')
-  return match && `${Number(match[1])}.${Number(match[2])}` === minor ? Number(match[3]) : undefined
-}
 
 export default class Platform extends MeshReadyCommand {
   static override summary = 'Detect the platform and CNI, check their prerequisites and print the exact install flags.'
@@ -50,7 +44,7 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
     const inputs = await gatherPlatform(client, {istioNamespace, signal: this.abort.signal}).finally(() => progress.stop())
     const installed = inputs.installedIstio.state === 'known' ? inputs.installedIstio.value : undefined
     const istioVersion = this.istioVersion(flags, installed?.minor)
-    const istioPatch = patchOf(flags['istio-version'] ?? installed?.version, istioVersion)
+    const istioPatch = istioPatchOf(flags['istio-version'] ?? installed?.version, istioVersion)
     const result = judgePlatform(inputs, {istioVersion, istioPatch, modes})
     const report = reportFrom('platform', istioVersion, client, [result])
     const plan = result.plans[modes[0]!]

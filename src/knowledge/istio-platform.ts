@@ -126,3 +126,9 @@ export const NO_PLATFORM_VALUE_REASON: Readonly<Record<string, string>> = {
   talos: 'Talos uses the standard CNI paths',
   kubeadm: 'kubeadm clusters use the standard CNI paths',
 }
+
+/** The patch of `1.29.3` (from the flag, or from the installed version when that is what is judged). */
+export function istioPatchOf(version: string | undefined, minor: string): number | undefined {
+  const match = /^v?(\d+)\.(\d+)\.(\d+)/.exec(version?.trim() ?? '')
+  return match && `${Number(match[1])}.${Number(match[2])}` === minor ? Number(match[3]) : undefined
+}

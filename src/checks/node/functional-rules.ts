@@ -40,7 +40,7 @@ export const functionalRules = defineCheck<NodeGroupFacts>()({
       outcomes.push({
         severity: relied ? 'fail' : 'skip',
         subject,
-        message: `${r.test} failed: ${r.error}${relied ? '' : ' (no judged set-up relies on it)'}`,
+        message: `${r.test} failed: ${r.error}${relied ? '' : ' (not on the path Istio takes in the judged set-ups)'}`,
         ...(relied ? {remediation: {text: 'This is the error Istio will hit writing the same rules; see the kernel findings for the missing module, SELinux, or a userspace/kernel mismatch.'}} : {}),
         evidence: {test: r.test, error: r.error ?? ''},
       })

@@ -246,8 +246,12 @@ export async function startProbeSession(client: KubeClient, options: PodProbeOpt
     } catch (error) {
       created.delete(name)
       if (!(error instanceof ApiError)) throw error
-      const result = classifyCreateError(error, options.image)
+      const result: PodProbeResult =
+        error.status === 404 && options.namespace !== undefined
+          ? {ok: false, problem: 'failed', message: `--probe-namespace ${options.namespace} does not exist; create it or leave the flag out`}
+          : classifyCreateError(error, options.image)
       results.set(t.groupId, result)
+      if (error.status === 404) stop = result
       if (!result.ok && (result.problem === 'forbidden' || result.problem === 'admission')) stop = result // every other pod would get the same answer
     }
   }

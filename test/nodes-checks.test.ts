@@ -1,0 +1,157 @@
+/** The node checks that judge the probe itself, autoload and functional results, on small synthetic facts. */
+import {describe, expect, it} from 'vitest'
+import {functionalRules} from '../src/checks/node/functional-rules.js'
+import {moduleAutoload} from '../src/checks/node/module-autoload.js'
+import {probe} from '../src/checks/node/probe.js'
+import type {Subject} from '../src/checks/types.js'
+import type {NodeGroup, NodesSetup} from '../src/gather/nodes.js'
+import {groupNodes, ipFamiliesFrom, summarizeNode} from '../src/gather/nodes.js'
+import type {FunctionalResult, KernelEvidence, ModuleFlags} from '../src/gather/probe/parse-probe.js'
+import {classifyCreateError, podOutcome} from '../src/gather/probe/pods.js'
+import {ApiError} from '../src/gather/kube/errors.js'
+
+const subject: Subject = {kind: 'NodeGroup', name: 'g'}
+const group = (probeOutcome: NodeGroup['probe'], over: Partial<NodeGroup> = {}): NodeGroup => ({id: 'g1', subject, kernelVersion: '6.1.0', osImage: 'Debian', architecture: 'amd64', containerRuntime: 'containerd', nodes: ['n1', 'n2'], notReady: [], windows: false, probe: probeOutcome, ...over})
+const setup = (over: Partial<NodesSetup> = {}): NodesSetup => ({istioVersion: '1.29', modes: ['sidecar', 'ambient'], backends: ['iptables', 'nftables'], ipFamilies: 'ipv4', ipFamiliesSource: 'test', dnsCapture: {sidecar: false, ambient: true}, interception: 'redirect', functional: false, ...over})
+
+/** Every module of the table loadable (complete lists) on a live node, with nothing loaded. */
+function kernel(over: Partial<KernelEvidence> = {}, flags: Partial<ModuleFlags> = {loadable: true}): KernelEvidence {
+  const names = ['x_tables', 'xt_tcpudp', 'xt_REDIRECT', 'xt_owner', 'xt_mark', 'xt_connmark', 'xt_conntrack', 'xt_multiport', 'xt_CT', 'xt_set', 'xt_nat', 'ip_set', 'ip_set_hash_ip', 'nf_conntrack', 'nf_nat', 'bridge', 'br_netfilter', 'ip_tables', 'iptable_nat', 'iptable_mangle', 'iptable_raw', 'nf_tables', 'nft_compat', 'nft_chain_nat', 'nft_nat', 'nft_ct', 'nft_redir', 'nft_socket', 'nft_counter', 'nf_defrag_ipv4', 'nf_defrag_ipv6']
+  return {
+    release: '6.1.0',
+    releaseSource: 'proc',
+    config: {NF_TABLES_INET: 'y', NF_CONNTRACK_ZONES: 'y', IP_MULTIPLE_TABLES: 'y'},
+    live: true,
+    procModules: true,
+    builtinList: true,
+    loadableList: 'modules.dep',
+    bootConfig: true,
+    modules: Object.fromEntries(names.map((n) => [n, {loaded: false, builtin: false, loadable: false, bootLoad: false, ...flags}])),
+    selinux: 'disabled',
+    modprobe: {path: '/sbin/modprobe', present: true},
+    ...over,
+  }
+}
+
+describe('node.module-autoload', () => {
+  const run = (k: KernelEvidence) => moduleAutoload.run({group: group({state: 'ok', source: 'pod'}), kernel: k, setup: setup()})
+  it.each([
+    ['SELinux enforcing with modules to autoload warns and gives the modules-load.d command', kernel({selinux: 'enforcing'}), ['warn'], /SELinux is enforcing .*istio-init/],
+    ['an empty kernel.modprobe disables autoload', kernel({modprobe: {path: '', present: undefined}}), ['warn'], /kernel.modprobe is empty/],
+    ['a kernel.modprobe path missing on the host', kernel({modprobe: {path: '/usr/bin/kmod-nope', present: false}}), ['warn'], /does not exist on the host/],
+    ['everything loaded: nothing to autoload', kernel({selinux: 'enforcing'}, {loaded: true}), ['pass'], /nothing has to be autoloaded/],
+    ['SELinux permissive and modprobe present', kernel({selinux: 'permissive'}), ['pass'], /nothing blocks autoload/],
+    ['an image: decided at runtime', kernel({live: false, procModules: false, selinux: 'unknown', modprobe: undefined}), ['skip'], /decided on the running node/],
+    ['a live node where nothing could be read', kernel({selinux: 'unknown', modprobe: undefined}), ['unknown'], /could not be read/],
+  ])('%s', (_name, k, severities, message) => {
+    const out = run(k)
+    expect(out.map((o) => o.severity)).toEqual(severities)
+    expect(out[0]!.message).toMatch(message)
+    if (severities[0] === 'warn') expect(out[0]!.remediation?.command).toMatch(/modules-load\.d\/istio\.conf/)
+  })
+  it('never lists br_netfilter (the backend checks warn about it) among modules to autoload', () => {
+    expect(run(kernel({selinux: 'enforcing'}))[0]!.evidence?.modules).not.toContain('br_netfilter')
+  })
+})
+
+describe('node.functional-rules', () => {
+  const results = (r: FunctionalResult[]): KernelEvidence => kernel({functional: {results: r, versions: {nft: 'nftables v1.0.9'}}}, {builtin: true})
+  const run = (k: KernelEvidence, s = setup({functional: true})) => functionalRules.run({group: group({state: 'ok', source: 'pod'}), kernel: k, setup: s})
+  it('says nothing when --functional was not asked for', () => {
+    expect(run(results([]), setup())).toEqual([])
+  })
+  it('fails a test on the path Istio takes, with the exact error', () => {
+    const out = run(results([
+      {test: 'iptables-nft.nat', status: 'fail', error: 'iptables v1.8.9 (nf_tables): RULE_APPEND failed (Operation not supported)'},
+      {test: 'iptables-legacy.nat', status: 'fail', error: "iptables v1.8.9 (legacy): can't initialize iptables table `nat': Permission denied"},
+    ]))
+    expect(out.map((o) => [o.severity, o.message])).toEqual([
+      ['fail', 'iptables-nft.nat failed: iptables v1.8.9 (nf_tables): RULE_APPEND failed (Operation not supported)'],
+      ['skip', "iptables-legacy.nat failed: iptables v1.8.9 (legacy): can't initialize iptables table `nat': Permission denied (not on the path Istio takes in the judged set-ups)"],
+    ])
+  })
+  it('a failing iptables-nft with a working iptables-legacy is only noted: Istio falls back to legacy', () => {
+    const out = run(results([{test: 'iptables-nft.nat', status: 'fail', error: 'x'}, {test: 'iptables-legacy.nat', status: 'ok'}, {test: 'iptables-legacy.mangle', status: 'ok'}, {test: 'iptables-legacy.raw', status: 'ok'}, {test: 'iptables-legacy.set', status: 'ok'}]), setup({functional: true, backends: ['iptables'], modes: ['sidecar']}))
+    expect(out.map((o) => o.severity)).toEqual(['pass', 'skip'])
+  })
+  it('only skips a failure no judged set-up relies on (legacy tables gone on 6.17+)', () => {
+    const out = run(results([{test: 'iptables-nft.nat', status: 'ok'}, {test: 'iptables-legacy.nat', status: 'fail', error: "can't initialize iptables table `nat': Table does not exist"}]))
+    expect(out.map((o) => o.severity)).toEqual(['pass', 'skip'])
+    expect(out[1]!.message).toContain('not on the path Istio takes')
+  })
+  it('names tools missing from the image', () => {
+    const out = run(results([{test: 'ipset', status: 'absent'}]))
+    expect(out.map((o) => o.severity)).toEqual(['skip'])
+    expect(out[0]!.remediation?.text).toContain('--image')
+  })
+  it('treats a refusal to touch the host network namespace as a failure', () => {
+    expect(run(results([{test: 'netns', status: 'fail', error: 'refusing to apply test rules in the host network namespace'}]))[0]!.severity).toBe('fail')
+  })
+})
+
+describe('node.probe', () => {
+  const run = (g: NodeGroup) => probe.run({group: g})
+  it.each([
+    ['image pull', {problem: 'image-pull', image: 'docker.io/library/busybox:1.37', node: 'n1', message: 'ErrImagePull: not found'}, /image docker\.io\/library\/busybox:1\.37 could not be pulled on node n1/, /--image/],
+    ['admission', {problem: 'admission', policy: 'admission webhook "kyverno"', message: 'denied'}, /rejected by admission webhook "kyverno"/, /--probe-namespace/],
+    ['RBAC', {problem: 'forbidden', permission: 'create pods in namespace mesh-ready-probe', message: 'forbidden: you may not create pods in namespace mesh-ready-probe'}, /you may not create pods/, /create pods in namespace mesh-ready-probe/],
+    ['deadline', {problem: 'deadline', pod: 'p', node: 'n1', message: 'Pod was active on the node longer than the specified deadline'}, /ran past its activeDeadlineSeconds/, /--timeout/],
+    ['timeout', {problem: 'timeout', pod: 'p', node: 'n1', message: 'the probe did not finish within --timeout 6s'}, /--timeout 6s on node n1/, /--keep-probes/],
+    ['unreadable report', {problem: 'output', node: 'n1', message: 'the probe report is cut off (no end marker)'}, /could not be read: the probe report is cut off/, /--local/],
+  ] as const)('%s is unknown with a specific message and fix', (_name, failure, message, fix) => {
+    const [out] = run(group({state: 'failed', ...failure} as NodeGroup['probe']))
+    expect(out!.severity).toBe('unknown')
+    expect(out!.message).toMatch(message)
+    expect(`${out!.remediation?.text} ${out!.remediation?.command ?? ''}`).toMatch(fix)
+  })
+  it('skips Windows groups and reports NotReady nodes of a probed group', () => {
+    expect(run(group({state: 'skipped', reason: 'windows'}))[0]!.severity).toBe('skip')
+    expect(run(group({state: 'ok', source: 'pod', node: 'n1', pod: 'p'}, {notReady: ['n2']})).map((o) => o.severity)).toEqual(['pass', 'unknown'])
+  })
+})
+
+describe('pod status and create errors', () => {
+  const pod = (status: object) => ({metadata: {name: 'p'}, spec: {containers: [{image: 'img'}]}, status})
+  it.each([
+    ['ImagePullBackOff', pod({phase: 'Pending', containerStatuses: [{name: 'probe', state: {waiting: {reason: 'ImagePullBackOff', message: 'Back-off'}}}]}), 'image-pull'],
+    ['InvalidImageName', pod({phase: 'Pending', containerStatuses: [{name: 'probe', state: {waiting: {reason: 'InvalidImageName'}}}]}), 'image-pull'],
+    ['CreateContainerConfigError', pod({phase: 'Pending', containerStatuses: [{name: 'probe', state: {waiting: {reason: 'CreateContainerConfigError', message: 'secret not found'}}}]}), 'failed'],
+    ['DeadlineExceeded', pod({phase: 'Failed', reason: 'DeadlineExceeded', message: 'Pod was active on the node longer than the specified deadline'}), 'deadline'],
+  ])('%s ends the wait', (_name, p, problem) => {
+    const outcome = podOutcome(p)
+    expect(outcome?.state === 'done' && !outcome.result.ok && outcome.result.problem).toBe(problem)
+  })
+  it('a running pod keeps waiting, a finished one hands over its message', () => {
+    expect(podOutcome(pod({phase: 'Running', containerStatuses: [{name: 'probe', state: {running: {}}}]}))).toBeUndefined()
+    expect(podOutcome(pod({phase: 'Succeeded', containerStatuses: [{name: 'probe', state: {terminated: {exitCode: 0, message: 'mesh-ready-probe 1\nend\n'}}}]}))).toEqual({state: 'output', text: 'mesh-ready-probe 1\nend\n', exitCode: 0, reason: undefined})
+  })
+  it.each([
+    ['RBAC', new ApiError(403, 'Forbidden', {verb: 'create', resource: 'pods', group: '', namespace: 'ns'}, 'pods is forbidden: User "u" cannot create resource "pods" in API group "" in the namespace "ns"'), 'forbidden', undefined],
+    ['Pod Security', new ApiError(403, 'Forbidden', {verb: 'create', resource: 'pods', group: '', namespace: 'ns'}, 'pods "p" is forbidden: violates PodSecurity "restricted:latest": hostPath volumes'), 'admission', 'PodSecurity "restricted:latest"'],
+    ['a webhook', new ApiError(400, 'BadRequest', {verb: 'create', resource: 'pods', group: '', namespace: 'ns'}, 'admission webhook "validate.kyverno.svc-fail" denied the request: no hostPath'), 'admission', 'admission webhook "validate.kyverno.svc-fail"'],
+    ['a ValidatingAdmissionPolicy', new ApiError(422, 'Invalid', {verb: 'create', resource: 'pods', group: '', namespace: 'ns'}, "pods \"p\" is forbidden: ValidatingAdmissionPolicy 'no-hostpath' with binding 'b' denied request: x"), 'admission', "ValidatingAdmissionPolicy 'no-hostpath'"],
+  ])('a create refused by %s is classified', (_name, error, problem, policy) => {
+    const result = classifyCreateError(error, 'img')
+    expect(!result.ok && [result.problem, result.policy]).toEqual([problem, policy])
+  })
+})
+
+describe('grouping and IP families', () => {
+  const node = (name: string, kernelVersion: string, extra: object = {}) =>
+    summarizeNode({metadata: {name}, spec: {podCIDRs: ['10.0.0.0/24']}, status: {nodeInfo: {kernelVersion, osImage: 'Debian', architecture: 'amd64', containerRuntimeVersion: 'containerd', operatingSystem: 'linux'}, conditions: [{type: 'Ready', status: 'True'}]}, ...extra})
+  it('groups by kernel, OS image, architecture and runtime; biggest group first; one group per node with --all-nodes', () => {
+    const nodes = [node('b-1', '6.1'), node('a-1', '5.15'), node('b-2', '6.1'), node('b-10', '6.1')]
+    expect(groupNodes(nodes, false).map((g) => g.nodes.map((n) => n.name))).toEqual([['b-1', 'b-2', 'b-10'], ['a-1']])
+    expect(groupNodes(nodes, true)).toHaveLength(4)
+  })
+  it.each([
+    [['10.0.0.0/24'], undefined, 'ipv4'],
+    [['fd00::/64'], undefined, 'ipv6'],
+    [['10.0.0.0/24', 'fd00::/64'], undefined, 'dual'],
+    [[], ['IPv4', 'IPv6'], 'dual'],
+    [[], undefined, undefined],
+  ])('pod CIDRs %j and Service families %j → %s', (cidrs, service, expected) => {
+    const n = {...node('n', '6.1'), podCIDRs: cidrs}
+    expect(ipFamiliesFrom([n], service)).toBe(expected)
+  })
+})
