@@ -8,6 +8,8 @@ import {CLUSTER_SUBJECT} from '../src/checks/types.js'
 import {findInstalledIstio} from '../src/gather/platform-istio.js'
 import type {WorkloadSummary} from '../src/gather/platform-objects.js'
 import {imageTag, imageVersion, summarizeConfigMap, summarizeQuota, summarizeWorkload} from '../src/gather/platform-objects.js'
+import {branchEniFix} from '../src/checks/platform/eks-pod-security-groups.js'
+import {istioPatchOf} from '../src/knowledge/istio-platform.js'
 import {dsObject, NODES, summarized} from './platform-fixtures.js'
 
 const ds = (namespace: string, name: string, image?: string) => summarizeWorkload('DaemonSet')(dsObject(namespace, name, {image}))
@@ -118,5 +120,22 @@ describe('small pure parts', () => {
       ['ambient: only ambient', ['ambient']],
     ])
     expect(forModes(['ambient'], () => [{severity: 'pass', subject: CLUSTER_SUBJECT, message: 'x'}])[0]!.message).toBe('x')
+  })
+})
+
+describe('the judged Istio patch', () => {
+  it.each([
+    ['1.29.3', '1.29', 3],
+    ['v1.28.7', '1.28', 7],
+    ['1.29', '1.29', undefined],
+    ['1.29.3', '1.30', undefined], // the installed version is not the judged one
+    [undefined, '1.30', undefined],
+  ] as const)('%s judged as %s → patch %s', (version, minor, patch) => expect(istioPatchOf(version, minor)).toBe(patch))
+
+  it('a minor-only 1.29 with DISABLE_TCP_EARLY_DEMUX=true warns that the fix needs 1.29.3 or later', () => {
+    const fix = branchEniFix({minor: '1.29', namespace: 'istio-system'})
+    expect(fix).toEqual({fixed: undefined, from: '1.29.3'})
+    expect(branchEniFix({minor: '1.31', namespace: 'istio-system'})).toEqual({fixed: true})
+    expect(branchEniFix({minor: '1.27', namespace: 'istio-system'})).toEqual({fixed: false})
   })
 })

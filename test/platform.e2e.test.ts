@@ -57,6 +57,8 @@ interface Case {
   cniVariant?: RegExp
   exit: number
   findings: Expect[]
+  /** [checkId, pattern] matched against the remediation's text, command and YAML of that check's worst finding. */
+  fixes?: Array<[string, RegExp]>
   /** --values: mode, expected global.platform, expected effective istio-cni settings (reference profiles applied). */
   values?: {mode: 'sidecar' | 'ambient'; platform?: string; cni: Record<string, unknown>}
 }
@@ -83,6 +85,7 @@ const cases: Case[] = [
     cni: 'cilium',
     cniVariant: /GKE-managed \(anetd/,
     exit: 3,
+    fixes: [['platform.system-node-critical-quota', /kind: ResourceQuota\n[\s\S]*namespace: istio-system[\s\S]*scopeName: PriorityClass\n\s+values:\n\s+- system-node-critical/]],
     findings: [
       ['platform.system-node-critical-quota', 'fail', /^ambient: GKE admits system-node-critical pods \(istio-cni, ztunnel\) only in namespaces with a matching quota: the dry-run was refused: .*insufficient quota to match these scopes/],
       ['platform.cilium-cni-exclusive', 'skip', /GKE Dataplane V2 \(anetd\), managed by Google/],
@@ -102,6 +105,7 @@ const cases: Case[] = [
     features: ['gke-autopilot', 'gke-dataplane-v2'],
     cni: 'cilium',
     exit: 3,
+    fixes: [['platform.mode-support', /Use sidecar mode with istio-init, or a GKE Standard cluster/]],
     findings: [
       ['platform.mode-support', 'warn', /^sidecar: GKE Autopilot runs sidecars only with istio-init/],
       ['platform.mode-support', 'fail', /^ambient: GKE Autopilot does not allow the istio-cni node agent/],
@@ -114,6 +118,7 @@ const cases: Case[] = [
     confidence: 'high',
     cni: 'aws-vpc-cni',
     exit: 3,
+    fixes: [['platform.eks-pod-security-groups', /^kubectl set env daemonset aws-node -n kube-system POD_SECURITY_GROUP_ENFORCING_MODE=standard$/m]],
     findings: [['platform.eks-pod-security-groups', 'fail', /^ambient: ENABLE_POD_ENI=true, 1 SecurityGroupPolicy \(payments\/payments-db-access\) and POD_SECURITY_GROUP_ENFORCING_MODE=strict \(unset, the default\).*Istio 1\.29\.2 predates the workaround/]],
     values: {mode: 'ambient', cni: CHART_DEFAULTS},
   },
@@ -128,6 +133,7 @@ const cases: Case[] = [
     platform: 'openshift',
     cni: 'ovn-kubernetes',
     exit: 3,
+    fixes: [['platform.openshift-ovn-gateway-mode', /oc patch network\.operator\.openshift\.io cluster --type=merge -p '\{"spec":\{"defaultNetwork":\{"ovnKubernetesConfig":\{"gatewayConfig":\{"routingViaHost":true\}\}\}\}\}'/]],
     findings: [
       ['platform.openshift-ovn-gateway-mode', 'fail', /^ambient: OVN-Kubernetes runs in shared gateway mode/],
       ['platform.install-values', 'pass', /^sidecar: OpenShift: set global\.platform=openshift .*istioctl: --set profile=openshift\); istio-cni go to kube-system/],
@@ -173,18 +179,20 @@ const cases: Case[] = [
     cni: 'cilium',
     cniVariant: /^self-managed$/,
     exit: 3,
+    fixes: [['platform.cilium-cni-exclusive', /helm upgrade cilium cilium\/cilium -n kube-system --reuse-values --set cni\.exclusive=false/]],
     findings: [
       ['platform.cilium-cni-exclusive', 'fail', /^ambient: cni-exclusive: "true" in kube-system\/cilium-config/],
       ['platform.cilium-kube-proxy-replacement', 'pass', /^sidecar: kube-proxy replacement with bpf-lb-sock-hostns-only: "true"$/],
       ['platform.cilium-kube-proxy-replacement', 'warn', /^ambient: kube-proxy replacement is on/],
     ],
   },
-  {scenario: 'platform-cilium-bpf-masquerade', platform: 'kubeadm', cni: 'cilium', exit: 3, findings: [['platform.cilium-bpf-masquerade', 'fail', /^ambient: enable-bpf-masquerade: "true"/], ['platform.cilium-cni-exclusive', 'pass', /"false"/]]},
+  {scenario: 'platform-cilium-bpf-masquerade', platform: 'kubeadm', cni: 'cilium', exit: 3, fixes: [['platform.cilium-bpf-masquerade', /--set bpf\.masquerade=false/]], findings: [['platform.cilium-bpf-masquerade', 'fail', /^ambient: enable-bpf-masquerade: "true"/], ['platform.cilium-cni-exclusive', 'pass', /"false"/]]},
   {
     scenario: 'platform-cilium-default-deny',
     platform: 'kubeadm',
     cni: 'cilium',
     exit: 3,
+    fixes: [['platform.cilium-host-probe-policy', /kind: CiliumClusterwideNetworkPolicy[\s\S]*enableDefaultDeny:\n\s+egress: false\n\s+ingress: false[\s\S]*fromCIDR:\n\s+- 169\.254\.7\.127\/32/], ['platform.network-policy-probe-snat', /namespace: shop[\s\S]*cidr: 169\.254\.7\.127\/32/]],
     findings: [
       ['platform.cilium-host-probe-policy', 'fail', /^ambient: default-deny under Cilium \(NetworkPolicy shop\/default-deny-ingress\) and no CiliumClusterwideNetworkPolicy admits 169\.254\.7\.127/],
       ['platform.network-policy-probe-snat', 'fail', /^ambient: NetworkPolicy default-deny-ingress restricts ingress .* this ambient namespace/],
@@ -205,6 +213,7 @@ const cases: Case[] = [
     platform: 'talos',
     cni: 'flannel',
     exit: 3,
+    fixes: [['platform.pod-security-admission', /kubectl label namespace istio-system pod-security\.kubernetes\.io\/enforce=privileged --overwrite/]],
     findings: [
       ['platform.pod-security-admission', 'fail', /^sidecar: Talos enforces Pod Security "baseline" .*istio-system has no enforce label: istio-cni would be rejected/],
       ['platform.pod-security-admission', 'fail', /^ambient: .*istio-cni and ztunnel would be rejected/],
@@ -261,6 +270,10 @@ describe('kubectl mesh-ready platform against the test API server, one scenario 
         const want = c.findings.filter(([checkId]) => checkId === id)
         expect(got, JSON.stringify(got)).toHaveLength(want.length)
         for (const [, severity, pattern] of want) expect(got.some((g) => g.startsWith(`${severity} `) && pattern.test(g.slice(severity.length + 1))), `${severity} ${pattern} in ${JSON.stringify(got)}`).toBe(true)
+      }
+      for (const [id, pattern] of c.fixes ?? []) {
+        const fix = r.findings.find((f) => f.checkId === id && f.remediation)?.remediation
+        expect([fix?.text, fix?.command, fix?.yaml].join('\n'), id).toMatch(pattern)
       }
       for (const f of r.findings) if (f.severity === 'fail') expect(f.remediation?.text, `${f.checkId}: ${f.message}`).toBeTruthy()
       expect(code).toBe(c.exit)
