@@ -13,7 +13,7 @@ import {gatherPlatform} from '../gather/platform.js'
 import {BACKENDS, MODES} from '../knowledge/kernel-modules.js'
 import type {PermissionArea} from '../knowledge/plugin-permissions.js'
 import {startProgress} from '../render/progress.js'
-import {patchOf} from './platform.js'
+import {istioPatchOf} from '../knowledge/istio-platform.js'
 import {nodesFlags} from './nodes.js'
 
 const AREAS = ['nodes', 'platform', 'pods'] as const satisfies readonly PermissionArea[]
@@ -68,7 +68,7 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
       })
       const results: AreaResult[] = [cluster]
       if (platformInputs) {
-        results.push(judgePlatform(platformInputs, {istioVersion, istioPatch: patchOf(flags['istio-version'] ?? installed?.version, istioVersion), modes}))
+        results.push(judgePlatform(platformInputs, {istioVersion, istioPatch: istioPatchOf(flags['istio-version'] ?? installed?.version, istioVersion), modes}))
       }
       const [nodes, workloads] = await Promise.all([
         skip.has('nodes')
