@@ -33,7 +33,7 @@ async function commandClass(id: string): Promise<Command.Class> {
 }
 
 /** The root plugin, as oclif's Plugin would be after loading a manifest, minus file loading. */
-export function bundledPlugin({pjson, manifest}: BundleData, root: string): Interfaces.Plugin {
+function bundledPlugin({pjson, manifest}: BundleData, root: string): Interfaces.Plugin {
   const findCommand = async (id: string): Promise<Command.Class> => {
     const cmd = await commandClass(id)
     cmd.id = id
@@ -67,19 +67,19 @@ export function bundledPlugin({pjson, manifest}: BundleData, root: string): Inte
   return plugin
 }
 
-/** oclif's main.run would call the command_not_found hook for these argv; hooks cannot be loaded from files here. */
-function isUnknownCommand(argv: string[], config: Config): string | undefined {
+/** The id for which oclif's main.run would call the command_not_found hook (which cannot be loaded from a file here). */
+function unknownCommand(argv: string[], config: Config): string | undefined {
   if (versionAddition(argv, config) || helpAddition(argv, config)) return undefined
   const [id] = normalizeArgv(config, argv)
   if (id === undefined || config.findCommand(id) || config.findTopic(id)) return undefined
   return id
 }
 
-export async function main(argv: string[], data: BundleData = MESH_READY_BUNDLE): Promise<void> {
+async function main(argv: string[], data: BundleData): Promise<void> {
   const root = path.dirname(process.execPath)
   const plugin = bundledPlugin(data, root)
   const config = await Config.load({root, pjson: data.pjson, plugins: new Map([[plugin.name, plugin]])})
-  const unknown = isUnknownCommand(argv, config)
+  const unknown = unknownCommand(argv, config)
   if (unknown !== undefined) {
     const context = {config, debug: () => {}, error, exit, log: ux.stdout, warn}
     await (commandNotFound as Hook<'command_not_found'>).call(context, {id: unknown, argv: argv.slice(1), config, context})
@@ -89,4 +89,4 @@ export async function main(argv: string[], data: BundleData = MESH_READY_BUNDLE)
 }
 
 // Only the release bundle defines MESH_READY_BUNDLE; importing this module elsewhere (tests) runs nothing.
-if (typeof MESH_READY_BUNDLE !== 'undefined') void main(process.argv.slice(2))
+if (typeof MESH_READY_BUNDLE !== 'undefined') void main(process.argv.slice(2), MESH_READY_BUNDLE)

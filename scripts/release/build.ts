@@ -68,9 +68,9 @@ export async function buildRelease(options: ReleaseOptions): Promise<Release> {
   const nodeCache = options.nodeCache ?? path.join(repoRoot, 'release', 'node')
   await mkdir(work, {recursive: true})
 
-  const {version} = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as {version: string}
-  log(`bundling v${version}`)
+  log('bundling')
   const main = await bundle(repoRoot, path.join(work, 'main.cjs'))
+  const {version} = main.data.pjson
   // The linux/amd64 Node makes every blob (same version everywhere) and is the only one that can train a code cache.
   const blobMaker = await nodeBinary(TARGETS[0]!, NODE_VERSION, nodeCache)
   const untrainable = targets.filter((t) => t.codeCache && t.nodePackage !== TARGETS[0]!.nodePackage)

@@ -50,9 +50,12 @@ export interface Bundle {
   inputs: string[]
 }
 
+type PackageJson = Interfaces.PJSON & {files?: string[]}
+
+export const readPackageJson = async (repoRoot: string): Promise<PackageJson> => JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as PackageJson
+
 /** oclif's own manifest for the commands in src/commands/index.ts, plus the package.json fields oclif reads. */
-export async function bundleData(repoRoot: string): Promise<BundleData> {
-  const pjson = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as Interfaces.PJSON
+export async function bundleData(repoRoot: string, pjson: PackageJson): Promise<BundleData> {
   const unsupported = Object.keys(pjson.oclif.hooks ?? {}).filter((hook) => !BUNDLED_HOOKS.has(hook))
   if (unsupported.length > 0) {
     throw new Error(`package.json oclif.hooks ${unsupported.join(', ')}: the single executable cannot load hook files; call the hook from src/bundle-entry.ts and add it to BUNDLED_HOOKS in scripts/release/bundle.ts`)
@@ -69,8 +72,7 @@ export async function bundleData(repoRoot: string): Promise<BundleData> {
 /** Files package.json `files` ships beside the code (probe scripts), for src/embedded-files.ts. */
 const CODE_FILES = new Set(['bin', 'dist', 'oclif.manifest.json', 'LICENSE'])
 
-export async function embeddedFiles(repoRoot: string): Promise<Record<string, string>> {
-  const {files = []} = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as {files?: string[]}
+export async function embeddedFiles(repoRoot: string, {files = []}: PackageJson): Promise<Record<string, string>> {
   const embedded: Record<string, string> = {}
   for (const entry of files.filter((f) => !CODE_FILES.has(f))) {
     const full = path.join(repoRoot, entry)
@@ -83,7 +85,8 @@ export async function embeddedFiles(repoRoot: string): Promise<Record<string, st
 }
 
 export async function bundle(repoRoot: string, outFile: string): Promise<Bundle> {
-  const data = await bundleData(repoRoot)
+  const pjson = await readPackageJson(repoRoot)
+  const data = await bundleData(repoRoot, pjson)
   const result = await build({
     entryPoints: [path.join(repoRoot, 'dist/src/bundle-entry.js')],
     outfile: outFile,
@@ -92,7 +95,7 @@ export async function bundle(repoRoot: string, outFile: string): Promise<Bundle>
     format: 'cjs',
     target: 'node20',
     banner: {js: SEA_REQUIRE},
-    define: {MESH_READY_BUNDLE: JSON.stringify(data), MESH_READY_EMBEDDED_FILES: JSON.stringify(await embeddedFiles(repoRoot))},
+    define: {MESH_READY_BUNDLE: JSON.stringify(data), MESH_READY_EMBEDDED_FILES: JSON.stringify(await embeddedFiles(repoRoot, pjson))},
     // oclif reads tsconfig files with it in development only (ts-node); 9 MB the executable never runs.
     external: ['typescript'],
     // Smaller source, faster start: Node decodes and scans all of it. Names stay (error handling matches on
