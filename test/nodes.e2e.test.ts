@@ -142,10 +142,19 @@ describe('node groups on real kernel data (nodes-groups)', () => {
   })
 
   it('rejects unknown node names and bad flag combinations with one line, exit 2', async () => {
-    for (const args of [['--local', 'debian-0'], ['--kernel-release', '6.1.0'], ['--timeout', 'soon'], ['Not_A_Node']]) {
+    for (const [args, message] of [
+      [['--local', 'debian-0'], /cannot be combined with --local/],
+      [['--kernel-release', '6.1.0'], /--kernel-release needs --kernel-config or --host-root/],
+      [['--timeout', 'soon'], /--timeout: "soon" is not a duration/],
+      [['Not_A_Node'], /"Not_A_Node" is not a node name/],
+      [['debian-0', 'no-such-node'], /node "no-such-node" not found; see kubectl get nodes/],
+      [['-l', 'node.kubernetes.io/pool=none'], /no node matches -l node.kubernetes.io\/pool=none/],
+      [['-l', 'a b c'], /-l "a b c" is not a valid label selector/],
+    ] as const) {
       const r = await nodes(server, ...args)
       expect(r.code, args.join(' ')).toBe(2)
-      expect(r.stderr.trim().split('\n')).toHaveLength(1)
+      expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1)
+      expect(r.stderr).toMatch(message)
     }
   })
 })

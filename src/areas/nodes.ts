@@ -5,6 +5,7 @@ import {probe as probeCheck} from '../checks/node/probe.js'
 import {GROUP_SUBJECT} from '../checks/node/_lib/describe.js'
 import type {Fact, Finding} from '../checks/types.js'
 import {CLUSTER_SUBJECT, known, unavailable} from '../checks/types.js'
+import {UserError} from '../cli/errors.js'
 import {runChecks, toFinding} from '../engine/run-checks.js'
 import type {KubeClient} from '../gather/kube/client.js'
 import type {IpFamilies, NodeGroup, NodeGroupFacts, NodesSetup} from '../gather/nodes.js'
@@ -154,6 +155,9 @@ async function gatherCluster(client: KubeClient, options: NodesAreaOptions): Pro
     const setup = setupOf(options, flagFamilies ?? 'ipv4', flagFamilies ? '--ip-families' : 'unknown')
     return {setup, findings: [toFinding(probeCheck, {severity: 'unknown', subject: CLUSTER_SUBJECT, message: `no node could be judged: ${listed.reason}`, remediation: {text: 'Ask for list on nodes (see cluster.plugin-permissions), or judge a node itself with kubectl mesh-ready nodes --local.'}})]}
   }
+  const unknownNames = [...wanted].filter((name) => !listed.value.some((n) => n.name === name))
+  if (unknownNames.length > 0) throw new UserError(`node${unknownNames.length > 1 ? 's' : ''} ${unknownNames.map((n) => `"${n}"`).join(', ')} not found${options.selector ? ` among nodes matching -l ${options.selector}` : ''}; see kubectl get nodes`)
+  if (options.selector && listed.value.length === 0) throw new UserError(`no node matches -l ${options.selector}; check the selector with kubectl get nodes -l '${options.selector}'`)
   const nodes = wanted.size > 0 ? listed.value.filter((n) => wanted.has(n.name)) : listed.value
   let families = flagFamilies
   let source = '--ip-families'
@@ -164,8 +168,7 @@ async function gatherCluster(client: KubeClient, options: NodesAreaOptions): Pro
   const setup = setupOf(options, families ?? 'ipv4', source)
   const drafts = groupNodes(nodes, options.allNodes)
   if (drafts.length === 0) {
-    const why = wanted.size > 0 || options.selector ? 'no node matches the given names or selector' : 'the cluster has no nodes'
-    return {setup, findings: [toFinding(probeCheck, {severity: 'unknown', subject: CLUSTER_SUBJECT, message: `no node could be judged: ${why}`})]}
+    return {setup, findings: [toFinding(probeCheck, {severity: 'unknown', subject: CLUSTER_SUBJECT, message: 'no node could be judged: the cluster has no nodes'})]}
   }
   const run = await session.finish()
   const groups = drafts.map((d): Judged => {

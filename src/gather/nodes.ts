@@ -1,5 +1,6 @@
 import type {Fact, Subject} from '../checks/types.js'
 import {known, unavailable} from '../checks/types.js'
+import {UserError} from '../cli/errors.js'
 import type {Backend, Interception, Mode} from '../knowledge/kernel-modules.js'
 import type {KubeClient} from './kube/client.js'
 import {ApiError} from './kube/errors.js'
@@ -152,6 +153,7 @@ export async function listNodes(client: KubeClient, selector: string | undefined
     }
     return known(nodes)
   } catch (error) {
+    if (error instanceof ApiError && error.status === 400 && selector) throw new UserError(`-l "${selector}" is not a valid label selector: ${error.message}`)
     if (error instanceof ApiError) return unavailable(error.status === 403 ? `forbidden: you may not ${error.permission}` : `listing nodes failed: ${error.message}`)
     throw error
   }

@@ -208,8 +208,10 @@ export async function startProbeSession(client: KubeClient, options: PodProbeOpt
   let ready: Promise<PodProbeResult | undefined> | undefined
   let stop: PodProbeResult | undefined
 
+  let closing = false
   options.onCleanup(async () => {
-    await Promise.allSettled(inflight)
+    closing = true // no create starts from here on; wait for those under way, so nothing is created after cleanup
+    await Promise.allSettled([ready, ...tasks, ...inflight])
     if (ready === undefined && created.size === 0) return // nothing was ever created
     if (options.keepProbes) {
       if (created.size > 0) options.notice?.(`kept ${created.size} probe pod(s) in namespace ${namespace} (--keep-probes); remove them with: kubectl mesh-ready cleanup`)
@@ -233,9 +235,10 @@ export async function startProbeSession(client: KubeClient, options: PodProbeOpt
   }
 
   const createPod = async (t: ProbeTarget) => {
+    if (closing) return
     const failed = await namespaceReady()
     if (failed) stop = failed
-    if (signal.aborted || stop) return
+    if (signal.aborted || stop || closing) return
     const name = `mesh-ready-probe-${options.runId}-${t.groupId}`
     const manifest = probePodManifest({name, namespace, node: t.node, groupId: t.groupId, runId: options.runId, image: options.image, imagePullSecret: options.imagePullSecret, script, functional: options.functional, deadlineSeconds})
     const request = client.create(podsPath(namespace), manifest)
