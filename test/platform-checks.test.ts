@@ -236,8 +236,8 @@ const rows: Row[] = [
     },
     id: 'platform.network-policy-probe-snat',
     expected: [
-      ['fail', /^ambient: NetworkPolicy deny-all restricts ingress without admitting 169\.254\.7\.127: this ambient namespace will fail kubelet probes/],
-      ['warn', /^ambient: NetworkPolicy only-frontend .* once enrolled in ambient/],
+      ['fail', /^ambient: NetworkPolicy deny-all restricts ingress without admitting 169\.254\.7\.127: kubelet probes of this ambient namespace will fail$/],
+      ['warn', /^ambient: 1 namespace not in ambient yet has NetworkPolicies that drop 169\.254\.7\.127: web \(only-frontend\); their kubelet probes fail once enrolled$/],
     ],
   },
   {
@@ -250,7 +250,7 @@ const rows: Row[] = [
     name: 'an ipBlock whose except removes the address does not admit it',
     shape: {nodes: [NODES.kind], networkPolicies: [netpol('shop', 'x', {podSelector: {}, ingress: [{from: [{ipBlock: {cidr: '169.254.0.0/16', except: ['169.254.7.0/24']}}]}]})]},
     id: 'platform.network-policy-probe-snat',
-    expected: [['warn', /NetworkPolicy x restricts ingress/]],
+    expected: [['warn', /: shop \(x\);/]],
   },
   {
     name: 'egress-only policies do not matter; a rule without from admits everything',

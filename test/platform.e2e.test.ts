@@ -195,7 +195,7 @@ const cases: Case[] = [
     fixes: [['platform.cilium-host-probe-policy', /kind: CiliumClusterwideNetworkPolicy[\s\S]*enableDefaultDeny:\n\s+egress: false\n\s+ingress: false[\s\S]*fromCIDR:\n\s+- 169\.254\.7\.127\/32/], ['platform.network-policy-probe-snat', /namespace: shop[\s\S]*cidr: 169\.254\.7\.127\/32/]],
     findings: [
       ['platform.cilium-host-probe-policy', 'fail', /^ambient: default-deny under Cilium \(NetworkPolicy shop\/default-deny-ingress\) and no CiliumClusterwideNetworkPolicy admits 169\.254\.7\.127/],
-      ['platform.network-policy-probe-snat', 'fail', /^ambient: NetworkPolicy default-deny-ingress restricts ingress .* this ambient namespace/],
+      ['platform.network-policy-probe-snat', 'fail', /^ambient: NetworkPolicy default-deny-ingress restricts ingress .* kubelet probes of this ambient namespace will fail$/],
     ],
   },
   {
@@ -302,7 +302,7 @@ describe('kubectl mesh-ready platform against the test API server, one scenario 
       expect(by('platform.cni')).toMatchObject([{severity: 'unknown'}])
       expect(by('platform.cni')[0]!.message).toContain('forbidden: you may not list daemonsets.apps in namespace kube-system')
       expect(by('platform.eks-pod-security-groups')).toMatchObject([{severity: 'unknown', message: 'could not look for the Amazon VPC CNI: forbidden: you may not list daemonsets.apps in namespace kube-system'}])
-      expect(by('platform.network-policy-probe-snat').map((f) => [f.severity, f.subject.name])).toEqual([['warn', 'shop']])
+      expect(by('platform.network-policy-probe-snat').map((f) => [f.severity, f.message])).toEqual([['warn', 'ambient: 1 namespace not in ambient yet has NetworkPolicies that drop 169.254.7.127: shop (default-deny); their kubelet probes fail once enrolled']])
       expect(by('platform.detection')).toMatchObject([{severity: 'pass'}])
       expect(by('platform.mode-support')).toMatchObject([{severity: 'pass'}])
       expect(r.findings.filter((f) => f.severity === 'fail')).toEqual([])
