@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 import type {NodesAreaOptions, OfflineInput} from '../areas/nodes.js'
 import {nodesArea} from '../areas/nodes.js'
 import {reportFrom} from '../areas/report.js'
@@ -47,6 +47,7 @@ Probe pods and the namespace are deleted on success, failure, timeout, Ctrl-C an
     '<%= config.bin %> <%= command.id %> --kernel-config /boot/config-$(uname -r)',
   ]
   static override strict = false
+  static override args = {node: Args.string({description: 'Node names to judge (any number; default: every node, one probe per group).'})}
   static override flags = nodesFlags
 
   async run(): Promise<void> {
