@@ -108,17 +108,27 @@ function renderRemediations(findings: readonly Finding[], paint: Paint, width: n
   return [paint('bold', 'How to fix'), ...lines, '', `Each check is explained under its id at`, DOCS_BASE].join('\n')
 }
 
-export function verdictLine(report: Report, paint: Paint): string {
+/** One line, always within the width: the context name is shortened first, then the zero-noise counts dropped. */
+export function verdictLine(report: Report, paint: Paint, width = 80): string {
   const order = ['fail', 'warn', 'unknown', 'pass', 'skip'] as const
-  const counts = order.filter((s) => report.summary[s] > 0).map((s) => `${report.summary[s]} ${s}`).join(', ') || 'no checks ran'
-  const where = report.target.context ? ` on ${report.target.context}` : ''
-  const text =
-    report.verdict === 'ready'
-      ? paint('green', 'READY')
-      : report.verdict === 'warnings'
-        ? paint('yellow', 'READY WITH WARNINGS')
-        : paint('red', 'NOT READY')
-  return `${text} for Istio ${report.istioVersion}${where}: ${counts}`
+  const counts = order.filter((s) => report.summary[s] > 0).map((s) => `${report.summary[s]} ${s}`)
+  const verdict = {ready: 'READY', warnings: 'READY WITH WARNINGS', 'not-ready': 'NOT READY'}[report.verdict]
+  const style = {ready: 'green', warnings: 'yellow', 'not-ready': 'red'}[report.verdict] as Style
+  const compose = (context: string | undefined, shown: readonly string[]) =>
+    `${verdict} for Istio ${report.istioVersion}${context ? ` on ${context}` : ''}: ${shown.join(', ') || 'no checks ran'}`
+  let context = report.target.context
+  let shown = counts
+  let line = compose(context, shown)
+  if (line.length > width && context) {
+    const room = Math.max(8, context.length - (line.length - width) - 1)
+    context = context.length > room ? `${context.slice(0, room)}…` : context
+    line = compose(context, shown)
+  }
+  while (line.length > width && shown.length > 1) {
+    shown = shown.slice(0, -1)
+    line = compose(context, shown)
+  }
+  return line.replace(verdict, paint(style, verdict))
 }
 
 export function renderTable(report: Report, options: TableOptions): string {
@@ -137,6 +147,6 @@ export function renderTable(report: Report, options: TableOptions): string {
   }
   const fixes = renderRemediations(report.findings, paint, width)
   if (fixes) sections.push(fixes)
-  sections.push(verdictLine(report, paint))
+  sections.push(verdictLine(report, paint, width))
   return `${sections.join('\n\n')}\n`
 }

@@ -4,6 +4,7 @@ import type {Finding} from '../../src/checks/types.js'
 import {buildReport} from '../../src/engine/report.js'
 import {colorEnabled, painter} from '../../src/render/color.js'
 import {render} from '../../src/render/index.js'
+import {verdictLine} from '../../src/render/table.js'
 
 const findings: Finding[] = [
   {
@@ -66,5 +67,17 @@ describe('colour decision', () => {
     [{noColorFlag: false, isTTY: true, env: {NO_COLOR: '1', FORCE_COLOR: '1'}}, false],
   ])('%j → %s', (options, expected) => {
     expect(colorEnabled(options as never)).toBe(expected)
+  })
+})
+
+describe('verdict line', () => {
+  const long = buildReport({command: 'check', istioVersion: '1.30', target: {context: 'arn:aws:eks:eu-west-1:123456789012:cluster/production-payments'}, findings})
+  it('stays within the width, shortening the context name first', () => {
+    const line = verdictLine(long, plain, 80)
+    expect(line.length).toBeLessThanOrEqual(80)
+    expect(line).toMatch(/^NOT READY for Istio 1\.30 on arn:aws:eks:.*…: 1 fail, 1 warn, 1 pass$/)
+  })
+  it('keeps the whole context when it fits', () => {
+    expect(verdictLine(long, plain, 200)).toContain('cluster/production-payments: 1 fail')
   })
 })
