@@ -19,6 +19,7 @@ import {DEFAULT_PROBE_IMAGE, functionalProbeImage, startProbeSession} from '../g
 import {PROBE_REQUEST} from '../gather/probe/script.js'
 import type {FunctionalFamilies} from '../gather/probe/script.js'
 import type {Backend, Interception, Mode} from '../knowledge/kernel-modules.js'
+import {BACKENDS, MODES} from '../knowledge/kernel-modules.js'
 import type {AreaResult} from './types.js'
 import {matrixView, evidenceViews, groupData} from './nodes-views.js'
 
@@ -51,6 +52,51 @@ export interface NodesAreaOptions {
   readonly onCleanup: (fn: () => Promise<void>) => void
   readonly progress?: (text: string) => void
   readonly notice?: (text: string) => void
+}
+
+/** The nodes flags as parsed (`check` passes the subset it has; the rest take the nodes defaults). */
+export interface NodesFlagValues {
+  readonly mode: Mode | 'both'
+  readonly backend: Backend | 'both'
+  readonly 'ip-families'?: IpFamilies | 'auto'
+  readonly 'dns-capture'?: boolean
+  readonly interception?: Interception
+  readonly functional: boolean
+  readonly image?: string
+  readonly 'image-pull-secret'?: string
+  readonly 'probe-namespace'?: string
+  readonly concurrency: number
+  readonly 'all-nodes': boolean
+  readonly selector?: string
+  readonly 'keep-probes'?: boolean
+  readonly 'kernel-release'?: string
+  readonly output: string
+}
+
+/** Area options from flags plus what the command owns (signal, cleanup, progress): one mapping for `nodes` and `check`. */
+export function nodesOptionsFromFlags(
+  flags: NodesFlagValues,
+  run: Pick<NodesAreaOptions, 'istioVersion' | 'timeoutMs' | 'signal' | 'onCleanup' | 'progress' | 'notice'> & {nodeNames?: readonly string[]; offline?: OfflineInput},
+): NodesAreaOptions {
+  return {
+    ...run,
+    modes: flags.mode === 'both' ? MODES : [flags.mode],
+    backends: flags.backend === 'both' ? BACKENDS : [flags.backend],
+    ipFamilies: flags['ip-families'] ?? 'auto',
+    dnsCapture: flags['dns-capture'],
+    interception: flags.interception ?? 'redirect',
+    functional: flags.functional,
+    image: flags.image,
+    imagePullSecret: flags['image-pull-secret'],
+    probeNamespace: flags['probe-namespace'],
+    concurrency: flags.concurrency,
+    allNodes: flags['all-nodes'],
+    nodeNames: run.nodeNames ?? [],
+    selector: flags.selector,
+    keepProbes: flags['keep-probes'] ?? false,
+    showEvidence: flags.output === 'wide',
+    kernelRelease: flags['kernel-release'],
+  }
 }
 
 interface Judged {

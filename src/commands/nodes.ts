@@ -1,11 +1,10 @@
 import {Args, Flags} from '@oclif/core'
-import type {NodesAreaOptions, OfflineInput} from '../areas/nodes.js'
-import {nodesArea} from '../areas/nodes.js'
+import type {OfflineInput} from '../areas/nodes.js'
+import {nodesArea, nodesOptionsFromFlags} from '../areas/nodes.js'
 import {reportFrom} from '../areas/report.js'
 import {MeshReadyCommand} from '../cli/base-command.js'
 import {UserError} from '../cli/errors.js'
 import {parseDuration} from '../gather/kube/duration.js'
-import {BACKENDS, MODES} from '../knowledge/kernel-modules.js'
 import {startProgress} from '../render/progress.js'
 
 const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/
@@ -63,30 +62,15 @@ Probe pods and the namespace are deleted on success, failure, timeout, Ctrl-C an
     if (timeoutMs < 5000) throw new UserError(`--timeout ${flags.timeout} is too short for a probe pod; use 5s or more`)
     const istioVersion = this.istioVersion(flags)
     const client = offline ? undefined : this.kubeClient(flags)
-    const options: NodesAreaOptions = {
+    const options = nodesOptionsFromFlags(flags, {
       istioVersion,
-      modes: flags.mode === 'both' ? MODES : [flags.mode],
-      backends: flags.backend === 'both' ? BACKENDS : [flags.backend],
-      ipFamilies: flags['ip-families'],
-      dnsCapture: flags['dns-capture'],
-      interception: flags.interception,
-      functional: flags.functional,
-      image: flags.image,
-      imagePullSecret: flags['image-pull-secret'],
-      probeNamespace: flags['probe-namespace'],
       timeoutMs,
-      concurrency: flags.concurrency,
-      allNodes: flags['all-nodes'],
       nodeNames: names,
-      selector: flags.selector,
-      keepProbes: flags['keep-probes'],
-      showEvidence: flags.output === 'wide',
       offline,
-      kernelRelease: flags['kernel-release'],
       signal: this.abort.signal,
       onCleanup: (fn) => this.onCleanup(fn),
       notice: (text) => process.stderr.write(`note: ${text}\n`),
-    }
+    })
     const progress = await startProgress(offline ? 'Reading the kernel…' : 'Probing node groups…')
     const result = await nodesArea(client, {...options, progress: progress.update}).finally(() => progress.stop())
     this.emit(reportFrom('nodes', istioVersion, client, [result]), flags)
