@@ -250,7 +250,7 @@ export async function nodesArea(client: KubeClient | undefined, options: NodesAr
   for (const {group, kernel} of gathered.groups) {
     const facts: NodeGroupFacts = {group: known(group), kernel, setup: known(setup)}
     const checks = group.windows ? [probeCheck] : nodeGroupChecks
-    for (const f of runChecks(checks, facts)) findings.push(f.subject === GROUP_SUBJECT ? {...f, subject: group.subject} : f)
+    for (const f of runChecks(checks, facts)) findings.push({...f, subject: {...(f.subject === GROUP_SUBJECT ? group.subject : f.subject)}}) // own copies: YAML output would alias shared objects
   }
   const views = [matrixView(gathered.groups, setup), ...(options.showEvidence ? evidenceViews(gathered.groups, setup) : [])]
   return {findings, views, data: {nodes: {setup, probe: gathered.probe, groups: gathered.groups.map((g) => groupData(g.group, g.kernel, setup))}}}

@@ -5,7 +5,7 @@
  * Source: ../shared/reference/kernel-and-interception.md §1.1 (cited per row).
  */
 export interface KernelChange {
-  /** The first upstream release with the change. */
+  /** The first upstream release with the change (`≤x` where only an upper bound is sourced). */
   readonly kernel: string
   readonly what: string
   readonly source: string
@@ -23,7 +23,7 @@ export const KERNEL_HISTORY = {
     source: 'torvalds/linux 3bf195ae6037; lxc/lxc#3917; gravitational/satellite#288; reference §1.1',
   },
   natRedirectLinked: {
-    kernel: '5.10',
+    kernel: '≤5.10',
     what: 'CONFIG_NF_NAT_REDIRECT became a bool linked into nf_nat.ko, so nf_nat_redirect never appears as a module (exact release unverified; ≤5.10)',
     source: 'net/netfilter/Makefile (nf_nat-$(CONFIG_NF_NAT_REDIRECT) += nf_nat_redirect.o); lxc/lxc#3917; reference §1.1',
   },
