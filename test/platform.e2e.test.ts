@@ -20,10 +20,17 @@ interface Report {
   verdict: string
   findings: Finding[]
   data: {
-    platform: {id: string; confidence: string; features: Array<{id: string}>; mixed: boolean; nodeGroups: Array<{name: string; nodes: number}>; signals: Array<{signal: string}>}
-    cni: {primary: {id: string; variant?: string; version?: string} | null; gaps: string[]}
-    installedIstio: {version?: string} | null
-    install: Record<string, {platformValue: string | null; values: Record<string, unknown>; istioctl: string[]; helm: string[]}>
+    platform: {
+      id: string
+      confidence: string
+      features: Array<{id: string}>
+      mixed: boolean
+      nodeGroups: Array<{name: string; nodes: number}>
+      signals: Array<{signal: string}>
+      cni: {primary: {id: string; variant?: string; version?: string} | null; gaps: string[]}
+      installedIstio: {version?: string} | null
+      install: Record<string, {platformValue: string | null; values: Record<string, unknown>; istioctl: string[]; helm: string[]}>
+    }
   }
 }
 
@@ -262,8 +269,8 @@ describe('kubectl mesh-ready platform against the test API server, one scenario 
       expect(r.data.platform.id).toBe(c.platform)
       if (c.confidence) expect(r.data.platform.confidence).toBe(c.confidence)
       expect(r.data.platform.features.map((f) => f.id)).toEqual(c.features ?? [])
-      expect(r.data.cni.primary?.id ?? null).toBe(c.cni)
-      if (c.cniVariant) expect(r.data.cni.primary?.variant).toMatch(c.cniVariant)
+      expect(r.data.platform.cni.primary?.id ?? null).toBe(c.cni)
+      if (c.cniVariant) expect(r.data.platform.cni.primary?.variant).toMatch(c.cniVariant)
       for (const id of new Set(c.findings.map(([checkId]) => checkId))) {
         // The report orders findings worst first, so match each expected finding wherever it is.
         const got = r.findings.filter((f) => f.checkId === id).map((f) => `${f.severity} ${f.message}`)
@@ -284,11 +291,11 @@ describe('kubectl mesh-ready platform against the test API server, one scenario 
         const ofMode = r.findings.filter((f) => f.evidence?.modes === undefined || f.evidence.modes.includes(c.values!.mode)).map((f) => f.severity)
         expect(printed.code).toBe(ofMode.includes('fail') ? 3 : ofMode.includes('warn') || ofMode.includes('unknown') ? 4 : 0)
         const values = parse(printed.stdout) as Record<string, unknown>
-        expect(values).toEqual(r.data.install[c.values.mode]!.values)
+        expect(values).toEqual(r.data.platform.install[c.values.mode]!.values)
         expect((values.global as {platform?: string} | undefined)?.platform).toBe(c.values.platform)
         expect(effectiveCni(values)).toMatchObject(c.values.cni)
         const flags = await platform(server, '--istioctl', '--mode', c.values.mode, ...(c.args ?? []))
-        expect(parseIstioctl(flags.stdout)).toEqual(parseIstioctl(r.data.install[c.values.mode]!.istioctl.join(' ')))
+        expect(parseIstioctl(flags.stdout)).toEqual(parseIstioctl(r.data.platform.install[c.values.mode]!.istioctl.join(' ')))
       }
     })
   })

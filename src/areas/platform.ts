@@ -168,12 +168,12 @@ export function judgePlatform(inputs: PlatformInputs, options: PlatformAreaOptio
         alsoMatched: detection.alsoMatched,
         nodeGroups: detection.nodeGroups,
         mixed: detection.mixed,
+        cni: {primary: cni.primary ?? null, components: cni.components, gaps: cni.gaps},
+        installedIstio: installed ?? null,
+        istioNamespace: inputs.istioNamespace,
+        modes,
+        install: Object.fromEntries(Object.entries(plans).map(([mode, plan]) => [mode, planData(plan)])),
       },
-      cni: {primary: cni.primary ?? null, components: cni.components, gaps: cni.gaps},
-      installedIstio: installed ?? null,
-      istioNamespace: inputs.istioNamespace,
-      modes,
-      install: Object.fromEntries(Object.entries(plans).map(([mode, plan]) => [mode, planData(plan)])),
     },
     views: [detectionView(detection, cni, installed, plans), modeView(findings, modes)],
   }
@@ -181,7 +181,8 @@ export function judgePlatform(inputs: PlatformInputs, options: PlatformAreaOptio
 
 /**
  * The platform area for `check` and `platform`: detect the platform, CNI and installed Istio, judge their
- * prerequisites for each mode, and recommend the install values. `data` holds platform, cni, installedIstio, install.
+ * prerequisites for each mode, and recommend the install values. `data.platform` holds the detection, cni,
+ * installedIstio and install (values and istioctl flags per mode).
  */
 export async function platformArea(client: KubeClient, options: PlatformAreaOptions): Promise<PlatformResult> {
   const inputs = await gatherPlatform(client, {istioNamespace: options.istioNamespace ?? 'istio-system', signal: options.signal})
