@@ -120,6 +120,9 @@ export function planInstall(input: PlanInput): InstallPlan {
     notes.push('K3s with a custom CNI: the paths are the Istio docs example; set them to where your CNI writes its config and binaries (e.g. /etc/cni/net.d)')
   }
   const usesCni = mode === 'ambient' || platform.platform === 'openshift' || platform.platform === 'talos'
+  if (mode === 'sidecar' && platform.platform === 'openshift') {
+    notes.push('OpenShift sidecars: grant the anyuid SCC to the istio-system service accounts and app namespaces (UID 1337) and create NetworkAttachmentDefinition istio-cni in each app namespace (istio.io platform-setup/openshift)')
+  }
   if (mode === 'sidecar' && platform.platform === 'talos') {
     values = merge(values, {pilot: {cni: {enabled: true}}})
     notes.push('Talos enforces Pod Security "baseline", which forbids istio-init\'s NET_ADMIN: use the istio-cni node agent')
