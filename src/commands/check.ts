@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {clusterArea} from '../areas/cluster.js'
-import {nodesArea} from '../areas/nodes.js'
+import {nodesArea, nodesOptionsFromFlags} from '../areas/nodes.js'
 import {judgePlatform} from '../areas/platform.js'
 import {reportFrom} from '../areas/report.js'
 import type {AreaResult} from '../areas/types.js'
@@ -10,7 +10,7 @@ import {UserError} from '../cli/errors.js'
 import {allNamespacesFlag} from '../cli/flags.js'
 import {parseDuration} from '../gather/kube/duration.js'
 import {gatherPlatform} from '../gather/platform.js'
-import {BACKENDS, MODES} from '../knowledge/kernel-modules.js'
+import {MODES} from '../knowledge/kernel-modules.js'
 import type {PermissionArea} from '../knowledge/plugin-permissions.js'
 import {startProgress} from '../render/progress.js'
 import {istioPatchOf} from '../knowledge/istio-platform.js'
@@ -73,27 +73,17 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
       const [nodes, workloads] = await Promise.all([
         skip.has('nodes')
           ? undefined
-          : nodesArea(client, {
-              istioVersion,
-              modes,
-              backends: flags.backend === 'both' ? BACKENDS : [flags.backend],
-              ipFamilies: 'auto',
-              interception: 'redirect',
-              functional: flags.functional,
-              image: flags.image,
-              imagePullSecret: flags['image-pull-secret'],
-              probeNamespace: flags['probe-namespace'],
-              timeoutMs,
-              concurrency: flags.concurrency,
-              allNodes: flags['all-nodes'],
-              nodeNames: [],
-              keepProbes: false,
-              showEvidence: flags.output === 'wide',
-              signal: this.abort.signal,
-              onCleanup: (fn) => this.onCleanup(fn),
-              notice: (text) => process.stderr.write(`note: ${text}\n`),
-              progress: progress.update,
-            }),
+          : nodesArea(
+              client,
+              nodesOptionsFromFlags(flags, {
+                istioVersion,
+                timeoutMs,
+                signal: this.abort.signal,
+                onCleanup: (fn) => this.onCleanup(fn),
+                notice: (text) => process.stderr.write(`note: ${text}\n`),
+                progress: progress.update,
+              }),
+            ),
         skip.has('pods')
           ? undefined
           : workloadsArea(client, {namespaces: targetNamespaces, mode: flags.mode === 'both' ? 'auto' : flags.mode, istioNamespace, signal: this.abort.signal}),

@@ -109,6 +109,20 @@ export function groupKey(node: NodeSummary, perNode: boolean): string {
   return perNode ? node.name : [node.kernelVersion, node.osImage, node.architecture, node.containerRuntime].join('\u0000')
 }
 
+/**
+ * A short group name: kernel and architecture, plus the OS image and then the runtime only when another group
+ * shares what comes before (the full key is in the matrix and the JSON data).
+ */
+function groupName(node: NodeSummary, others: readonly NodeSummary[]): string {
+  const parts = [node.kernelVersion, node.architecture, node.osImage, node.containerRuntime].map(unknownIfEmpty)
+  const keyOf = (n: NodeSummary) => [n.kernelVersion, n.architecture, n.osImage, n.containerRuntime].map(unknownIfEmpty)
+  for (let length = 2; length < parts.length; length++) {
+    const prefix = parts.slice(0, length).join('\u0000')
+    if (others.filter((o) => keyOf(o).slice(0, length).join('\u0000') === prefix).length <= 1) return parts.slice(0, length).join(', ')
+  }
+  return parts.join(', ')
+}
+
 /** Groups nodes (or one group per node), in a stable order: biggest first. */
 export function groupNodes(nodes: readonly NodeSummary[], perNode: boolean): NodeGroupDraft[] {
   const byKey = new Map<string, NodeSummary[]>()
@@ -118,11 +132,11 @@ export function groupNodes(nodes: readonly NodeSummary[], perNode: boolean): Nod
     if (members) members.push(node)
     else byKey.set(key, [node])
   }
+  const keys = [...byKey.values()].map((members) => members[0]!)
   const drafts = [...byKey.entries()].map(([groupingKey, members]) => {
     const first = members[0]!
     const key = {kernelVersion: first.kernelVersion, osImage: first.osImage, architecture: first.architecture, containerRuntime: first.containerRuntime}
-    const name = [key.kernelVersion, key.osImage, key.architecture, key.containerRuntime].map(unknownIfEmpty).join(', ')
-    const subject: Subject = perNode ? {kind: 'Node', name: first.name} : {kind: 'NodeGroup', name}
+    const subject: Subject = perNode ? {kind: 'Node', name: first.name} : {kind: 'NodeGroup', name: groupName(first, keys)}
     return {subject, key, groupingKey, nodes: members, windows: members.some(isWindows)}
   })
   drafts.sort((a, b) => b.nodes.length - a.nodes.length || a.subject.name.localeCompare(b.subject.name))

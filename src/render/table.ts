@@ -66,12 +66,28 @@ function renderFindings(findings: readonly Finding[], width: number, paint: Pain
   return table.toString()
 }
 
+/**
+ * Column widths that fit `width`: columns that are naturally narrow keep their width, the rest share what is left
+ * evenly (water-filling), so a long cell wraps instead of pushing the table past the terminal.
+ */
+export function fitColumns(natural: readonly number[], width: number, min = 8): number[] {
+  const available = width - (natural.length - 1)
+  if (natural.reduce((a, b) => a + b, 0) <= available) return [...natural]
+  const widths = new Array<number>(natural.length).fill(0)
+  let remaining = available
+  const order = natural.map((w, i) => ({w, i})).sort((a, b) => a.w - b.w)
+  order.forEach(({w, i}, k) => {
+    const share = Math.floor(remaining / (order.length - k))
+    widths[i] = Math.max(min, Math.min(w, share))
+    remaining -= widths[i]!
+  })
+  return widths
+}
+
 function renderView(view: ReportView, width: number, paint: Paint): string {
-  const n = view.headers.length
-  const usable = width - (n - 1)
-  const first = Math.min(28, Math.max(12, Math.floor(usable / (n + 1))))
-  const rest = n > 1 ? Math.max(8, Math.floor((usable - first) / (n - 1))) : usable
-  const table = makeTable([first, ...Array(n - 1).fill(rest)], view.headers.map((h) => paint('bold', h)))
+  const longest = (text: string) => Math.max(...text.split('\n').map((l) => l.length))
+  const natural = view.headers.map((h, i) => Math.max(longest(h), ...view.rows.map((r) => longest(r[i] ?? ''))) + 1)
+  const table = makeTable(fitColumns(natural, width), view.headers.map((h) => paint('bold', h)))
   for (const row of view.rows) table.push([...row])
   return `${paint('bold', view.title)}\n${table.toString()}`
 }
@@ -98,7 +114,8 @@ function renderRemediations(findings: readonly Finding[], paint: Paint, width: n
     const key = `${f.checkId}\u0000${f.remediation.text}\u0000${f.remediation.command ?? ''}`
     if (seen.has(key)) continue
     seen.add(key)
-    lines.push(`${paint(STATUS[f.severity].style, STATUS[f.severity].label)} ${f.checkId} (${subjectLabel(f)})`)
+    const [heading = '', ...rest] = wrap(`${STATUS[f.severity].label} ${f.checkId} (${subjectLabel(f)})`, width, '')
+    lines.push(heading.replace(STATUS[f.severity].label, paint(STATUS[f.severity].style, STATUS[f.severity].label)), ...rest.map((l) => `  ${l}`))
     lines.push(...wrap(f.remediation.text, width, '  '))
     if (f.remediation.command) lines.push(`  $ ${f.remediation.command}`)
     if (f.remediation.yaml) lines.push(...f.remediation.yaml.trimEnd().split('\n').map((l) => `    ${l}`))

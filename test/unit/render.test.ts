@@ -4,7 +4,7 @@ import type {Finding} from '../../src/checks/types.js'
 import {buildReport} from '../../src/engine/report.js'
 import {colorEnabled, painter} from '../../src/render/color.js'
 import {render} from '../../src/render/index.js'
-import {verdictLine} from '../../src/render/table.js'
+import {fitColumns, verdictLine} from '../../src/render/table.js'
 
 const findings: Finding[] = [
   {
@@ -79,5 +79,17 @@ describe('verdict line', () => {
   })
   it('keeps the whole context when it fits', () => {
     expect(verdictLine(long, plain, 200)).toContain('cluster/production-payments: 1 fail')
+  })
+})
+
+describe('fitColumns', () => {
+  it.each([
+    [[10, 10, 10], 80, [10, 10, 10]], // fits: natural widths
+    [[10, 60, 60], 80, [10, 34, 34]], // narrow column kept, wide ones share the rest
+    [[40, 40, 40, 40, 40], 80, [15, 15, 15, 15, 16]],
+  ])('%j in %i columns → %j', (natural, width, expected) => {
+    const widths = fitColumns(natural, width)
+    expect(widths).toEqual(expected)
+    expect(widths.reduce((a, b) => a + b, 0) + widths.length - 1).toBeLessThanOrEqual(width)
   })
 })

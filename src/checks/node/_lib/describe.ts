@@ -83,7 +83,7 @@ export function remediationFor(j: ScenarioJudgement): Remediation | undefined {
   const texts: string[] = []
   if (tooOld) texts.push(`Linux ${j.scenario.backend === 'nftables' ? '5.13 or later is needed for the nftables backend: keep Istio\'s default iptables backend (values.global.nativeNftables=false) or upgrade the nodes' : 'is too old'}.`)
   if (noFile.length) texts.push(`Install the kernel's extra modules package for ${noFile.map((i) => i.requirement.name).join(', ')} (e.g. linux-modules-extra-$(uname -r) on Ubuntu).`)
-  if (rebuild.length) texts.push(`Use a node image whose kernel builds ${rebuild.map(symbolToBuild).join(', ')} (=m or =y), or choose a set-up the matrix shows working.`)
+  if (rebuild.length) texts.push(`Use a node image whose kernel builds ${[...new Set(rebuild.map(symbolToBuild))].join(', ')} (=m or =y), or choose a set-up the matrix shows working.`)
   if (notLoaded.length) texts.push(`Load ${notLoaded.map((i) => i.requirement.name).join(', ')} now and at every boot: nothing autoloads ${notLoaded.length === 1 ? 'it' : 'them'}.`)
   if (j.functional?.status === 'fail') texts.push('The functional test failed on the node itself; the error above is what Istio will hit.')
   const names = notLoaded.map((i) => i.requirement.name)
