@@ -371,7 +371,7 @@ describe('kubectl mesh-ready platform against the test API server, one scenario 
   it.each([
     [['--values'], /^error: --values prints the settings of one mode; add --mode sidecar or --mode ambient$/],
     [['--istioctl', '--values', '--mode', 'ambient'], /^error: --values and --istioctl print the same settings in two forms; pass one of them$/],
-    [['--istio-namespace', 'Istio_System'], /^error: --istio-namespace "Istio_System" is not a valid namespace name/],
+    [['--istio-namespace', 'Istio_System'], /^error: --istio-namespace "Istio_System" is not a namespace name/],
     [['--mode', 'mesh'], /^error: Expected --mode=mesh to be one of: sidecar, ambient, both/],
     [['--istio-version', 'latest'], /^error: --istio-version "latest" is not a version; use a release such as 1\.29 or 1\.29\.3$/],
   ])('bad input %j is one line and exit 2', async (args, pattern) => {

@@ -89,7 +89,7 @@ export abstract class MeshReadyCommand extends Command {
       process.exitCode = this.signalExit
       return
     }
-    if (error instanceof UserError) return this.printError(error.message, error.exitCode)
+    if (error instanceof UserError) return this.printError(error.line, error.exitCode)
     if (error instanceof ConnectionError) return this.printError(error.message, ExitCode.UsageError)
     if (error instanceof Errors.ExitError) {
       process.exitCode = error.oclif.exit

@@ -6,9 +6,12 @@ import {ExitCode} from '../engine/exit-codes.js'
  */
 export class UserError extends Error {
   readonly exitCode: ExitCode
+  /** The line to print; kept apart from `message`, which oclif rewrites when the error comes from a flag parser. */
+  readonly line: string
   constructor(message: string, exitCode: ExitCode = ExitCode.UsageError) {
     super(message)
     this.name = 'UserError'
     this.exitCode = exitCode
+    this.line = message
   }
 }

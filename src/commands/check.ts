@@ -7,7 +7,7 @@ import type {AreaResult} from '../areas/types.js'
 import {workloadsArea} from '../areas/workloads.js'
 import {MeshReadyCommand} from '../cli/base-command.js'
 import {UserError} from '../cli/errors.js'
-import {allNamespacesFlag} from '../cli/flags.js'
+import {allNamespacesFlag, istioNamespaceFlag} from '../cli/flags.js'
 import {parseDuration} from '../gather/kube/duration.js'
 import {gatherPlatform} from '../gather/platform.js'
 import {MODES} from '../knowledge/kernel-modules.js'
@@ -32,7 +32,7 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
   static override flags = {
     'all-namespaces': allNamespacesFlag,
     mode: nodesFlags.mode,
-    'istio-namespace': Flags.string({default: 'istio-system', description: 'Namespace Istio is (or will be) installed in.'}),
+    'istio-namespace': istioNamespaceFlag,
     skip: Flags.option({options: AREAS, multiple: true, description: 'Leave out an area: nodes (no probe pods), platform, pods. Repeat for several.'})(),
     backend: nodesFlags.backend,
     functional: nodesFlags.functional,

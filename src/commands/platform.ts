@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 import {judgePlatform} from '../areas/platform.js'
 import {reportFrom} from '../areas/report.js'
 import {MeshReadyCommand} from '../cli/base-command.js'
+import {istioNamespaceFlag} from '../cli/flags.js'
 import {UserError} from '../cli/errors.js'
 import {valuesDocument} from '../checks/platform/_lib/install-plan.js'
 import {platformLabel} from '../checks/platform/_lib/detect-platform.js'
@@ -13,8 +14,6 @@ import {startProgress} from '../render/progress.js'
 
 /** Kept for `check`, which judges the same patch: see istioPatchOf. */
 export {istioPatchOf as patchOf}
-
-const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/
 
 export default class Platform extends MeshReadyCommand {
   static override summary = 'Detect the platform and CNI, check their prerequisites and print the exact install flags.'
@@ -29,7 +28,7 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
   ]
   static override flags = {
     mode: Flags.option({options: ['sidecar', 'ambient', 'both'] as const, default: 'both' as const, description: 'Data-plane mode to judge: sidecar, ambient, or both side by side.'})(),
-    'istio-namespace': Flags.string({default: 'istio-system', description: 'Namespace Istio is (or will be) installed in.'}),
+    'istio-namespace': istioNamespaceFlag,
     values: Flags.boolean({default: false, description: 'Print a Helm values file for the detected platform and --mode instead of the report.'}),
     istioctl: Flags.boolean({default: false, description: 'Print the istioctl install flags for the detected platform and --mode instead of the report.'}),
   }
@@ -37,7 +36,6 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
   async run(): Promise<void> {
     const {flags} = await this.parse(Platform)
     const istioNamespace = flags['istio-namespace']
-    if (!NAMESPACE.test(istioNamespace)) throw new UserError(`--istio-namespace "${istioNamespace}" is not a valid namespace name; use lower-case letters, digits and "-" (at most 63)`)
     if (flags.values && flags.istioctl) throw new UserError('--values and --istioctl print the same settings in two forms; pass one of them')
     const printing = flags.values ? '--values' : flags.istioctl ? '--istioctl' : undefined
     if (printing && flags.mode === 'both') throw new UserError(`${printing} prints the settings of one mode; add --mode sidecar or --mode ambient`)

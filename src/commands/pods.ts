@@ -3,7 +3,7 @@ import {reportFrom} from '../areas/report.js'
 import {workloadsArea} from '../areas/workloads.js'
 import {MeshReadyCommand} from '../cli/base-command.js'
 import {UserError} from '../cli/errors.js'
-import {allNamespacesFlag} from '../cli/flags.js'
+import {allNamespacesFlag, istioNamespaceFlag} from '../cli/flags.js'
 import {parseWorkloadTarget} from '../gather/workloads-shape.js'
 import {MODE_FLAGS} from '../knowledge/mesh-labels.js'
 import {startProgress} from '../render/progress.js'
@@ -25,7 +25,7 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
     'all-namespaces': allNamespacesFlag,
     selector: Flags.string({char: 'l', description: 'Only pods matching this label selector, e.g. app=web,tier!=cache.'}),
     mode: Flags.option({options: MODE_FLAGS, default: 'auto' as const, description: 'Data-plane mode to judge: auto (from labels and what is installed), sidecar, ambient or both.'})(),
-    'istio-namespace': Flags.string({description: 'Namespace Istio is (or will be) installed in.', default: 'istio-system'}),
+    'istio-namespace': istioNamespaceFlag,
   }
 
   async run(): Promise<void> {
@@ -33,7 +33,6 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
     const target = args.workload === undefined ? undefined : parseWorkloadTarget(args.workload)
     if (typeof target === 'string') throw new UserError(target)
     const istioNamespace = flags['istio-namespace']
-    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(istioNamespace)) throw new UserError(`--istio-namespace "${istioNamespace}" is not a namespace name; use lowercase letters, digits and "-", e.g. istio-system`)
     const client = this.kubeClient(flags)
     const istioVersion = this.istioVersion(flags)
     const progress = await startProgress('Reading pods…')
