@@ -10,7 +10,7 @@ const GLOBAL = 'GLOBAL'
 export const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/
 
 /** A namespace-name flag validated at parse time, so a typo is a one-line usage error that names the flag. */
-const namespaceFlag = Flags.custom<string>({
+export const namespaceFlag = Flags.custom<string>({
   async parse(input, _context, options) {
     if (!NAMESPACE_NAME.test(input)) {
       throw new UserError(`--${options.name} "${input}" is not a namespace name; use at most 63 lowercase letters, digits and "-", e.g. istio-system`)

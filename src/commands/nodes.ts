@@ -4,6 +4,7 @@ import {nodesArea, nodesOptionsFromFlags} from '../areas/nodes.js'
 import {reportFrom} from '../areas/report.js'
 import {MeshReadyCommand} from '../cli/base-command.js'
 import {UserError} from '../cli/errors.js'
+import {namespaceFlag} from '../cli/flags.js'
 import {parseDuration} from '../gather/kube/duration.js'
 import {startProgress} from '../render/progress.js'
 
@@ -21,7 +22,7 @@ export const nodesFlags = {
   functional: Flags.boolean({default: false, description: 'Also apply Istio-shaped rules with iptables-legacy, iptables-nft, nft, ipset and ip rule in the probe pod\'s own network namespace (adds NET_ADMIN/NET_RAW; default image: Istio\'s proxyv2).'}),
   image: Flags.string({description: 'Probe image for every probe pod (default: busybox:1.37; with --functional docker.io/istio/proxyv2:<istio-version>.0); point it at your registry when air-gapped.'}),
   'image-pull-secret': Flags.string({description: 'imagePullSecret (in the probe namespace) for --image.'}),
-  'probe-namespace': Flags.string({description: 'Run probes in this existing namespace (not created or deleted); default: a mesh-ready-probe namespace created and deleted by the run.'}),
+  'probe-namespace': namespaceFlag({description: 'Run probes in this existing namespace (not created or deleted); default: a mesh-ready-probe namespace created and deleted by the run.'}),
   timeout: Flags.string({default: '2m', description: 'Overall time for the probes: 90s, 2m. Probe pods get three quarters of it as activeDeadlineSeconds.'}),
   concurrency: Flags.integer({default: 10, min: 1, max: 200, description: 'Probe pods created at a time.'}),
   local: Flags.boolean({default: false, exclusive: ['host-root', 'kernel-config'], description: 'Judge the machine this runs on (no cluster needed).'}),
