@@ -1,5 +1,9 @@
-import {writeFileSync} from 'node:fs'
+import {readFileSync, writeFileSync} from 'node:fs'
 import {checksMarkdown} from './checks-doc.js'
+import {withRequirementsTable} from './nodes-doc.js'
 
-writeFileSync(new URL('../../docs/checks.md', import.meta.url), checksMarkdown())
-process.stdout.write('wrote docs/checks.md\n')
+// Runs from dist/scripts/: the docs are two levels up.
+const doc = (name: string) => new URL(`../../docs/${name}`, import.meta.url)
+writeFileSync(doc('checks.md'), checksMarkdown())
+writeFileSync(doc('nodes.md'), withRequirementsTable(readFileSync(doc('nodes.md'), 'utf8')))
+process.stdout.write('wrote docs/checks.md and the requirement table in docs/nodes.md\n')
