@@ -86,7 +86,7 @@ describe('node groups on real kernel data (nodes-groups)', () => {
     expect(table.stdout).not.toContain('Kernel evidence')
     const wide = await nodes(server, '-o', 'wide', '--mode', 'sidecar')
     expect(wide.stdout).toContain('Kernel evidence: 6.1.0-56-amd64')
-    expect(wide.stdout).toMatch(/nf_conntrack_…\s+merged into/)
+    expect(wide.stdout).toMatch(/nf_conntrack_ipv4\s+merged into/)
   })
 
   it('builds probe pods to the documented security posture', async () => {

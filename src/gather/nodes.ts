@@ -157,14 +157,16 @@ export function ipFamiliesFrom(nodes: readonly NodeSummary[], serviceFamilies: r
 /** Lists nodes (paginated), calling `onNode` as each arrives; a 403 becomes an unavailable fact naming the permission. */
 export async function listNodes(client: KubeClient, selector: string | undefined, signal: AbortSignal, onNode?: (node: NodeSummary) => void): Promise<Fact<NodeSummary[]>> {
   try {
-    const nodes: NodeSummary[] = []
-    for await (const page of client.listPages<NodeObject>('/api/v1/nodes', {labelSelector: selector, signal})) {
-      for (const item of page.items) {
-        const node = summarizeNode(item)
-        nodes.push(node)
+    // A restarted list (expired continue token) yields nodes again: onNode sees each name once.
+    const seen = new Set<string>()
+    const nodes = await client.listMapped('/api/v1/nodes', (item: NodeObject) => {
+      const node = summarizeNode(item)
+      if (!seen.has(node.name)) {
+        seen.add(node.name)
         onNode?.(node)
       }
-    }
+      return node
+    }, {labelSelector: selector, signal})
     return known(nodes)
   } catch (error) {
     if (error instanceof ApiError && error.status === 400 && selector) throw new UserError(`-l "${selector}" is not a valid label selector: ${error.message}`)

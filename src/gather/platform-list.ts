@@ -28,10 +28,8 @@ export interface Inventory<T> {
 const limit = pLimit(8)
 
 /** Pages through a list and keeps only the summary of each item. */
-export async function listMapped<T>(client: KubeClient, path: string, map: (raw: unknown) => T, options: ListOptions = {}): Promise<T[]> {
-  const out: T[] = []
-  for await (const page of client.listPages<unknown>(path, options)) for (const item of page.items) out.push(map(item))
-  return out
+export function listMapped<T>(client: KubeClient, path: string, map: (raw: unknown) => T, options: ListOptions = {}): Promise<T[]> {
+  return client.listMapped(path, map, options)
 }
 
 /** The same sentence gatherFact writes for a failed read (403 → "forbidden: you may not …"). */

@@ -179,11 +179,14 @@ export class KubeClient {
     return this.request<T>('PATCH', path, {body, contentType: 'application/merge-patch+json'})
   }
 
-  /** Pages through a list with limit/continue; restarts from the beginning once if the continue token expired (410). */
+  /**
+   * Pages through a list with limit/continue. When the continue token has expired (410) it restarts from the
+   * beginning once, after calling `onRestart` so the caller can drop what it kept from the earlier pages.
+   */
   async *listPages<T>(path: string, options: ListOptions = {}): AsyncGenerator<ListPage<T>> {
     let continueToken: string | undefined
     let restarted = false
-    do {
+    for (;;) {
       let page: ListPage<T>
       try {
         page = await this.get<ListPage<T>>(path, {
@@ -201,13 +204,24 @@ export class KubeClient {
       }
       yield {items: page.items ?? [], metadata: page.metadata ?? {}}
       continueToken = page.metadata?.continue || undefined
-    } while (continueToken !== undefined)
+      if (continueToken === undefined) return
+    }
   }
 
+  /** Every item of a list, one page at a time; a restarted list replaces what the earlier pages gave. */
   async listAll<T>(path: string, options: ListOptions = {}): Promise<T[]> {
-    const all: T[] = []
-    for await (const page of this.listPages<T>(path, options)) all.push(...page.items)
-    return all
+    return this.listMapped(path, (item: T) => item, options)
+  }
+
+  /** Like listAll, keeping only `map(item)` of each item (summaries instead of whole objects). */
+  async listMapped<T, R>(path: string, map: (item: T) => R, options: ListOptions = {}): Promise<R[]> {
+    const out: R[] = []
+    const onRestart = () => {
+      out.length = 0
+      options.onRestart?.()
+    }
+    for await (const page of this.listPages<T>(path, {...options, onRestart})) for (const item of page.items) out.push(map(item))
+    return out
   }
 
   /**

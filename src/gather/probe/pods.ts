@@ -1,7 +1,7 @@
 import pLimit from 'p-limit'
 import type {KubeClient} from '../kube/client.js'
 import {ApiError, ConnectionError, isConflict, isNotFound} from '../kube/errors.js'
-import {MANAGED_BY_LABEL, MANAGED_BY_VALUE, RUN_ID_LABEL} from './labels.js'
+import {MANAGED_BY_LABEL, MANAGED_BY_VALUE, MANAGED_SELECTOR, RUN_ID_LABEL} from './labels.js'
 import type {FunctionalFamilies} from './script.js'
 import {loadProbeScript, probeArgs} from './script.js'
 
@@ -203,8 +203,7 @@ export async function startProbeSession(client: KubeClient, options: PodProbeOpt
   const tasks: Promise<void>[] = []
   const limit = pLimit(Math.max(1, options.concurrency))
   const deadlineSeconds = Math.max(5, Math.ceil((options.timeoutMs / 1000) * 0.75))
-  let namespace = options.namespace ?? PROBE_NAMESPACE
-  let ownNamespace = false
+  const namespace = options.namespace ?? PROBE_NAMESPACE
   let ready: Promise<PodProbeResult | undefined> | undefined
   let stop: PodProbeResult | undefined
 
@@ -217,7 +216,8 @@ export async function startProbeSession(client: KubeClient, options: PodProbeOpt
       if (created.size > 0) options.notice?.(`kept ${created.size} probe pod(s) in namespace ${namespace} (--keep-probes); remove them with: kubectl mesh-ready cleanup`)
       return
     }
-    await deleteProbes(client, namespace, options.runId, [...created.keys()], ownNamespace, options.notice)
+    // A namespace we tried to make may exist even if the create's answer was lost: deleteProbes looks it up.
+    await deleteProbes(client, namespace, options.runId, [...created.keys()], ready !== undefined, options.notice)
   })
 
   /** The namespace, made once; a failure is the result of every target. */
@@ -225,11 +225,14 @@ export async function startProbeSession(client: KubeClient, options: PodProbeOpt
     if (options.namespace !== undefined) return Promise.resolve(undefined)
     ready ??= (async () => {
       options.progress?.(`creating namespace ${namespace}`)
-      const made = await ensureNamespace(client, namespace, options.runId, signal)
-      if (!made.ok) return made.result
-      ownNamespace = made.created
-      namespace = made.name
-      return undefined
+      try {
+        const made = await ensureNamespace(client, namespace, options.runId, signal)
+        return made.ok ? undefined : made.result
+      } catch (error) {
+        // --timeout ran out while an earlier run's namespace was still terminating: a timeout, not a crash.
+        if (signal.aborted && !options.signal.aborted) return {ok: false, problem: 'timeout', message: `namespace ${namespace} was still terminating when --timeout ${Math.round(options.timeoutMs / 1000)}s ran out; try again or pass --probe-namespace`}
+        throw error
+      }
     })()
     return ready
   }
@@ -282,7 +285,7 @@ export async function startProbeSession(client: KubeClient, options: PodProbeOpt
   }
 }
 
-async function ensureNamespace(client: KubeClient, name: string, runId: string, signal: AbortSignal): Promise<{ok: true; name: string; created: boolean} | {ok: false; result: PodProbeResult}> {
+async function ensureNamespace(client: KubeClient, name: string, runId: string, signal: AbortSignal): Promise<{ok: true} | {ok: false; result: PodProbeResult}> {
   const body = {
     apiVersion: 'v1',
     kind: 'Namespace',
@@ -291,7 +294,7 @@ async function ensureNamespace(client: KubeClient, name: string, runId: string, 
   while (!signal.aborted) {
     try {
       await client.create('/api/v1/namespaces', body)
-      return {ok: true, name, created: true}
+      return {ok: true}
     } catch (error) {
       if (!(error instanceof ApiError)) throw error
       if (!isConflict(error)) {
@@ -301,11 +304,11 @@ async function ensureNamespace(client: KubeClient, name: string, runId: string, 
     }
     // It exists: reuse it unless it is being deleted (a previous run's), then wait for it to go.
     try {
-      const existing = await client.get<{metadata?: {deletionTimestamp?: string}}>(`/api/v1/namespaces/${name}`, {signal})
-      if (!existing.metadata?.deletionTimestamp) return {ok: true, name, created: false}
+      const existing = await client.get<NamespaceObject>(`/api/v1/namespaces/${name}`, {signal})
+      if (!existing.metadata?.deletionTimestamp) return {ok: true}
     } catch (error) {
       if (!(error instanceof ApiError)) throw error
-      if (!isNotFound(error)) return {ok: true, name, created: false}
+      if (!isNotFound(error)) return {ok: true}
     }
     await sleep(250, signal)
   }
@@ -382,8 +385,16 @@ async function readOutput(client: KubeClient, namespace: string, pod: string, ou
   }
 }
 
-/** Deletes this run's pods (by name, and by label for any the API created without answering) and our namespace. */
-async function deleteProbes(client: KubeClient, namespace: string, runId: string, names: string[], ownNamespace: boolean, notice?: (text: string) => void): Promise<void> {
+interface NamespaceObject {
+  metadata?: {labels?: Record<string, string>; deletionTimestamp?: string}
+}
+
+/**
+ * Deletes this run's pods (by name, and by label for any the API created without answering), then the probe
+ * namespace if a run of this plugin made it and no other run's probes are still in it: concurrent runs share it,
+ * and the last one out removes it.
+ */
+async function deleteProbes(client: KubeClient, namespace: string, runId: string, names: string[], mayDeleteNamespace: boolean, notice?: (text: string) => void): Promise<void> {
   const all = new Set(names)
   try {
     const list = await client.get<{items?: PodObject[]}>(podsPath(namespace), {query: {labelSelector: `${RUN_ID_LABEL}=${runId}`}})
@@ -400,9 +411,24 @@ async function deleteProbes(client: KubeClient, namespace: string, runId: string
     }
   }
   await Promise.all([...all].map((n) => remove(`${podsPath(namespace)}/${n}`, `pod ${namespace}/${n}`)))
-  if (ownNamespace) {
-    await remove(`/api/v1/namespaces/${namespace}`, `namespace ${namespace}`)
-    if (!(await gone(client, `/api/v1/namespaces/${namespace}`, 30_000))) notice?.(`namespace ${namespace} is still terminating; it will be removed by the cluster`)
+  if (mayDeleteNamespace) {
+    const path = `/api/v1/namespaces/${namespace}`
+    const existing = await client.get<NamespaceObject>(path).catch((error: unknown) => {
+      if (isNotFound(error)) return undefined
+      failures.push(`namespace ${namespace}: ${(error as Error).message}`)
+      return undefined
+    })
+    if (existing && existing.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE && !existing.metadata.deletionTimestamp) {
+      const others = await client
+        .get<{items?: PodObject[]}>(podsPath(namespace), {query: {labelSelector: MANAGED_SELECTOR}})
+        .then((list) => (list.items ?? []).filter((p) => !p.metadata?.deletionTimestamp && !all.has(p.metadata?.name ?? '')).length)
+        .catch(() => 0)
+      if (others > 0) notice?.(`namespace ${namespace} is kept: another run's ${others} probe pod(s) are still in it (that run removes it)`)
+      else {
+        await remove(path, `namespace ${namespace}`)
+        if (!(await gone(client, path, 30_000))) notice?.(`namespace ${namespace} is still terminating; it will be removed by the cluster`)
+      }
+    }
   }
   if (failures.length > 0) throw new Error(`could not delete ${failures.join('; ')}; remove leftovers with: kubectl mesh-ready cleanup`)
 }

@@ -1,0 +1,65 @@
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {KubeClient} from '../src/gather/kube/client.js'
+import {loadKubeTarget} from '../src/gather/kube/config.js'
+import type {TestApiServer} from './apiserver/index.js'
+import {startApiServer} from './apiserver/index.js'
+
+type Named = {metadata: {name: string; namespace?: string}}
+const key = (p: Named) => `${p.metadata.namespace}/${p.metadata.name}`
+let bumps = 0
+/** Like an etcd compaction after a write: every continue token issued so far now gets 410 Expired. */
+const expireTokens = (server: TestApiServer) => {
+  server.store.put('configmaps', {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: `bump-${bumps++}`, namespace: 'default'}})
+  server.store.compact()
+}
+
+describe('KubeClient pagination against the test API server', () => {
+  let server: TestApiServer
+  let client: KubeClient
+  let all: string[]
+  beforeAll(async () => {
+    server = await startApiServer({scenario: 'kind-small'})
+    client = new KubeClient(loadKubeTarget({kubeconfig: server.kubeconfigPath, env: {}}), 10_000)
+    all = server.store.list('pods').map((p) => key(p as Named)).sort()
+  })
+  afterAll(async () => {
+    client?.close()
+    await server?.stop()
+  })
+
+  it('pages with limit/continue and sees every item once', async () => {
+    const before = server.requests.length
+    const items = await client.listAll<Named>('/api/v1/pods', {limit: 2})
+    expect(items.map(key).sort()).toEqual(all)
+    const lists = server.requests.slice(before).filter((r) => r.path === '/api/v1/pods')
+    expect(lists.length).toBe(Math.ceil(all.length / 2))
+    expect(lists.slice(1).every((r) => r.query.continue)).toBe(true)
+  })
+
+  it('restarts a list whose continue token expired (410) and keeps nothing twice', async () => {
+    let compacted = false
+    let restarts = 0
+    const names = await client.listMapped<Named, string>(
+      '/api/v1/pods',
+      (item) => {
+        if (!compacted) {
+          compacted = true
+          expireTokens(server) // the token the first page carries is now expired
+        }
+        return key(item)
+      },
+      {limit: 2, onRestart: () => restarts++},
+    )
+    expect(restarts).toBe(1)
+    expect(names.sort()).toEqual(all)
+  })
+
+  it('a second expiry is an error, not an endless loop', async () => {
+    const pages = client.listPages<Named>('/api/v1/pods', {limit: 2})
+    await pages.next()
+    expireTokens(server)
+    await pages.next() // restarted from the beginning
+    expireTokens(server)
+    await expect(pages.next()).rejects.toMatchObject({status: 410})
+  })
+})
