@@ -2,7 +2,7 @@ import {chmodSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {parse} from 'yaml'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 import type {TestApiServer} from './apiserver/index.js'
 import {startApiServer} from './apiserver/index.js'
 import {PLUGIN_PERMISSIONS} from '../src/knowledge/plugin-permissions.js'
@@ -17,10 +17,17 @@ const oneErrorLine = (stderr: string) => {
   return lines[0]!
 }
 
+const managed = (o: {metadata: {labels?: Record<string, string>}}) => o.metadata.labels?.['app.kubernetes.io/managed-by'] === 'kubectl-mesh-ready'
+
 describe('kubectl mesh-ready check against the kind-like test cluster', () => {
   let server: TestApiServer
   beforeAll(async () => {
     server = await startApiServer({scenario: 'kind-small'})
+  })
+  // check runs probe pods: whatever a test did, nothing the plugin made may remain
+  afterEach(() => {
+    expect(server.store.list('pods').filter(managed).map((p) => p.metadata.name)).toEqual([])
+    expect(server.store.list('namespaces').filter(managed).map((n) => n.metadata.name)).toEqual([])
   })
   afterAll(() => server?.stop())
 
@@ -90,11 +97,16 @@ describe('kubectl mesh-ready check against the kind-like test cluster', () => {
   })
 
   it('--skip leaves areas out, and their permissions with them', async () => {
+    const before = server.requests.length
     const report = JSON.parse((await runCli(['check', '--kubeconfig', server.kubeconfigPath, '--skip', 'nodes', '--skip', 'pods', '-o', 'json'])).stdout)
     const categories = new Set(report.findings.map((f: {category: string}) => f.category))
     expect(categories.has('node')).toBe(false)
     expect(categories.has('workload')).toBe(false)
     expect(categories.has('platform')).toBe(true)
+    const made = server.requests.slice(before)
+    // no rules review for the probe namespace, and no probe pod or namespace was ever created
+    expect(made.filter((r) => r.path.endsWith('/selfsubjectrulesreviews')).length).toBe(1) // istio-system only (platform's quota and dry run)
+    expect(made.some((r) => r.method === 'POST' && (r.path === '/api/v1/namespaces' || r.path.startsWith('/api/v1/namespaces/mesh-ready-probe')))).toBe(false)
   })
 
   it('honours a KUBECONFIG list and --context', async () => {

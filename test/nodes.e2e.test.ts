@@ -6,7 +6,7 @@
 import {execFile} from 'node:child_process'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 import type {KubeObject, TestApiServer} from './apiserver/index.js'
-import {startApiServer} from './apiserver/index.js'
+import {loadScenario, startApiServer} from './apiserver/index.js'
 import {cliPath, runCli} from './helpers/cli.js'
 import type {RunResult} from './helpers/cli.js'
 
@@ -193,6 +193,22 @@ describe('faults: nothing is left behind', () => {
     expect(result.code, result.stderr).toBe(code)
     expect(result.stderr).toContain(`${signal} received: cleaning up`)
     expect(result.stdout).toBe('')
+    expect(leftovers(server)).toEqual({pods: [], namespaces: []})
+  })
+
+  it('two runs at once share the probe namespace: both finish their probes and the last one out removes it', async () => {
+    const base = loadScenario('nodes-slow')
+    const server = await startApiServer({scenario: {...base, kubelet: {...base.kubelet, runDelayMs: 1500}}})
+    servers.push(server)
+    const first = nodes(server, '-o', 'json')
+    await waitFor(() => server.store.list('pods', 'mesh-ready-probe').length > 0, 20_000) // the second starts mid-run
+    const second = nodes(server, '-o', 'json')
+    for (const result of await Promise.all([first, second])) {
+      const report = json(result)
+      const probes = report.data.nodes.groups.filter((g) => g.probe.state !== 'skipped' && g.notReady.length < g.nodes.length)
+      expect(probes.length).toBeGreaterThan(0)
+      for (const group of probes) expect(group.probe, JSON.stringify(group.probe)).toMatchObject({state: 'ok'})
+    }
     expect(leftovers(server)).toEqual({pods: [], namespaces: []})
   })
 
