@@ -115,3 +115,13 @@ describe('functional mode for real', () => {
     })
   })
 })
+
+describe('offline inputs without the tools they need', () => {
+  it('--host-root with no shell on PATH is a one-line usage error naming what to install', async () => {
+    const result = await runCli(['nodes', '--host-root', DEBIAN_12_TREE], {PATH: tmp})
+    expect(result.code).toBe(2)
+    expect(result.stdout).toBe('')
+    expect(result.stderr.trim()).toMatch(/^error: --local, --host-root and --kernel-config need "sh" on PATH/)
+    expect(result.stderr.trim().split('\n')).toHaveLength(1)
+  })
+})

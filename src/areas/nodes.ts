@@ -143,8 +143,15 @@ async function gatherOffline(input: OfflineInput, options: NodesAreaOptions): Pr
   const setup = setupOf(options, families ?? 'ipv4', families ? '--ip-families' : 'assumed IPv4 for an offline input (pass --ip-families dual to judge IPv6 too)')
   const root = await prepareOfflineRoot(input, options.kernelRelease, options.functional)
   try {
-    const output = await runLocalProbe({hostRoot: root.hostRoot, kernelRelease: root.release, functional: functionalFamilies(setup), timeoutMs: options.timeoutMs, signal: options.signal})
-    const {kernel, problem} = evidenceFrom(output)
+    const local = await runLocalProbe({hostRoot: root.hostRoot, kernelRelease: root.release, functional: functionalFamilies(setup), timeoutMs: options.timeoutMs, signal: options.signal}).then(
+      (output) => evidenceFrom(output),
+      (error: unknown) => {
+        if (error instanceof UserError || options.signal.aborted) throw error
+        const reason = (error as Error).message
+        return {kernel: unavailable<KernelEvidence>(`no kernel evidence: ${reason}`), problem: reason}
+      },
+    )
+    const {kernel, problem} = local
     root.check(kernel.state === 'known' ? kernel.value : undefined)
     const subject = input.kind === 'local' ? {kind: 'Node' as const, name: hostname()} : {kind: 'NodeGroup' as const, name: `${input.kind} ${root.label}`}
     const release = kernel.state === 'known' ? (kernel.value.release ?? '') : ''

@@ -6,9 +6,8 @@ import {reportFrom} from '../areas/report.js'
 import type {AreaResult} from '../areas/types.js'
 import {workloadsArea} from '../areas/workloads.js'
 import {MeshReadyCommand} from '../cli/base-command.js'
-import {UserError} from '../cli/errors.js'
 import {allNamespacesFlag, istioNamespaceFlag} from '../cli/flags.js'
-import {parseDuration} from '../gather/kube/duration.js'
+import {parseProbeTimeout} from '../gather/kube/duration.js'
 import {gatherPlatform} from '../gather/platform.js'
 import {MODES} from '../knowledge/kernel-modules.js'
 import type {PermissionArea} from '../knowledge/plugin-permissions.js'
@@ -47,8 +46,7 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
   async run(): Promise<void> {
     const {flags} = await this.parse(Check)
     const skip = new Set(flags.skip ?? [])
-    const timeoutMs = parseDuration(flags.timeout, '--timeout')
-    if (timeoutMs < 5000) throw new UserError(`--timeout ${flags.timeout} is too short for a probe pod; use 5s or more`)
+    const timeoutMs = parseProbeTimeout(flags.timeout)
     const client = this.kubeClient(flags)
     const istioNamespace = flags['istio-namespace']
     const progress = await startProgress('Reading the cluster…')

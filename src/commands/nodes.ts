@@ -5,7 +5,7 @@ import {reportFrom} from '../areas/report.js'
 import {MeshReadyCommand} from '../cli/base-command.js'
 import {UserError} from '../cli/errors.js'
 import {namespaceFlag} from '../cli/flags.js'
-import {parseDuration} from '../gather/kube/duration.js'
+import {parseProbeTimeout} from '../gather/kube/duration.js'
 import {startProgress} from '../render/progress.js'
 
 const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/
@@ -59,8 +59,7 @@ Probe pods and the namespace are deleted on success, failure, timeout, Ctrl-C an
       throw new UserError(`node names, -l and --all-nodes select cluster nodes; they cannot be combined with --${offline.kind}`)
     }
     if (flags['kernel-release'] && offline?.kind !== 'kernel-config' && offline?.kind !== 'host-root') throw new UserError('--kernel-release needs --kernel-config or --host-root')
-    const timeoutMs = parseDuration(flags.timeout, '--timeout')
-    if (timeoutMs < 5000) throw new UserError(`--timeout ${flags.timeout} is too short for a probe pod; use 5s or more`)
+    const timeoutMs = parseProbeTimeout(flags.timeout)
     const istioVersion = this.istioVersion(flags)
     const client = offline ? undefined : this.kubeClient(flags)
     const options = nodesOptionsFromFlags(flags, {

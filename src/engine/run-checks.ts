@@ -14,7 +14,12 @@ export function runChecks<F extends FactBag>(checks: ReadonlyArray<CheckDefiniti
     if (missing === undefined) {
       const values: Record<string, unknown> = {}
       for (const key of check.needs) values[key as string] = (facts[key] as {value: unknown}).value
-      outcomes = check.run(values as never)
+      try {
+        outcomes = check.run(values as never)
+      } catch (error) {
+        // A check that trips over data it did not expect must not take the whole report down with it.
+        outcomes = [{severity: 'unknown', subject: check.defaultSubject ?? CLUSTER_SUBJECT, message: `the check could not judge this cluster's data (${(error as Error).message}); please report it`}]
+      }
     } else {
       const reason = missing.state === 'unavailable' ? missing.reason : `fact ${String(check.needs.find((k) => facts[k] === undefined))} was not gathered`
       outcomes = [{severity: 'unknown', subject: check.defaultSubject ?? CLUSTER_SUBJECT, message: reason}]

@@ -75,3 +75,21 @@ describe('verdict and exit codes', () => {
     expect(report.summary).toEqual({pass: 2, skip: 0, unknown: 0, warn: 0, fail: 1})
   })
 })
+
+describe('a check that throws', () => {
+  const broken = defineCheck<Facts>()({
+    id: 'cluster.test-broken',
+    title: 'never throws',
+    category: 'cluster',
+    needs: ['a'],
+    source: 'test',
+    run: () => {
+      throw new TypeError("Cannot read properties of undefined (reading 'spec')")
+    },
+  })
+  it('becomes one unknown finding and the other checks still run', () => {
+    const findings = runChecks([broken, needsA], {a: known(1), b: known('x')})
+    expect(findings.find((f) => f.checkId === 'cluster.test-broken')).toMatchObject({severity: 'unknown', message: expect.stringContaining("reading 'spec'")})
+    expect(findings.find((f) => f.checkId === 'cluster.test-a')?.severity).toBe('pass')
+  })
+})

@@ -5,7 +5,7 @@ import {stringify} from 'yaml'
 import {describe, expect, it} from 'vitest'
 import {UserError} from '../../src/cli/errors.js'
 import {loadKubeTarget} from '../../src/gather/kube/config.js'
-import {parseDuration} from '../../src/gather/kube/duration.js'
+import {parseDuration, parseProbeTimeout} from '../../src/gather/kube/duration.js'
 
 const dir = mkdtempSync(path.join(tmpdir(), 'kubeconfig-test-'))
 const write = (name: string, content: unknown) => {
@@ -94,4 +94,17 @@ describe('durations', () => {
   it.each(['soon', '10x', '-5s', '1m oops'])('%s is rejected naming the flag', (input) => {
     expectUserError(() => parseDuration(input, '--timeout'), /^--timeout: ".*" is not a duration/)
   })
+})
+
+describe('probe timeouts', () => {
+  it.each([
+    ['2m', 120_000],
+    ['5s', 5000],
+    ['24h', 86_400_000],
+  ])('%s → %i ms', (input, ms) => expect(parseProbeTimeout(input)).toBe(ms))
+  it.each([
+    ['4s', /too short for a probe pod/],
+    ['25h', /longer than a day/],
+    ['10000h', /longer than a day/], // would overflow a Node timer and fire at once
+  ])('%s is rejected', (input, pattern) => expectUserError(() => parseProbeTimeout(input), pattern))
 })

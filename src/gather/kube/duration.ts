@@ -12,3 +12,11 @@ export function parseDuration(input: string, flag: string): number {
   }
   return Math.round(parts.reduce((sum, p) => sum + Number(p[1]) * (UNITS[p[2] as string] ?? 0), 0))
 }
+
+/** A probe --timeout: long enough for a pod to start, short enough for a timer (and activeDeadlineSeconds). */
+export function parseProbeTimeout(input: string, flag = '--timeout'): number {
+  const ms = parseDuration(input, flag)
+  if (ms < 5000) throw new UserError(`${flag} ${input} is too short for a probe pod; use 5s or more`)
+  if (ms > 24 * 3_600_000) throw new UserError(`${flag} ${input} is longer than a day; use 24h or less`)
+  return ms
+}

@@ -1,4 +1,5 @@
 import {execFile} from 'node:child_process'
+import {UserError} from '../../cli/errors.js'
 import type {FunctionalFamilies} from './script.js'
 import {loadProbeScript, probeArgs} from './script.js'
 
@@ -25,7 +26,9 @@ export async function runLocalProbe(options: LocalProbeOptions): Promise<string>
   if (options.kernelRelease) env.KERNEL_RELEASE = options.kernelRelease
   return new Promise((resolve, reject) => {
     execFile(file, args as string[], {env, timeout: options.timeoutMs, signal: options.signal, maxBuffer: 1024 * 1024}, (error, stdout, stderr) => {
-      if (error && stdout === '') reject(new Error(`the local probe failed: ${(stderr || error.message).trim().split('\n')[0]}`))
+      if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') {
+        reject(new UserError(`${options.functional ? '--functional' : '--local, --host-root and --kernel-config'} need${options.functional ? 's' : ''} "${file}" on PATH; install it (util-linux for unshare) or run without that flag`))
+      } else if (error && stdout === '') reject(new Error(`the local probe failed: ${(stderr || error.message).trim().split('\n')[0]}`))
       else resolve(String(stdout))
     })
   })
