@@ -220,3 +220,21 @@ describe('bad input: one clear line and the documented exit code', () => {
     }
   })
 })
+
+describe('the installed Istio is the default release to judge', () => {
+  let server: TestApiServer
+  beforeAll(async () => {
+    server = await startApiServer({scenario: 'platform-gke-quota'}) // the istiod Deployment runs docker.io/istio/pilot:1.25.2
+  })
+  afterAll(() => server?.stop())
+
+  it.each([
+    [['pods', '-A'], '1.25'],
+    [['nodes', '--timeout', '30s'], '1.25'],
+    [['check', '--skip', 'nodes'], '1.25'],
+    [['pods', '-A', '--istio-version', '1.27'], '1.27'], // the flag wins
+  ])('%j judges Istio %s', async (args, expected) => {
+    const result = await runCli([...args, '--kubeconfig', server.kubeconfigPath, '-o', 'json'])
+    expect(JSON.parse(result.stdout).istioVersion, result.stderr).toBe(expected)
+  })
+})

@@ -6,6 +6,7 @@ import {KubeClient} from '../gather/kube/client.js'
 import {loadKubeTarget} from '../gather/kube/config.js'
 import {parseDuration} from '../gather/kube/duration.js'
 import {ConnectionError} from '../gather/kube/errors.js'
+import {detectInstalledIstio} from '../gather/platform-istio.js'
 import {DEFAULT_ISTIO_VERSION, istioMinor} from '../knowledge/istio-releases.js'
 import {colorEnabled, painter} from '../render/color.js'
 import type {OutputFormat} from '../render/index.js'
@@ -69,6 +70,15 @@ export abstract class MeshReadyCommand extends Command {
     const minor = istioMinor(given)
     if (minor === undefined) throw new UserError(`--istio-version "${given}" is not a version; use a release such as 1.29 or 1.29.3`)
     return minor
+  }
+
+  /**
+   * The release to judge: --istio-version, else the Istio installed in the cluster (one list of istiod Deployments
+   * and DaemonSets; unreadable is fine), else the newest release the plugin knows. Offline runs skip the lookup.
+   */
+  protected async judgedIstioVersion(flags: BaseFlagValues, client: KubeClient | undefined, istioNamespace?: string): Promise<string> {
+    if (flags['istio-version'] !== undefined || client === undefined) return this.istioVersion(flags)
+    return this.istioVersion(flags, (await detectInstalledIstio(client, istioNamespace)).minor)
   }
 
   /** Renders to stdout and sets the exit code from the verdict and --fail-on. */

@@ -60,8 +60,8 @@ Probe pods and the namespace are deleted on success, failure, timeout, Ctrl-C an
     }
     if (flags['kernel-release'] && offline?.kind !== 'kernel-config' && offline?.kind !== 'host-root') throw new UserError('--kernel-release needs --kernel-config or --host-root')
     const timeoutMs = parseProbeTimeout(flags.timeout)
-    const istioVersion = this.istioVersion(flags)
     const client = offline ? undefined : this.kubeClient(flags)
+    const istioVersion = await this.judgedIstioVersion(flags, client)
     const options = nodesOptionsFromFlags(flags, {
       istioVersion,
       timeoutMs,

@@ -34,7 +34,7 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
     if (typeof target === 'string') throw new UserError(target)
     const istioNamespace = flags['istio-namespace']
     const client = this.kubeClient(flags)
-    const istioVersion = this.istioVersion(flags)
+    const istioVersion = await this.judgedIstioVersion(flags, client, istioNamespace)
     const progress = await startProgress('Reading pods…')
     try {
       const workloads = await workloadsArea(client, {
