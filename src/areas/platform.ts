@@ -11,9 +11,7 @@ import type {Fact, Finding, Severity} from '../checks/types.js'
 import {known, SEVERITIES} from '../checks/types.js'
 import type {ReportView} from '../engine/report.js'
 import {runChecks} from '../engine/run-checks.js'
-import type {KubeClient} from '../gather/kube/client.js'
 import type {PlatformInputs} from '../gather/platform.js'
-import {gatherPlatform} from '../gather/platform.js'
 import type {InstalledIstio} from '../gather/platform-istio.js'
 import {PLATFORM_BUILT_IN_CNI} from '../knowledge/cni-signals.js'
 import type {Mode} from '../knowledge/istio-platform.js'
@@ -25,11 +23,8 @@ export interface PlatformAreaOptions {
   istioVersion: string
   /** The patch of the judged release when known (3 of 1.29.3): gates the AWS branch-ENI probe fix. */
   istioPatch?: number
-  /** Where Istio is (or will be) installed; default istio-system. */
-  istioNamespace?: string
   /** Default: both, judged side by side. */
   modes?: readonly Mode[]
-  signal?: AbortSignal
 }
 
 export interface PlatformResult extends AreaResult {
@@ -177,14 +172,4 @@ export function judgePlatform(inputs: PlatformInputs, options: PlatformAreaOptio
     },
     views: [detectionView(detection, cni, installed, plans), modeView(findings, modes)],
   }
-}
-
-/**
- * The platform area for `check` and `platform`: detect the platform, CNI and installed Istio, judge their
- * prerequisites for each mode, and recommend the install values. `data.platform` holds the detection, cni,
- * installedIstio and install (values and istioctl flags per mode).
- */
-export async function platformArea(client: KubeClient, options: PlatformAreaOptions): Promise<PlatformResult> {
-  const inputs = await gatherPlatform(client, {istioNamespace: options.istioNamespace ?? 'istio-system', signal: options.signal})
-  return judgePlatform(inputs, options)
 }

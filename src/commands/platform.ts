@@ -12,9 +12,6 @@ import type {Mode} from '../knowledge/istio-platform.js'
 import {istioPatchOf, MODES} from '../knowledge/istio-platform.js'
 import {startProgress} from '../render/progress.js'
 
-/** Kept for `check`, which judges the same patch: see istioPatchOf. */
-export {istioPatchOf as patchOf}
-
 export default class Platform extends MeshReadyCommand {
   static override summary = 'Detect the platform and CNI, check their prerequisites and print the exact install flags.'
   static override description = `Reads only the Kubernetes API: nodes, DaemonSets, discovery, quotas, policies and CNI settings. Detects the platform (GKE, EKS, AKS, OpenShift, K3s, k3d, RKE2, MicroK8s, minikube, kind, Docker Desktop, Talos, kubeadm) with the signals that matched and a confidence, the CNI and any installed Istio (the default for --istio-version), then judges each prerequisite for sidecar and ambient side by side.

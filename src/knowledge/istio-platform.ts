@@ -100,9 +100,6 @@ export function platformProfile(value: IstioPlatformValue): PlatformProfile {
   return ISTIO_PLATFORM_PROFILES.find((p) => p.value === value)!
 }
 
-/** Chart defaults when no platform is set (istio-cni values.yaml). */
-export const CNI_CHART_DEFAULTS = {cniBinDir: '/opt/cni/bin', cniConfDir: '/etc/cni/net.d', cniNetnsDir: '/var/run/netns'} as const
-
 /** Since this release `global.platform=gke` renders the system-node-critical ResourceQuotas itself (§5.1; istio/istio#56376). */
 export const GKE_PROFILE_QUOTAS_SINCE = '1.26'
 

@@ -37,4 +37,3 @@ export const ISTIOD_PORTS: readonly ReservedPort[] = [
   {port: 15017, owner: 'istiod', purpose: 'istiod webhook container port', modes: []},
 ]
 
-export const PORTS_SOURCE = 'https://istio.io/latest/docs/ops/deployment/application-requirements/#ports-used-by-istio'

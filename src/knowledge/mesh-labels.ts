@@ -38,7 +38,6 @@ export const ISTIO_COMPONENT_LABELS: ReadonlyArray<{readonly key: string; readon
 /** DaemonSets and ConfigMaps that show what is installed. */
 export const ISTIO_CNI_DAEMONSET = 'istio-cni-node'
 export const ZTUNNEL_DAEMONSET = 'ztunnel'
-export const ISTIO_CNI_CONFIGMAP = 'istio-cni-config'
 export const SIDECAR_INJECTOR_CONFIGMAP = 'istio-sidecar-injector'
 
 /** The sidecar's UID and GID: istio-iptables lets traffic of this owner bypass capture (`--uid-owner`/`--gid-owner 1337`). */

@@ -109,7 +109,5 @@ export function detectCni(input: CniInput): CniDetection {
   return {primary, components: kept, gaps}
 }
 
-export const hasCni = (cni: CniDetection, id: CniId): boolean => cni.components.some((c) => c.id === id)
-
 export const cniLabel = (c: CniComponent | undefined): string =>
   c === undefined ? 'no CNI identified' : `${c.name}${c.version ? ` ${c.version}` : ''}${c.variant ? ` (${c.variant})` : ''}`
