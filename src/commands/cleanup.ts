@@ -15,9 +15,9 @@ Exit codes: 0 nothing left, 1 internal error, 2 usage or input error, 4 somethin
   async run(): Promise<void> {
     const {flags} = await this.parse(Cleanup)
     const client = this.kubeClient(flags)
-    const facts: CleanupFacts = {leftovers: await removeLeftovers(client)}
+    const facts: CleanupFacts = {leftovers: await removeLeftovers(client, flags.namespace)}
     const findings = runChecks(nodeCleanupChecks, facts)
-    const removed = facts.leftovers.state === 'known' ? facts.leftovers.value : []
+    const removed = facts.leftovers.state === 'known' ? facts.leftovers.value.leftovers : []
     this.emit(reportFrom('cleanup', this.istioVersion(flags), client, [{findings, data: {cleanup: {removed: removed.filter((l) => !l.error), failed: removed.filter((l) => l.error)}}}]), flags)
   }
 }

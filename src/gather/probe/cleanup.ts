@@ -14,9 +14,15 @@ export interface Leftover {
   readonly error?: string
 }
 
+export interface CleanupResult {
+  readonly leftovers: readonly Leftover[]
+  /** Lists that could not be read (e.g. forbidden): leftovers there may remain unseen. */
+  readonly unreadable: readonly string[]
+}
+
 export interface CleanupFacts {
   [key: string]: Fact<unknown>
-  leftovers: Fact<Leftover[]>
+  leftovers: Fact<CleanupResult>
 }
 
 interface Listed {
@@ -40,10 +46,12 @@ async function listManaged(client: KubeClient, paths: readonly string[]): Promis
 
 /**
  * Removes every pod and namespace the plugin ever created (by the managed-by label), from any earlier run,
- * whatever ended it. Pods go first, then namespaces.
+ * whatever ended it. Pods go first, then namespaces. When the cluster-wide pod list is refused, the default probe
+ * namespace and `namespace` (where a --probe-namespace run may have left pods) are searched instead.
  */
-export async function removeLeftovers(client: KubeClient): Promise<Fact<Leftover[]>> {
-  const pods = await listManaged(client, ['/api/v1/pods', `/api/v1/namespaces/${PROBE_NAMESPACE}/pods`])
+export async function removeLeftovers(client: KubeClient, namespace?: string): Promise<Fact<CleanupResult>> {
+  const fallbacks = [...new Set([PROBE_NAMESPACE, ...(namespace ? [namespace] : [])])].map((ns) => `/api/v1/namespaces/${ns}/pods`)
+  const pods = await listManaged(client, ['/api/v1/pods', ...fallbacks])
   const namespaces = await listManaged(client, ['/api/v1/namespaces'])
   if ('forbidden' in pods && 'forbidden' in namespaces) return unavailable(`${pods.forbidden}; ${namespaces.forbidden}`)
   const found: Leftover[] = [
@@ -63,5 +71,6 @@ export async function removeLeftovers(client: KubeClient): Promise<Fact<Leftover
   }
   const removedPods = await Promise.all(found.filter((l) => l.kind === 'Pod').map(remove))
   const removedNamespaces = await Promise.all(found.filter((l) => l.kind === 'Namespace').map(remove))
-  return known([...removedNamespaces, ...removedPods])
+  const unreadable = [pods, namespaces].flatMap((l) => ('forbidden' in l ? [l.forbidden] : []))
+  return known({leftovers: [...removedNamespaces, ...removedPods], unreadable})
 }
