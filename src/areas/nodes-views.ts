@@ -1,4 +1,4 @@
-import {cell, PATH_NAMES, scenarioFor} from '../checks/node/_lib/describe.js'
+import {cell, scenarioFor} from '../checks/node/_lib/describe.js'
 import {requirementEvidence} from '../checks/node/_lib/evidence.js'
 import {conditionHolds, judgeIptables, judgeScenario} from '../checks/node/_lib/scenarios.js'
 import type {ScenarioJudgement} from '../checks/node/_lib/scenarios.js'

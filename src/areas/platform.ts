@@ -8,7 +8,7 @@ import {helmCommand, planInstall} from '../checks/platform/_lib/install-plan.js'
 import {assessNodeCritical} from '../checks/platform/_lib/quota.js'
 import {platformChecks} from '../checks/platform/index.js'
 import type {Fact, Finding, Severity} from '../checks/types.js'
-import {known, SEVERITIES} from '../checks/types.js'
+import {known, worstOf} from '../checks/types.js'
 import type {ReportView} from '../engine/report.js'
 import {runChecks} from '../engine/run-checks.js'
 import type {PlatformInputs} from '../gather/platform.js'
@@ -66,7 +66,6 @@ function cniOf(inputs: PlatformInputs): CniDetection {
 }
 
 const LABEL: Record<Severity, string> = {pass: 'PASS', skip: 'SKIP', unknown: '?', warn: 'WARN', fail: 'FAIL'}
-const worst = (severities: readonly Severity[]): Severity | undefined => [...severities].sort((a, b) => SEVERITIES.indexOf(b) - SEVERITIES.indexOf(a))[0]
 
 /** The modes side by side: one row per check, the worst result per mode ("-" = not applicable to that mode). */
 export function modeView(findings: readonly Finding[], modes: readonly Mode[]): ReportView {
@@ -79,8 +78,7 @@ export function modeView(findings: readonly Finding[], modes: readonly Mode[]): 
         const tagged = f.evidence?.modes
         return !Array.isArray(tagged) || tagged.includes(mode)
       })
-      const w = worst(applies.map((f) => f.severity))
-      return w ? LABEL[w] : '-'
+      return applies.length > 0 ? LABEL[worstOf(applies.map((f) => f.severity))] : '-'
     })
     // Slugs with spaces wrap in narrow columns; the findings table below carries the exact ids.
     return [[id.replace(/^platform\./, '').replaceAll('-', ' '), ...cells]]

@@ -1,6 +1,6 @@
 import {workloadChecks} from '../checks/workload/index.js'
-import type {Finding, Severity} from '../checks/types.js'
-import {known, SEVERITIES} from '../checks/types.js'
+import type {Finding} from '../checks/types.js'
+import {known, worstOf} from '../checks/types.js'
 import {istioCni} from '../checks/workload/_lib/admission.js'
 import {podCount, workloadContexts} from '../checks/workload/_lib/context.js'
 import {UserError} from '../cli/errors.js'
@@ -64,7 +64,6 @@ export function collapseQuiet(findings: readonly Finding[], shown = 5): Finding[
   return out
 }
 
-const worst = (severities: readonly Severity[]) => severities.reduce<Severity>((a, b) => (SEVERITIES.indexOf(b) > SEVERITIES.indexOf(a) ? b : a), 'pass')
 
 /** Workloads against Istio's application requirements: one summary per workload, judged by the workload checks. */
 export async function workloadsArea(client: KubeClient, options: WorkloadsAreaOptions): Promise<AreaResult> {
@@ -86,7 +85,7 @@ export async function workloadsArea(client: KubeClient, options: WorkloadsAreaOp
   for (const f of findings) if (f.subject.kind === 'Workload') pushTo(bySubject, `${f.subject.namespace}/${f.subject.name}`, f)
   const judged = workloadContexts(inventory.value, mesh, settings).map(({workload, mode}) => {
     const own = bySubject.get(`${workload.namespace}/${workloadName(workload)}`) ?? []
-    return {workload, mode, result: worst(own.map((f) => f.severity)), attention: own.filter((f) => f.severity === 'fail' || f.severity === 'warn' || f.severity === 'unknown')}
+    return {workload, mode, result: worstOf(own.map((f) => f.severity)), attention: own.filter((f) => f.severity === 'fail' || f.severity === 'warn' || f.severity === 'unknown')}
   })
   const flagged = judged.filter((j) => j.attention.length > 0)
   const view: ReportView = {

@@ -7,6 +7,12 @@
 export const SEVERITIES = ['pass', 'skip', 'unknown', 'warn', 'fail'] as const
 export type Severity = (typeof SEVERITIES)[number]
 
+/** The worse of two severities by the SEVERITIES order (fail > warn > unknown > skip > pass). */
+export const worse = (a: Severity, b: Severity): Severity => (SEVERITIES.indexOf(b) > SEVERITIES.indexOf(a) ? b : a)
+
+/** The worst severity of a list; `pass` for an empty list. */
+export const worstOf = (severities: readonly Severity[]): Severity => severities.reduce<Severity>(worse, 'pass')
+
 export const CATEGORIES = ['cluster', 'node', 'platform', 'workload'] as const
 export type Category = (typeof CATEGORIES)[number]
 

@@ -1,11 +1,11 @@
 import type {WorkloadFacts} from '../../gather/workloads.js'
 import type {Outcome} from '../types.js'
-import {defineCheck, SEVERITIES} from '../types.js'
+import {defineCheck, worse} from '../types.js'
 import type {AdmissionVerdict} from './_lib/admission.js'
 import {istioCni, podSecurityAdmission, podSecurityPolicies, securityContextConstraints} from './_lib/admission.js'
 import {namespaceSubject, plural, podCount, workloadContexts} from './_lib/context.js'
 
-const worst = (verdicts: readonly AdmissionVerdict[]) => verdicts.reduce((a, b) => (SEVERITIES.indexOf(b.severity) > SEVERITIES.indexOf(a.severity) ? b : a))
+const worst = (verdicts: readonly AdmissionVerdict[]) => verdicts.reduce((a, b) => (worse(a.severity, b.severity) === a.severity ? a : b))
 
 export const netAdminCapabilities = defineCheck<WorkloadFacts>()({
   id: 'workload.net-admin-capabilities',

@@ -10,7 +10,6 @@ import type {
   NodeSummary,
   ObjectRef,
   OpenShiftNetwork,
-  QuotaSummary,
   RuntimeClassSummary,
   WorkloadSummary,
 } from '../../../gather/platform-objects.js'
