@@ -201,6 +201,7 @@ describe('bad input: one clear line and the documented exit code', () => {
     ['a bad --istio-version', () => ['check', '--kubeconfig', server.kubeconfigPath, '--istio-version', 'latest'], /--istio-version "latest" is not a version/],
     ['a bad --request-timeout', () => ['check', '--kubeconfig', server.kubeconfigPath, '--request-timeout', 'soon'], /--request-timeout: "soon" is not a duration/],
     ['an unknown command', () => ['frob'], /unknown command "frob"/],
+    ['a namespace that does not exist', () => ['check', '--kubeconfig', server.kubeconfigPath, '-n', 'no-such-namespace'], /namespace "no-such-namespace" does not exist; pick one from "kubectl get namespaces"/],
     ['a namespace that is not a name', () => ['check', '--kubeconfig', server.kubeconfigPath, '-n', 'Not A Namespace'], /--namespace "Not A Namespace" is not a namespace name/],
   ])('%s', async (_name, args, pattern) => {
     const result = await runCli(args())

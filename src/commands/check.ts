@@ -9,6 +9,7 @@ import {MeshReadyCommand} from '../cli/base-command.js'
 import {allNamespacesFlag, istioNamespaceFlag} from '../cli/flags.js'
 import {parseProbeTimeout} from '../gather/kube/duration.js'
 import {gatherPlatform} from '../gather/platform.js'
+import {namespaceLabels} from '../gather/workloads.js'
 import {MODES} from '../knowledge/kernel-modules.js'
 import type {PermissionArea} from '../knowledge/plugin-permissions.js'
 import {startProgress} from '../render/progress.js'
@@ -49,6 +50,8 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
     const timeoutMs = parseProbeTimeout(flags.timeout)
     const client = this.kubeClient(flags)
     const istioNamespace = flags['istio-namespace']
+    // A typo in -n is a usage error before anything runs (no probe pods started for nothing).
+    if (!flags['all-namespaces'] && !skip.has('pods')) await namespaceLabels(client, client.target.namespace, this.abort.signal)
     const progress = await startProgress('Reading the cluster…')
     try {
       // The installed Istio (found by the platform gather) is the default release to judge against.

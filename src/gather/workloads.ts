@@ -151,16 +151,19 @@ async function readNamespaces(client: KubeClient, options: WorkloadGatherOptions
     for (const ns of listed.value) labels.set(str(ns.metadata?.name), known(ns.metadata?.labels ?? {}))
     return {scope: {namespaces: undefined, fallback: [...labels.keys()]}, labels}
   }
-  for (const name of options.namespaces) {
-    try {
-      const ns = await client.get<Item>(`/api/v1/namespaces/${encodeURIComponent(name)}`, {signal: options.signal})
-      labels.set(name, known(ns.metadata?.labels ?? {}))
-    } catch (error) {
-      if (isNotFound(error)) throw new UserError(`namespace "${name}" does not exist; pick one from "kubectl get namespaces" with -n, or use -A`)
-      labels.set(name, await gatherFact<Labels>(() => Promise.reject(error)))
-    }
-  }
+  for (const name of options.namespaces) labels.set(name, await namespaceLabels(client, name, options.signal))
   return {scope: {namespaces: options.namespaces, fallback: options.namespaces}, labels}
+}
+
+/** A namespace's labels; one that does not exist is a usage error (a typo in -n), one we may not read is unknown. */
+export async function namespaceLabels(client: KubeClient, name: string, signal?: AbortSignal): Promise<Fact<Labels>> {
+  try {
+    const ns = await client.get<Item>(`/api/v1/namespaces/${encodeURIComponent(name)}`, {signal})
+    return known(ns.metadata?.labels ?? {})
+  } catch (error) {
+    if (isNotFound(error)) throw new UserError(`namespace "${name}" does not exist; pick one from "kubectl get namespaces" with -n, or use -A`)
+    return gatherFact<Labels>(() => Promise.reject(error))
+  }
 }
 
 /** A named DaemonSet anywhere in the cluster; when listing DaemonSets cluster-wide is denied, looks in `namespaces`. */
