@@ -1,5 +1,6 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import type {TestApiServer} from './apiserver/index.js'
+import {ISTIOD_SELECTOR} from '../src/gather/platform-istio.js'
 import {startApiServer} from './apiserver/index.js'
 import type {RunResult} from './helpers/cli.js'
 import {runCli} from './helpers/cli.js'
@@ -91,8 +92,11 @@ describe('kubectl mesh-ready pods -A against pods-mixed (no Istio installed)', (
       ].sort(),
     )
     expect(report.command).toBe('pods')
-    const reads = ctx.server.requests.slice(before).map((r) => r.path)
-    expect(reads.some((p) => /replicasets|\/jobs|deployments/.test(p))).toBe(false)
+    // owners are resolved from ownerReferences alone: no ReplicaSet, Job or Deployment is read for them (the one
+    // Deployment list allowed is the installed-Istio lookup, by the istiod label)
+    const reads = ctx.server.requests.slice(before)
+    expect(reads.some((r) => /replicasets|\/jobs/.test(r.path))).toBe(false)
+    expect(reads.filter((r) => /deployments/.test(r.path)).every((r) => r.query.labelSelector === ISTIOD_SELECTOR)).toBe(true)
   })
 
   it.each([
