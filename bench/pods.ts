@@ -9,6 +9,7 @@ import {existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync} from
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {createInterface} from 'node:readline'
+import {repoRoot} from '../test/apiserver/util.js'
 
 const SCENARIO = 'pods-bench'
 const EXPECTED = {pods: 100_000, workloads: 2_000}
@@ -20,16 +21,6 @@ interface Measured {
   peakMiB: number
   code: number
   stderr: string
-}
-
-function repoRoot(): string {
-  let dir = import.meta.dirname
-  while (!existsSync(path.join(dir, 'package.json'))) {
-    const up = path.dirname(dir)
-    if (up === dir) throw new Error('bench: cannot find the repository root (package.json)')
-    dir = up
-  }
-  return dir
 }
 
 /** Peak RSS of a process from /proc (VmHWM is the high-water mark, so sampling only risks missing the very end). */
