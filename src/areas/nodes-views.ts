@@ -97,10 +97,12 @@ export function evidenceRows(kernel: KernelEvidence, setup: NodesSetup): Evidenc
 export function neededForLabel(neededFor: readonly string[], setup: NodesSetup): string {
   const perMode = setup.modes.map((mode) => {
     const mine = neededFor.filter((n) => n.startsWith(`${mode}/`)).map((n) => n.slice(mode.length + 1))
-    const both = mine.includes('ipt-nft') && mine.includes('ipt-legacy')
-    const parts = [...(both ? ['iptables'] : mine.filter((m) => m.startsWith('ipt-')).map((m) => m)), ...mine.filter((m) => m === 'nft')]
+    // Compare paths without their "(warn)" mark, so a warn-only path still folds into "iptables".
+    const paths = [...new Set(mine.map((m) => m.replace(' (warn)', '')))]
+    const both = paths.includes('ipt-nft') && paths.includes('ipt-legacy')
+    const parts = [...(both ? ['iptables'] : paths.filter((m) => m.startsWith('ipt-'))), ...paths.filter((m) => m === 'nft')]
     const warn = mine.length > 0 && mine.every((m) => m.endsWith('(warn)'))
-    return {mode, text: parts.map((p) => p.replace(' (warn)', '')).join(' + ') + (warn ? ' (warn)' : ''), any: mine.length > 0}
+    return {mode, text: parts.join(' + ') + (warn ? ' (warn)' : ''), any: mine.length > 0}
   })
   const used = perMode.filter((m) => m.any)
   const full = scenariosOf(setup).length === neededFor.length && !neededFor.some((n) => n.endsWith('(warn)'))
