@@ -33,4 +33,6 @@ export const baseFlags = {
 
 export const istioNamespaceFlag = namespaceFlag({default: 'istio-system', description: 'Namespace Istio is (or will be) installed in.'})
 
+export const modeFlag = Flags.option({options: ['sidecar', 'ambient', 'both'] as const, default: 'both' as const, description: 'Data-plane mode to judge: sidecar, ambient, or both side by side.'})()
+
 export const allNamespacesFlag = Flags.boolean({char: 'A', description: 'Look at every namespace.', default: false, exclusive: ['namespace']})

@@ -4,7 +4,7 @@ import {nodesArea, nodesOptionsFromFlags} from '../areas/nodes.js'
 import {reportFrom} from '../areas/report.js'
 import {MeshReadyCommand} from '../cli/base-command.js'
 import {UserError} from '../cli/errors.js'
-import {namespaceFlag} from '../cli/flags.js'
+import {modeFlag, namespaceFlag} from '../cli/flags.js'
 import {parseProbeTimeout} from '../gather/kube/duration.js'
 import {startProgress} from '../render/progress.js'
 
@@ -14,7 +14,7 @@ const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/
 export const nodesFlags = {
   selector: Flags.string({char: 'l', description: 'Only nodes matching this label selector, e.g. node-role.kubernetes.io/worker='}),
   'all-nodes': Flags.boolean({default: false, description: 'Probe every node instead of one per node group (kernel, OS image, architecture, runtime).'}),
-  mode: Flags.option({options: ['sidecar', 'ambient', 'both'] as const, default: 'both' as const, description: 'Data-plane mode to judge.'})(),
+  mode: modeFlag,
   backend: Flags.option({options: ['iptables', 'nftables', 'both'] as const, default: 'both' as const, description: 'Interception backend to judge: iptables (Istio default) or nftables (values.global.nativeNftables).'})(),
   'ip-families': Flags.option({options: ['auto', 'ipv4', 'ipv6', 'dual'] as const, default: 'auto' as const, description: 'IP families of the cluster; auto reads node podCIDRs and the kubernetes Service.'})(),
   'dns-capture': Flags.boolean({allowNo: true, description: "Judge with DNS capture on (--dns-capture) or off (--no-dns-capture); default: Istio's defaults (off for sidecars, on for ambient)."}),

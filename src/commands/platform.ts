@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 import {judgePlatform} from '../areas/platform.js'
 import {reportFrom} from '../areas/report.js'
 import {MeshReadyCommand} from '../cli/base-command.js'
-import {istioNamespaceFlag} from '../cli/flags.js'
+import {istioNamespaceFlag, modeFlag} from '../cli/flags.js'
 import {UserError} from '../cli/errors.js'
 import {valuesDocument} from '../checks/platform/_lib/install-plan.js'
 import {platformLabel} from '../checks/platform/_lib/detect-platform.js'
@@ -24,7 +24,7 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
     'istioctl install $(<%= config.bin %> <%= command.id %> --mode ambient --istioctl)',
   ]
   static override flags = {
-    mode: Flags.option({options: ['sidecar', 'ambient', 'both'] as const, default: 'both' as const, description: 'Data-plane mode to judge: sidecar, ambient, or both side by side.'})(),
+    mode: modeFlag,
     'istio-namespace': istioNamespaceFlag,
     values: Flags.boolean({default: false, description: 'Print a Helm values file for the detected platform and --mode instead of the report.'}),
     istioctl: Flags.boolean({default: false, description: 'Print the istioctl install flags for the detected platform and --mode instead of the report.'}),
