@@ -1,3 +1,6 @@
+import {copyFileSync, mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {KubeClient} from '../src/gather/kube/client.js'
 import {loadKubeTarget} from '../src/gather/kube/config.js'
@@ -61,5 +64,39 @@ describe('KubeClient pagination against the test API server', () => {
     await pages.next() // restarted from the beginning
     expireTokens(server)
     await expect(pages.next()).rejects.toMatchObject({status: 410})
+  })
+})
+
+describe('in-cluster configuration (the plugin run as a pod, e.g. a CI job)', () => {
+  let server: TestApiServer
+  beforeAll(async () => {
+    server = await startApiServer({scenario: 'kind-small'})
+  })
+  afterAll(() => server?.stop())
+
+  it('uses the mounted service-account token, CA and namespace when there is no kubeconfig', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'in-cluster-'))
+    const mount = path.join(root, 'var/run/secrets/kubernetes.io/serviceaccount')
+    mkdirSync(mount, {recursive: true})
+    writeFileSync(path.join(mount, 'token'), server.token)
+    copyFileSync(path.resolve(import.meta.dirname, 'fixtures/tls/ca.crt'), path.join(mount, 'ca.crt'))
+    writeFileSync(path.join(mount, 'namespace'), 'ci-jobs\n')
+    const {port} = new URL(server.url)
+    const saved = {host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNETES_SERVICE_PORT}
+    process.env.KUBERNETES_SERVICE_HOST = '127.0.0.1' // client-node reads these from process.env
+    process.env.KUBERNETES_SERVICE_PORT = port
+    try {
+      const env = {HOME: root, KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: port}
+      const target = loadKubeTarget({env, inClusterRoot: root})
+      expect(target).toMatchObject({source: 'in-cluster service account', namespace: 'ci-jobs', server: server.url})
+      const client = new KubeClient(target, 10_000)
+      expect(await client.get<{gitVersion: string}>('/version')).toMatchObject({gitVersion: expect.stringMatching(/^v1\.31/)})
+      client.close()
+    } finally {
+      for (const [key, value] of [['KUBERNETES_SERVICE_HOST', saved.host], ['KUBERNETES_SERVICE_PORT', saved.port]] as const) {
+        if (value === undefined) delete process.env[key]
+        else process.env[key] = value
+      }
+    }
   })
 })

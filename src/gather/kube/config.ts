@@ -10,6 +10,8 @@ export interface KubeTargetOptions {
   context?: string
   namespace?: string
   env?: NodeJS.ProcessEnv
+  /** Where the pod's service-account files are mounted ('' = the real path); tests point it at a fake mount. */
+  inClusterRoot?: string
 }
 
 export interface KubeTarget {
@@ -30,7 +32,7 @@ interface RawConfig {
   'current-context'?: string
 }
 
-const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token'
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount'
 
 /** Paths inside a kubeconfig are relative to the file that holds them (as kubectl resolves them). */
 const PATH_FIELDS: Record<'clusters' | 'users', {key: string; fields: string[]}> = {
@@ -131,10 +133,11 @@ export function loadKubeTarget(options: KubeTargetOptions): KubeTarget {
   const found = kubeconfigFiles(options, env)
   const kc = new KubeConfig()
   if (found === undefined) {
-    if (env.KUBERNETES_SERVICE_HOST && existsSync(SERVICE_ACCOUNT_TOKEN)) {
-      kc.loadFromCluster()
+    const root = options.inClusterRoot ?? ''
+    if (env.KUBERNETES_SERVICE_HOST && existsSync(`${root}${SERVICE_ACCOUNT_DIR}/token`)) {
+      kc.loadFromCluster(root) // reads KUBERNETES_SERVICE_HOST/PORT itself
       const cluster = kc.getCurrentCluster()
-      return {kc, contextName: kc.getCurrentContext(), namespace: options.namespace ?? inClusterNamespace(), server: cluster?.server ?? '', source: 'in-cluster service account'}
+      return {kc, contextName: kc.getCurrentContext(), namespace: options.namespace ?? inClusterNamespace(root), server: cluster?.server ?? '', source: 'in-cluster service account'}
     }
     throw new UserError('no kubeconfig found (looked at KUBECONFIG and ~/.kube/config, not running in a pod); pass --kubeconfig or set KUBECONFIG')
   }
@@ -167,9 +170,9 @@ export function loadKubeTarget(options: KubeTargetOptions): KubeTarget {
   return {kc, contextName, namespace: options.namespace ?? ctx.namespace ?? 'default', server, source: found.source}
 }
 
-function inClusterNamespace(): string {
+function inClusterNamespace(root: string): string {
   try {
-    return readFileSync('/var/run/secrets/kubernetes.io/serviceaccount/namespace', 'utf8').trim() || 'default'
+    return readFileSync(`${root}${SERVICE_ACCOUNT_DIR}/namespace`, 'utf8').trim() || 'default'
   } catch {
     return 'default'
   }
