@@ -9,6 +9,7 @@ import {MeshReadyCommand} from '../cli/base-command.js'
 import {allNamespacesFlag, istioNamespaceFlag} from '../cli/flags.js'
 import {parseProbeTimeout} from '../gather/kube/duration.js'
 import {gatherPlatform} from '../gather/platform.js'
+import {PROBE_NAMESPACE} from '../gather/probe/pods.js'
 import {namespaceLabels} from '../gather/workloads.js'
 import {MODES} from '../knowledge/kernel-modules.js'
 import type {PermissionArea} from '../knowledge/plugin-permissions.js'
@@ -62,16 +63,16 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
       const areas = AREAS.filter((a) => !skip.has(a))
       const targetNamespaces = flags['all-namespaces'] ? undefined : [client.target.namespace]
 
-      const cluster = await clusterArea(client, {
-        istioVersion,
-        areas,
-        namespaces: {probeNamespace: flags['probe-namespace'] ?? 'mesh-ready-probe', istioNamespace, targetNamespaces},
-      })
-      const results: AreaResult[] = [cluster]
-      if (platformInputs) {
-        results.push(judgePlatform(platformInputs, {istioVersion, istioPatch: istioPatchOf(flags['istio-version'] ?? installed?.version, istioVersion), modes}))
-      }
-      const [nodes, workloads] = await Promise.all([
+      const platform = platformInputs
+        ? judgePlatform(platformInputs, {istioVersion, istioPatch: istioPatchOf(flags['istio-version'] ?? installed?.version, istioVersion), modes})
+        : undefined
+      // The preflight, the probes and the workload lists do not depend on each other: run them together.
+      const [cluster, nodes, workloads] = await Promise.all([
+        clusterArea(client, {
+          istioVersion,
+          areas,
+          namespaces: {probeNamespace: flags['probe-namespace'] ?? PROBE_NAMESPACE, istioNamespace, targetNamespaces},
+        }),
         skip.has('nodes')
           ? undefined
           : nodesArea(
@@ -89,7 +90,7 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
           ? undefined
           : workloadsArea(client, {namespaces: targetNamespaces, mode: flags.mode === 'both' ? 'auto' : flags.mode, istioNamespace, signal: this.abort.signal}),
       ])
-      for (const result of [nodes, workloads]) if (result) results.push(result)
+      const results = [cluster, platform, nodes, workloads].filter((r): r is AreaResult => r !== undefined)
       progress.stop()
       this.emit(reportFrom('check', istioVersion, client, results), flags)
     } finally {
