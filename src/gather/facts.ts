@@ -11,11 +11,16 @@ export async function gatherFact<T>(read: () => Promise<T>): Promise<Fact<T>> {
   try {
     return known(await read())
   } catch (error) {
-    if (error instanceof ApiError) {
-      if (error.status === 403) return unavailable(`forbidden: you may not ${error.permission}`)
-      if (error.status === 404) return unavailable(`not served by this cluster: ${error.message}`)
-      return unavailable(`the API server answered ${error.status} to ${error.permission}: ${error.message}`)
-    }
-    throw error
+    return factFromError(error)
   }
+}
+
+/** The unavailable fact for a failed API read; anything that is not an API answer (no server, a bug) is rethrown. */
+export function factFromError(error: unknown): Fact<never> {
+  if (error instanceof ApiError) {
+    if (error.status === 403) return unavailable(`forbidden: you may not ${error.permission}`)
+    if (error.status === 404) return unavailable(`not served by this cluster: ${error.message}`)
+    return unavailable(`the API server answered ${error.status} to ${error.permission}: ${error.message}`)
+  }
+  throw error
 }

@@ -1,7 +1,7 @@
 import pLimit from 'p-limit'
 import type {Fact} from '../checks/types.js'
 import {known} from '../checks/types.js'
-import {gatherFact} from './facts.js'
+import {factFromError, gatherFact} from './facts.js'
 import type {KubeClient, ListOptions} from './kube/client.js'
 import {isForbidden} from './kube/errors.js'
 
@@ -32,10 +32,7 @@ export function listMapped<T>(client: KubeClient, path: string, map: (raw: unkno
   return client.listMapped(path, map, options)
 }
 
-/** The same sentence gatherFact writes for a failed read (403 → "forbidden: you may not …"). */
-export async function failureFact(error: unknown): Promise<Fact<never>> {
-  return (await gatherFact<never>(() => Promise.reject(error))) as Fact<never>
-}
+
 
 interface AcrossOptions<T> extends ListOptions {
   /** `/apis/apps/v1` — the kind's group/version prefix. */
@@ -53,9 +50,9 @@ export async function listAcross<T>(client: KubeClient, o: AcrossOptions<T>): Pr
   try {
     return known({items: await listMapped(client, `${o.prefix}/${o.resource}`, o.map, options), searched: [], unreadable: []})
   } catch (error) {
-    const fact = await failureFact(error)
+    const fact = factFromError(error)
     if (!isForbidden(error) || fact.state === 'known') return fact
-    clusterWideDenied = fact.reason
+    clusterWideDenied = fact.reason // forbidden cluster-wide: read the fallback namespaces one by one
   }
   const searched = [...new Set(o.fallback)]
   const results = await Promise.all(

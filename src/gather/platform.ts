@@ -3,11 +3,11 @@ import {known, unavailable} from '../checks/types.js'
 import {AWS_NODE, CILIUM_CONFIG_NAME, PLATFORM_NAMESPACES} from '../knowledge/cni-signals.js'
 import {NODE_CRITICAL_PRIORITY} from '../knowledge/istio-platform.js'
 import {gatherApiServer} from './cluster.js'
-import {gatherFact} from './facts.js'
+import {factFromError, gatherFact} from './facts.js'
 import type {KubeClient, ListOptions} from './kube/client.js'
 import {ApiError, isForbidden} from './kube/errors.js'
 import type {Inventory} from './platform-list.js'
-import {failureFact, listAcross, listMapped} from './platform-list.js'
+import {listAcross, listMapped} from './platform-list.js'
 import type {EnvObjects, ResolvedEnv} from './platform-env.js'
 import {envObjectKey, envObjectRefs, resolveWorkloadEnv} from './platform-env.js'
 import type {InstalledIstio} from './platform-istio.js'
@@ -127,7 +127,7 @@ export async function dryRunNodeCriticalPod(client: KubeClient, namespace: strin
     if (isForbidden(error) && !/cannot create resource/.test(error.message)) {
       return known({outcome: 'rejected', by: /quota/i.test(error.message) ? 'quota' : 'admission', message: error.message})
     }
-    return failureFact(error)
+    return factFromError(error)
   }
 }
 

@@ -9,7 +9,7 @@ import type {Fact} from '../checks/types.js'
 import {known, unavailable} from '../checks/types.js'
 import type {ModeFlag} from '../knowledge/mesh-labels.js'
 import {ISTIO_CNI_DAEMONSET, SIDECAR_INJECTOR_CONFIGMAP, ZTUNNEL_DAEMONSET} from '../knowledge/mesh-labels.js'
-import {gatherFact} from './facts.js'
+import {factFromError, gatherFact} from './facts.js'
 import type {KubeClient} from './kube/client.js'
 import {ApiError, isNotFound} from './kube/errors.js'
 import type {ServiceSummary, WorkloadSummary, WorkloadTarget} from './workloads-shape.js'
@@ -162,7 +162,7 @@ export async function namespaceLabels(client: KubeClient, name: string, signal?:
     return known(ns.metadata?.labels ?? {})
   } catch (error) {
     if (isNotFound(error)) throw new UserError(`namespace "${name}" does not exist; pick one from "kubectl get namespaces" with -n, or use -A`)
-    return gatherFact<Labels>(() => Promise.reject(error))
+    return factFromError(error)
   }
 }
 
