@@ -3,14 +3,10 @@
  * Keeping only what the checks need keeps 5,000-node clusters cheap and makes the checks' inputs obvious.
  */
 
-type Json = Record<string, unknown>
+import type {JsonObject} from './json.js'
+import {asList as arr, asRecord as obj, asString as str, asStringMap as stringMap, asStrings as strings} from './json.js'
 
-const obj = (v: unknown): Json => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {})
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : [])
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
-const strings = (v: unknown): string[] => arr(v).filter((x): x is string => typeof x === 'string')
-const stringMap = (v: unknown): Record<string, string> =>
-  Object.fromEntries(Object.entries(obj(v)).filter((e): e is [string, string] => typeof e[1] === 'string'))
+type Json = JsonObject
 const meta = (raw: unknown) => obj(obj(raw).metadata)
 
 export interface ObjectRef {

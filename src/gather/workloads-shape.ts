@@ -5,6 +5,7 @@
  * one workload share a shape, so a workload keeps one entry per distinct shape with a pod count.
  */
 import {APP_NAME_LABELS, APP_VERSION_LABELS, DATAPLANE_MODE_LABEL, ISTIO_COMPONENT_LABELS, ISTIO_CONTAINERS, POD_INJECT_LABEL} from '../knowledge/mesh-labels.js'
+import {asInt as int, asList as list, asRecord as record, asString, asStringMap as stringMap} from './json.js'
 
 type Labels = Readonly<Record<string, string>>
 
@@ -77,16 +78,8 @@ export interface WorkloadTarget {
   readonly name: string
 }
 
-const record = (value: unknown): Record<string, unknown> => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {})
-const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : [])
-const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined)
-const int = (value: unknown): number | undefined => (typeof value === 'number' && Number.isInteger(value) ? value : undefined)
-
-function stringMap(value: unknown): Labels {
-  const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries(record(value))) if (typeof v === 'string') out[k] = v
-  return out
-}
+/** A non-empty string, else undefined. */
+const text = (value: unknown): string | undefined => asString(value) || undefined
 
 const KIND_ALIASES: Readonly<Record<string, string>> = {
   deployment: 'Deployment', deployments: 'Deployment', deploy: 'Deployment',

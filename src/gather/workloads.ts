@@ -14,6 +14,7 @@ import type {KubeClient} from './kube/client.js'
 import {ApiError, isNotFound} from './kube/errors.js'
 import type {ServiceSummary, WorkloadSummary, WorkloadTarget} from './workloads-shape.js'
 import {pushTo, ServiceIndex, serviceSummary, WorkloadAccumulator} from './workloads-shape.js'
+import {asString, asStrings as strings} from './json.js'
 
 type Labels = Readonly<Record<string, string>>
 
@@ -88,8 +89,7 @@ interface ScopedRead {
 }
 
 const CONCURRENCY = 4
-const str = (v: unknown) => (typeof v === 'string' ? v : '')
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [])
+const str = (v: unknown) => asString(v) ?? ''
 
 type Item = {metadata?: {name?: string; namespace?: string; labels?: Labels}; [key: string]: unknown}
 
