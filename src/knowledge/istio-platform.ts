@@ -1,3 +1,6 @@
+import {MODES} from './istio-modes.js'
+import type {Mode} from './istio-modes.js'
+
 /**
  * Istio install facts that depend on the platform: the `global.platform` profiles the Helm charts ship, the
  * version gates of platform-related fixes, and the addresses ambient uses for kubelet probes.
@@ -5,8 +8,8 @@
  */
 
 /** Data-plane modes the plugin judges; `both` on the command line means the two side by side. */
-export const MODES = ['sidecar', 'ambient'] as const
-export type Mode = (typeof MODES)[number]
+export {MODES}
+export type {Mode}
 
 /** istio-cni SNATs kubelet probes to this link-local address in ambient (cni/README.md `HOST_PROBE_SNAT_IP`). */
 export const PROBE_SNAT_IPV4 = '169.254.7.127'

@@ -1,5 +1,7 @@
 import type {KernelChange} from './kernel-history.js'
 import {KERNEL_HISTORY, LEGACY_XTABLES_SYMBOL} from './kernel-history.js'
+import {MODES} from './istio-modes.js'
+import type {Mode} from './istio-modes.js'
 
 /**
  * Every kernel requirement of Istio's traffic interception, as data. Istio's platform-requirements page lists modules
@@ -9,8 +11,8 @@ import {KERNEL_HISTORY, LEGACY_XTABLES_SYMBOL} from './kernel-history.js'
  * §2 how Istio writes its rules).
  */
 
-export const MODES = ['sidecar', 'ambient'] as const
-export type Mode = (typeof MODES)[number]
+export {MODES}
+export type {Mode}
 export const BACKENDS = ['iptables', 'nftables'] as const
 export type Backend = (typeof BACKENDS)[number]
 /** The two ways Istio's iptables backend reaches the kernel; listed in Istio's preference when no legacy rules exist. */

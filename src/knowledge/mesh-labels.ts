@@ -1,3 +1,6 @@
+import {MODES} from './istio-modes.js'
+import type {Mode} from './istio-modes.js'
+
 /**
  * Labels and names Istio uses to decide which pods join the mesh and how, and which pods are Istio's own.
  * Sources: istio.io application-requirements ("Pod labels"); istio/istio manifests/charts/istio-control/
@@ -5,8 +8,8 @@
  * (hostNetwork pods are never injected); https://istio.io/latest/docs/ambient/usage/add-workloads/ (dataplane-mode).
  */
 
-export const MESH_MODES = ['sidecar', 'ambient'] as const
-export type MeshMode = (typeof MESH_MODES)[number]
+export const MESH_MODES = MODES
+export type MeshMode = Mode
 
 /** `--mode`: `auto` resolves per workload from labels and what is installed. */
 export const MODE_FLAGS = ['auto', 'sidecar', 'ambient', 'both'] as const
