@@ -68,6 +68,18 @@ function scenarioObjects(s: Scenario, kind: string): KubeObject[] {
   return (s.objects ?? []).filter((o) => o.kind === kind);
 }
 
+/** Resolves once no process has this pid (signal 0 only tests for existence). */
+function processGone(pid: number): Promise<unknown> {
+  return until('the process to die', () => {
+    try {
+      process.kill(pid, 0);
+      return undefined;
+    } catch {
+      return true;
+    }
+  });
+}
+
 describe('kind-small through the real kubectl', () => {
   const scenario = loadScenario('kind-small');
   let server: TestApiServer;
@@ -511,14 +523,7 @@ describe('fake kubelet', () => {
     const pid = Number(await until('the pid file', () => (existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim()) || undefined));
     const pod = await waitFor('slow', (p) => p.status?.phase === 'Failed');
     expect(pod.status).toMatchObject({ reason: 'DeadlineExceeded', message: 'Pod was active on the node longer than the specified deadline' });
-    await until('the process to die', () => {
-      try {
-        process.kill(pid, 0);
-        return undefined;
-      } catch {
-        return true;
-      }
-    });
+    await processGone(pid);
   });
 
   it('leaves pods on nodes without a kubelet (or without a node) Pending, and kills processes of deleted pods', async () => {
@@ -534,14 +539,7 @@ describe('fake kubelet', () => {
     await ok(server, ['create', '-f', podYaml('victim', `  nodeName: kind-worker\n  containers: [{name: probe, image: busybox, env: [{name: PIDFILE, value: "${pidFile}"}], command: [sh, -c, 'echo $$ > "$PIDFILE"; exec sleep 60']}]\n`)]);
     const pid = Number(await until('the pid file', () => (existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim()) || undefined));
     expect(await ok(server, ['delete', 'pod', 'victim'])).toBe('pod "victim" deleted\n');
-    await until('the process to die', () => {
-      try {
-        process.kill(pid, 0);
-        return undefined;
-      } catch {
-        return true;
-      }
-    });
+    await processGone(pid);
   });
 
   it('starts a pod once it is bound to a node through the binding subresource', async () => {
