@@ -35,6 +35,10 @@ export interface Remediation {
 
 export type EvidenceValue = string | number | boolean | null | readonly string[]
 
+/** Istio's data-plane modes and redirection backends (the knowledge tables own the lists; re-exported for the model). */
+export type MeshMode = 'sidecar' | 'ambient'
+export type MeshBackend = 'iptables' | 'nftables'
+
 /** What a check returns: everything about one result except what the engine derives from the definition. */
 export interface Outcome {
   readonly severity: Severity
@@ -42,6 +46,15 @@ export interface Outcome {
   readonly message: string
   readonly remediation?: Remediation
   readonly evidence?: Readonly<Record<string, EvidenceValue>>
+  /** The data-plane mode this result is about, when it is about one (node, platform and workload checks). */
+  readonly mode?: MeshMode | null
+  /** The redirection backend this result is about, when it is about one. */
+  readonly backend?: MeshBackend | null
+  /**
+   * false: the result judges a configuration outside the install plan (another mode or backend than the one
+   * planned). It is shown as information and never counts toward the verdict or the exit code. Default true.
+   */
+  readonly planned?: boolean
 }
 
 export interface Finding extends Outcome {
@@ -49,6 +62,9 @@ export interface Finding extends Outcome {
   readonly title: string
   readonly category: Category
   readonly docsUrl: string
+  readonly mode: MeshMode | null
+  readonly backend: MeshBackend | null
+  readonly planned: boolean
 }
 
 /** A fact is either known or unavailable with a reason (403, timeout, probe failure). Unknown is never "missing". */

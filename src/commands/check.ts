@@ -3,6 +3,7 @@ import {clusterArea} from '../areas/cluster.js'
 import {nodesArea, nodesOptionsFromFlags} from '../areas/nodes.js'
 import {judgePlatform} from '../areas/platform.js'
 import {reportFrom} from '../areas/report.js'
+import {resolvePlan} from '../engine/plan.js'
 import type {AreaResult} from '../areas/types.js'
 import {workloadsArea} from '../areas/workloads.js'
 import {MeshReadyCommand} from '../cli/base-command.js'
@@ -92,7 +93,7 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
       ])
       const results = [cluster, platform, nodes, workloads].filter((r): r is AreaResult => r !== undefined)
       progress.stop()
-      this.emit(reportFrom('check', istioVersion, client, results), flags)
+      this.emit(reportFrom('check', resolvePlan({istioVersion, mode: flags.mode, backend: flags.backend}), client, results), flags)
     } finally {
       progress.stop()
     }

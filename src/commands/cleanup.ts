@@ -1,4 +1,5 @@
 import {reportFrom} from '../areas/report.js'
+import {resolvePlan} from '../engine/plan.js'
 import {nodeCleanupChecks} from '../checks/node/index.js'
 import {MeshReadyCommand} from '../cli/base-command.js'
 import {runChecks} from '../engine/run-checks.js'
@@ -18,6 +19,6 @@ Exit codes: 0 nothing left, 1 internal error, 2 usage or input error, 4 somethin
     const facts: CleanupFacts = {leftovers: await removeLeftovers(client, flags.namespace)}
     const findings = runChecks(nodeCleanupChecks, facts)
     const removed = facts.leftovers.state === 'known' ? facts.leftovers.value.leftovers : []
-    this.emit(reportFrom('cleanup', this.istioVersion(flags), client, [{findings, data: {cleanup: {removed: removed.filter((l) => !l.error), failed: removed.filter((l) => l.error)}}}]), flags)
+    this.emit(reportFrom('cleanup', resolvePlan({istioVersion: this.istioVersion(flags)}), client, [{findings, data: {cleanup: {removed: removed.filter((l) => !l.error), failed: removed.filter((l) => l.error)}}}]), flags)
   }
 }

@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import type {OfflineInput} from '../areas/nodes.js'
 import {nodesArea, nodesOptionsFromFlags} from '../areas/nodes.js'
 import {reportFrom} from '../areas/report.js'
+import {resolvePlan} from '../engine/plan.js'
 import {MeshReadyCommand} from '../cli/base-command.js'
 import {UserError} from '../cli/errors.js'
 import {modeFlag, namespaceFlag} from '../cli/flags.js'
@@ -73,6 +74,6 @@ Probe pods and the namespace are deleted on success, failure, timeout, Ctrl-C an
     })
     const progress = await startProgress(offline ? 'Reading the kernel…' : 'Probing node groups…')
     const result = await nodesArea(client, {...options, progress: progress.update}).finally(() => progress.stop())
-    this.emit(reportFrom('nodes', istioVersion, client, [result]), flags)
+    this.emit(reportFrom('nodes', resolvePlan({istioVersion, mode: flags.mode, backend: flags.backend}), client, [result]), flags)
   }
 }

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 import {judgePlatform} from '../areas/platform.js'
 import {reportFrom} from '../areas/report.js'
+import {resolvePlan} from '../engine/plan.js'
 import {MeshReadyCommand} from '../cli/base-command.js'
 import {istioNamespaceFlag, modeFlag} from '../cli/flags.js'
 import {UserError} from '../cli/errors.js'
@@ -44,7 +45,7 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
     const istioVersion = this.istioVersion(flags, installed?.minor)
     const istioPatch = istioPatchOf(flags['istio-version'] ?? installed?.version, istioVersion)
     const result = judgePlatform(inputs, {istioVersion, istioPatch, modes})
-    const report = reportFrom('platform', istioVersion, client, [result])
+    const report = reportFrom('platform', resolvePlan({istioVersion, mode: flags.mode}), client, [result])
     const plan = result.plans[modes[0]!]
     if (printing === undefined || plan === undefined) {
       this.emit(report, flags)

@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {reportFrom} from '../areas/report.js'
+import {resolvePlan} from '../engine/plan.js'
 import {workloadsArea} from '../areas/workloads.js'
 import {MeshReadyCommand} from '../cli/base-command.js'
 import {UserError} from '../cli/errors.js'
@@ -47,7 +48,7 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
         onProgress: (pods) => progress.update(`Reading pods… ${pods} so far`),
       })
       progress.stop()
-      this.emit(reportFrom('pods', istioVersion, client, [workloads]), flags)
+      this.emit(reportFrom('pods', resolvePlan({istioVersion, mode: flags.mode === 'auto' ? undefined : flags.mode}), client, [workloads]), flags)
     } finally {
       progress.stop()
     }

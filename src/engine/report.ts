@@ -1,5 +1,6 @@
 import type {Category, Finding, Severity} from '../checks/types.js'
 import {CATEGORIES, SEVERITIES} from '../checks/types.js'
+import type {InstallPlan} from './plan.js'
 
 export const SCHEMA_VERSION = 'mesh-ready.io/v1'
 
@@ -16,26 +17,62 @@ export interface ReportTarget {
   readonly kubernetesVersion?: string
 }
 
+/**
+ * How much of one selected area was judged. `judged: 0` makes the verdict `incomplete`: nothing was seen
+ * (no probe ran, the whole area was denied, no workload was listed), so the report cannot say "ready".
+ */
+export interface AreaCoverage {
+  readonly area: 'cluster' | 'nodes' | 'platform' | 'pods'
+  /** How many subjects were judged (node groups probed, workloads seen, …); 1 for all-or-nothing areas. */
+  readonly judged: number
+  /** What `judged` counts: "node groups", "workloads". */
+  readonly unit: string
+  /** Why nothing (or not everything) was judged. */
+  readonly reason?: string
+}
+
+/** A configuration outside the plan, summarised for the verdict line: `ambient: NOT READY on 1 of 3 node groups (missing ip_set)`. */
+export interface AlternativeSummary {
+  /** `ambient`, `nftables`, `ambient on nftables`. */
+  readonly label: string
+  readonly verdict: Verdict
+  /** `on 1 of 3 node groups (missing ip_set)`. */
+  readonly detail?: string
+}
+
 export interface Report {
   readonly schemaVersion: typeof SCHEMA_VERSION
   readonly command: string
   readonly generatedAt: string
   readonly istioVersion: string
   readonly target: ReportTarget
+  /** The install the verdict judges. */
+  readonly plan: InstallPlan
+  /** What was looked at, in words: `all namespaces`, `namespace shop`. Absent where it does not apply. */
+  readonly scope?: string
+  /** Counts of the planned findings (the ones the verdict judges). */
   readonly summary: Readonly<Record<Severity, number>>
+  /** Counts of the findings about configurations outside the plan (information only). */
+  readonly alternativeSummary: Readonly<Record<Severity, number>>
   readonly verdict: Verdict
+  readonly coverage: readonly AreaCoverage[]
+  readonly alternatives: readonly AlternativeSummary[]
   readonly findings: readonly Finding[]
   /** Structured per-command data (node groups, detected platform, install flags, …) documented in docs/output.md. */
   readonly data: Readonly<Record<string, unknown>>
   readonly views: readonly ReportView[]
 }
 
-export type Verdict = 'ready' | 'warnings' | 'not-ready'
+export type Verdict = 'ready' | 'warnings' | 'incomplete' | 'not-ready'
 
 export interface ReportInput {
   command: string
   istioVersion: string
   target: ReportTarget
+  plan: InstallPlan
+  scope?: string
+  coverage?: readonly AreaCoverage[]
+  alternatives?: readonly AlternativeSummary[]
   findings: readonly Finding[]
   data?: Record<string, unknown>
   views?: ReportView[]
@@ -63,24 +100,36 @@ export function summarize(findings: readonly Finding[]): Record<Severity, number
   return summary
 }
 
-/** Unknown counts as a warning: the plugin could not confirm readiness. */
-export function verdictOf(summary: Readonly<Record<Severity, number>>): Verdict {
+/**
+ * Judges the planned findings only. A fail wins; then a selected area that judged nothing (or no planned finding at
+ * all) is `incomplete` — never "ready" on nothing; then warnings and unknowns (the plugin could not confirm
+ * readiness); else ready.
+ */
+export function verdictOf(summary: Readonly<Record<Severity, number>>, coverage: readonly AreaCoverage[] = []): Verdict {
   if (summary.fail > 0) return 'not-ready'
+  const total = SEVERITIES.reduce((n, s) => n + summary[s], 0)
+  if (coverage.some((c) => c.judged === 0) || total === 0 || total === summary.skip) return 'incomplete'
   if (summary.warn > 0 || summary.unknown > 0) return 'warnings'
   return 'ready'
 }
 
 export function buildReport(input: ReportInput): Report {
   const findings = sortFindings(input.findings)
-  const summary = summarize(findings)
+  const summary = summarize(findings.filter((f) => f.planned))
+  const coverage = input.coverage ?? []
   return {
     schemaVersion: SCHEMA_VERSION,
     command: input.command,
     generatedAt: (input.now ?? new Date()).toISOString(),
     istioVersion: input.istioVersion,
     target: input.target,
+    plan: input.plan,
+    ...(input.scope !== undefined ? {scope: input.scope} : {}),
     summary,
-    verdict: verdictOf(summary),
+    alternativeSummary: summarize(findings.filter((f) => !f.planned)),
+    verdict: verdictOf(summary, coverage),
+    coverage,
+    alternatives: input.alternatives ?? [],
     findings,
     data: input.data ?? {},
     views: input.views ?? [],

@@ -30,14 +30,14 @@ export function runChecks<F extends FactBag>(checks: ReadonlyArray<CheckDefiniti
 }
 
 export function toFinding(check: Pick<CheckDefinition, 'id' | 'title' | 'category'>, outcome: Outcome): Finding {
-  return {checkId: check.id, title: check.title, category: check.category, docsUrl: docsUrl(check.id), ...outcome}
+  return {checkId: check.id, title: check.title, category: check.category, docsUrl: docsUrl(check.id), ...outcome, mode: outcome.mode ?? null, backend: outcome.backend ?? null, planned: outcome.planned ?? true}
 }
 
 /** A check that reports the same thing about the same subject twice is reported once. */
 function dedupe(findings: Finding[]): Finding[] {
   const byKey = new Map<string, Finding>()
   for (const f of findings) {
-    const key = [f.checkId, f.severity, f.subject.kind, f.subject.namespace ?? '', f.subject.name, f.message].join('\u0000')
+    const key = [f.checkId, f.severity, f.subject.kind, f.subject.namespace ?? '', f.subject.name, f.mode ?? '', f.backend ?? '', f.message].join('\u0000')
     if (!byKey.has(key)) byKey.set(key, f)
   }
   return [...byKey.values()]

@@ -4,6 +4,7 @@ import {CATEGORIES} from '../checks/types.js'
 import {DOCS_BASE} from '../engine/docs-url.js'
 import type {Report, ReportView} from '../engine/report.js'
 import type {Paint, Style} from './color.js'
+import {verdictLines} from './verdict.js'
 
 export interface TableOptions {
   paint: Paint
@@ -125,27 +126,9 @@ function renderRemediations(findings: readonly Finding[], paint: Paint, width: n
   return [paint('bold', 'How to fix'), ...lines, '', `Each check is explained under its id at`, DOCS_BASE].join('\n')
 }
 
-/** One line, always within the width: the context name is shortened first, then the zero-noise counts dropped. */
+/** The verdict lines (see ./verdict.ts), kept under this name for the renderers that import it from here. */
 export function verdictLine(report: Report, paint: Paint, width = 80): string {
-  const order = ['fail', 'warn', 'unknown', 'pass', 'skip'] as const
-  const counts = order.filter((s) => report.summary[s] > 0).map((s) => `${report.summary[s]} ${s}`)
-  const verdict = {ready: 'READY', warnings: 'READY WITH WARNINGS', 'not-ready': 'NOT READY'}[report.verdict]
-  const style = {ready: 'green', warnings: 'yellow', 'not-ready': 'red'}[report.verdict] as Style
-  const compose = (context: string | undefined, shown: readonly string[]) =>
-    `${verdict} for Istio ${report.istioVersion}${context ? ` on ${context}` : ''}: ${shown.join(', ') || 'no checks ran'}`
-  let context = report.target.context
-  let shown = counts
-  let line = compose(context, shown)
-  if (line.length > width && context) {
-    const room = Math.max(8, context.length - (line.length - width) - 1)
-    context = context.length > room ? `${context.slice(0, room)}…` : context
-    line = compose(context, shown)
-  }
-  while (line.length > width && shown.length > 1) {
-    shown = shown.slice(0, -1)
-    line = compose(context, shown)
-  }
-  return line.replace(verdict, paint(style, verdict))
+  return verdictLines(report, paint, width).join('\n')
 }
 
 export function renderTable(report: Report, options: TableOptions): string {

@@ -2,6 +2,7 @@ import {describe, expect, it} from 'vitest'
 import type {Finding} from '../../src/checks/types.js'
 import {CLUSTER_SUBJECT, defineCheck, known, unavailable} from '../../src/checks/types.js'
 import {exitCodeFor} from '../../src/engine/exit-codes.js'
+import {resolvePlan} from '../../src/engine/plan.js'
 import {buildReport, verdictOf} from '../../src/engine/report.js'
 import {runChecks} from '../../src/engine/run-checks.js'
 
@@ -46,25 +47,28 @@ describe('runChecks', () => {
 })
 
 const finding = (severity: Finding['severity']): Finding => ({
-  checkId: 'cluster.x', title: 't', category: 'cluster', docsUrl: 'u', severity, subject: CLUSTER_SUBJECT, message: 'm',
+  checkId: 'cluster.x', title: 't', category: 'cluster', docsUrl: 'u', severity, subject: CLUSTER_SUBJECT, message: 'm', mode: null, backend: null, planned: true,
 })
 
 describe('verdict and exit codes', () => {
   it.each([
     [['pass', 'skip'], 'ready', {warn: 0, fail: 0, never: 0}],
     [['pass', 'warn'], 'warnings', {warn: 4, fail: 0, never: 0}],
-    [['pass', 'unknown'], 'warnings', {warn: 4, fail: 0, never: 0}],
-    [['warn', 'fail'], 'not-ready', {warn: 3, fail: 3, never: 0}],
+    [['pass', 'unknown'], 'warnings', {warn: 4, unknown: 4, fail: 0, never: 0}],
+    [['pass', 'warn'], 'warnings', {warn: 4, unknown: 0, fail: 0, never: 0}],
+    [['warn', 'fail'], 'not-ready', {warn: 3, unknown: 3, fail: 3, never: 0}],
+    [[], 'incomplete', {warn: 5, unknown: 5, fail: 5, never: 0}],
+    [['skip', 'skip'], 'incomplete', {warn: 5, unknown: 5, fail: 5, never: 0}],
   ] as const)('%j → %s', (severities, verdict, codes) => {
-    const report = buildReport({command: 'check', istioVersion: '1.30', target: {}, findings: severities.map(finding)})
+    const report = buildReport({command: 'check', istioVersion: '1.30', plan: resolvePlan({istioVersion: '1.30'}), target: {}, findings: severities.map(finding)})
     expect(report.verdict).toBe(verdict)
     expect(verdictOf(report.summary)).toBe(verdict)
-    for (const [failOn, code] of Object.entries(codes)) expect(exitCodeFor(report.verdict, failOn as never)).toBe(code)
+    for (const [failOn, code] of Object.entries(codes)) expect(exitCodeFor(report.verdict, failOn as never, report.summary)).toBe(code)
   })
 
   it('sorts findings by category, worst first, then id', () => {
     const report = buildReport({
-      command: 'check', istioVersion: '1.30', target: {},
+      command: 'check', istioVersion: '1.30', plan: resolvePlan({istioVersion: '1.30'}), target: {},
       findings: [
         {...finding('pass'), category: 'workload', checkId: 'workload.a'},
         {...finding('pass'), checkId: 'cluster.b'},

@@ -1,6 +1,7 @@
 import {parse} from 'yaml'
 import {describe, expect, it} from 'vitest'
 import type {Finding} from '../../src/checks/types.js'
+import {resolvePlan} from '../../src/engine/plan.js'
 import {buildReport} from '../../src/engine/report.js'
 import {colorEnabled, painter} from '../../src/render/color.js'
 import {render} from '../../src/render/index.js'
@@ -8,15 +9,15 @@ import {fitColumns, verdictLine} from '../../src/render/table.js'
 
 const findings: Finding[] = [
   {
-    checkId: 'cluster.kubernetes-version', title: 't', category: 'cluster', docsUrl: 'https://example.test/checks.md#cluster-kubernetes-version',
+    checkId: 'cluster.kubernetes-version', title: 't', category: 'cluster', docsUrl: 'https://example.test/checks.md#cluster-kubernetes-version', mode: null, backend: null, planned: true,
     severity: 'fail', subject: {kind: 'Cluster', name: 'cluster'},
     message: 'Kubernetes 1.22 is older than Istio 1.30 supports (1.32–1.36), and this sentence is long enough that it has to wrap in an 80 column terminal',
     remediation: {text: 'Upgrade the cluster.', command: 'kubectl mesh-ready check --istio-version 1.23'},
   },
-  {checkId: 'cluster.api-server', title: 't', category: 'cluster', docsUrl: 'u', severity: 'pass', subject: {kind: 'Cluster', name: 'cluster'}, message: 'answered'},
-  {checkId: 'workload.uid-1337', title: 't', category: 'workload', docsUrl: 'u', severity: 'warn', subject: {kind: 'Workload', name: 'deployment/web', namespace: 'shop'}, message: 'runs as 1337'},
+  {checkId: 'cluster.api-server', title: 't', category: 'cluster', docsUrl: 'u', mode: null, backend: null, planned: true, severity: 'pass', subject: {kind: 'Cluster', name: 'cluster'}, message: 'answered'},
+  {checkId: 'workload.uid-1337', title: 't', category: 'workload', docsUrl: 'u', mode: null, backend: null, planned: true, severity: 'warn', subject: {kind: 'Workload', name: 'deployment/web', namespace: 'shop'}, message: 'runs as 1337'},
 ]
-const report = buildReport({command: 'check', istioVersion: '1.30', target: {context: 'kind-kind'}, findings, views: [{title: 'Matrix', headers: ['GROUP', 'SIDECAR'], rows: [['g1', 'ok']]}]})
+const report = buildReport({command: 'check', istioVersion: '1.30', plan: resolvePlan({istioVersion: '1.30'}), target: {context: 'kind-kind'}, findings, views: [{title: 'Matrix', headers: ['GROUP', 'SIDECAR'], rows: [['g1', 'ok']]}]})
 const plain = painter(false)
 
 describe('table renderer', () => {
@@ -25,7 +26,8 @@ describe('table renderer', () => {
   it('fits 80 columns, groups by category and ends with a verdict line', () => {
     for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(80)
     expect(text.indexOf('Cluster')).toBeLessThan(text.indexOf('Workloads'))
-    expect(text.trimEnd().split('\n').at(-1)).toBe('NOT READY for Istio 1.30 on kind-kind: 1 fail, 1 warn, 1 pass')
+    expect(text.trimEnd().split('\n').at(-1)).toBe('NOT READY for sidecar on iptables (Istio 1.30 default) on kind-kind: 1 fail, 1 warn')
+    expect(render(report, 'table', {paint: plain, width: 120}).trimEnd().split('\n').at(-1)).toBe('NOT READY for sidecar on iptables (Istio 1.30 default) on kind-kind: 1 fail, 1 warn, 1 pass')
   })
 
   it('collapses passes unless wide, shows remediation commands and views', () => {
@@ -71,11 +73,11 @@ describe('colour decision', () => {
 })
 
 describe('verdict line', () => {
-  const long = buildReport({command: 'check', istioVersion: '1.30', target: {context: 'arn:aws:eks:eu-west-1:123456789012:cluster/production-payments'}, findings})
+  const long = buildReport({command: 'check', istioVersion: '1.30', plan: resolvePlan({istioVersion: '1.30'}), target: {context: 'arn:aws:eks:eu-west-1:123456789012:cluster/production-payments'}, findings})
   it('stays within the width, shortening the context name first', () => {
     const line = verdictLine(long, plain, 80)
     expect(line.length).toBeLessThanOrEqual(80)
-    expect(line).toMatch(/^NOT READY for Istio 1\.30 on arn:aws:eks:.*…: 1 fail, 1 warn, 1 pass$/)
+    expect(line).toMatch(/^NOT READY for sidecar on iptables \(Istio 1\.30 default\) on arn:aws.*…: 1 fail$/)
   })
   it('keeps the whole context when it fits', () => {
     expect(verdictLine(long, plain, 200)).toContain('cluster/production-payments: 1 fail')
