@@ -40,13 +40,13 @@ export function verdictLines(report: Report, paint: Paint, width = 80): string[]
   let context = where
   let shown = counts
   let line = compose(context, shown)
+  while (line.length > width && shown.length > 1) {
+    shown = shown.slice(0, -1)
+    line = compose(context, shown)
+  }
   if (line.length > width && context) {
     const room = Math.max(8, context.length - (line.length - width) - 1)
     context = context.length > room ? `${context.slice(0, room)}…` : context
-    line = compose(context, shown)
-  }
-  while (line.length > width && shown.length > 1) {
-    shown = shown.slice(0, -1)
     line = compose(context, shown)
   }
   line = fit(line, width)
