@@ -15,6 +15,7 @@
  * - the Debian 12 tree's modules.order lists nf_conntrack, nf_nat, nf_tables but no nf_conntrack_ipv4,
  *   nf_nat_ipv4, nf_nat_redirect or nft_counter.
  */
+import {resolvePlan} from '../src/engine/plan.js'
 import {existsSync} from 'node:fs'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
@@ -35,6 +36,7 @@ interface Group {
 async function judgeOffline(offline: NodesAreaOptions['offline'], overrides: Partial<NodesAreaOptions> = {}) {
   const result = await nodesArea(undefined, {
     istioVersion: '1.29',
+    plan: resolvePlan({istioVersion: '1.29', mode: 'both', backend: 'both'}),
     modes: MODES,
     backends: BACKENDS,
     ipFamilies: 'auto',

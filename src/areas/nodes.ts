@@ -20,6 +20,9 @@ import {PROBE_REQUEST} from '../gather/probe/script.js'
 import type {FunctionalFamilies} from '../gather/probe/script.js'
 import type {Backend, Interception, Mode} from '../knowledge/kernel-modules.js'
 import {BACKENDS, MODES} from '../knowledge/kernel-modules.js'
+import type {AlternativeSummary, AreaCoverage} from '../engine/report.js'
+import type {InstallPlan} from '../engine/plan.js'
+import {inPlan} from '../engine/plan.js'
 import type {AreaResult} from './types.js'
 import {matrixView, evidenceViews, groupData} from './nodes-views.js'
 
@@ -27,6 +30,9 @@ export type {OfflineInput}
 
 export interface NodesAreaOptions {
   readonly istioVersion: string
+  /** The install the verdict judges; every other mode × backend is judged too, as information (`planned: false`). */
+  readonly plan: InstallPlan
+  /** Judged and shown: always every mode × backend (the matrix), whatever the plan. */
   readonly modes: readonly Mode[]
   readonly backends: readonly Backend[]
   readonly ipFamilies: IpFamilies | 'auto'
@@ -56,8 +62,8 @@ export interface NodesAreaOptions {
 
 /** The nodes flags as parsed (`check` passes the subset it has; the rest take the nodes defaults). */
 export interface NodesFlagValues {
-  readonly mode: Mode | 'both'
-  readonly backend: Backend | 'both'
+  readonly mode?: Mode | 'both'
+  readonly backend?: Backend | 'both'
   readonly 'ip-families'?: IpFamilies | 'auto'
   readonly 'dns-capture'?: boolean
   readonly interception?: Interception
@@ -76,12 +82,13 @@ export interface NodesFlagValues {
 /** Area options from flags plus what the command owns (signal, cleanup, progress): one mapping for `nodes` and `check`. */
 export function nodesOptionsFromFlags(
   flags: NodesFlagValues,
-  run: Pick<NodesAreaOptions, 'istioVersion' | 'timeoutMs' | 'signal' | 'onCleanup' | 'progress' | 'notice'> & {nodeNames?: readonly string[]; offline?: OfflineInput},
+  run: Pick<NodesAreaOptions, 'plan' | 'timeoutMs' | 'signal' | 'onCleanup' | 'progress' | 'notice'> & {nodeNames?: readonly string[]; offline?: OfflineInput},
 ): NodesAreaOptions {
   return {
     ...run,
-    modes: flags.mode === 'both' ? MODES : [flags.mode],
-    backends: flags.backend === 'both' ? BACKENDS : [flags.backend],
+    istioVersion: run.plan.istioVersion,
+    modes: MODES,
+    backends: BACKENDS,
     ipFamilies: flags['ip-families'] ?? 'auto',
     dnsCapture: flags['dns-capture'],
     interception: flags.interception ?? 'redirect',
@@ -259,6 +266,51 @@ export async function nodesArea(client: KubeClient | undefined, options: NodesAr
     const checks = group.windows ? [probeCheck] : nodeGroupChecks
     for (const f of runChecks(checks, facts)) findings.push({...f, subject: {...(f.subject === GROUP_SUBJECT ? group.subject : f.subject)}}) // own copies: YAML output would alias shared objects
   }
+  const planned = findings.map((f) => ({...f, planned: inPlan(options.plan, f.mode, f.backend)}))
   const views = [matrixView(gathered.groups, setup), ...(options.showEvidence ? evidenceViews(gathered.groups, setup) : [])]
-  return {findings, views, data: {nodes: {setup, probe: gathered.probe, groups: gathered.groups.map((g) => groupData(g.group, g.kernel, setup))}}}
+  return {
+    findings: planned,
+    views,
+    coverage: nodesCoverage(gathered.groups),
+    alternatives: nodeAlternatives(planned, options.plan, gathered.groups.filter((g) => !g.group.windows).length),
+    data: {nodes: {setup, probe: gathered.probe, groups: gathered.groups.map((g) => groupData(g.group, g.kernel, setup))}},
+  }
+}
+
+/** Node groups with kernel evidence; 0 (no probe produced evidence) makes the verdict incomplete. */
+export function nodesCoverage(groups: readonly Judged[]): AreaCoverage {
+  const probed = groups.filter((g) => !g.group.windows)
+  const judged = probed.filter((g) => g.kernel.state === 'known').length
+  const reasons = [...new Set(probed.flatMap((g) => (g.kernel.state === 'unavailable' ? [g.kernel.reason.replace(/^no kernel evidence: /, '')] : [])))]
+  return {area: 'nodes', judged, unit: 'node groups', ...(judged < probed.length || probed.length === 0 ? {reason: reasons.length ? reasons.slice(0, 2).join('; ') : 'no Linux node to probe'} : {})}
+}
+
+const SCENARIO_CHECKS = new Set(['node.iptables-backend', 'node.nftables-backend'])
+
+/**
+ * One summary per configuration outside the plan, from the per-group scenario findings: `ambient: NOT READY on 1
+ * of 3 node groups (missing ip_set)`. Labelled by what differs from the plan (the mode, the backend, or both).
+ */
+export function nodeAlternatives(findings: readonly Finding[], plan: InstallPlan, groupCount: number): AlternativeSummary[] {
+  const out: AlternativeSummary[] = []
+  for (const mode of MODES) {
+    for (const backend of BACKENDS) {
+      if (inPlan(plan, mode, backend)) continue
+      const about = findings.filter((f) => SCENARIO_CHECKS.has(f.checkId) && f.mode === mode && f.backend === backend)
+      if (about.length === 0) continue
+      const label = plan.backends.includes(backend) ? mode : plan.modes.includes(mode) ? backend : `${mode} on ${backend}`
+      const failing = about.filter((f) => f.severity === 'fail')
+      const unknown = about.filter((f) => f.severity === 'unknown')
+      const warned = about.filter((f) => f.severity === 'warn')
+      const missing = [...new Set(failing.flatMap((f) => (Array.isArray(f.evidence?.missing) ? (f.evidence.missing as readonly string[]) : [])))]
+      const of = `of ${groupCount} node group${groupCount === 1 ? '' : 's'}`
+      if (failing.length > 0) {
+        const what = missing.length ? ` (missing ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` +${missing.length - 3}` : ''})` : ''
+        out.push({label, verdict: 'not-ready', detail: `on ${failing.length} ${of}${what}`})
+      } else if (unknown.length > 0) out.push({label, verdict: 'incomplete', detail: `could not be judged on ${unknown.length} ${of}`})
+      else if (warned.length > 0) out.push({label, verdict: 'warnings', detail: `on ${warned.length} ${of}`})
+      else out.push({label, verdict: 'ready'})
+    }
+  }
+  return out
 }

@@ -6,7 +6,11 @@ import {KubeClient} from '../gather/kube/client.js'
 import {loadKubeTarget} from '../gather/kube/config.js'
 import {parseDuration} from '../gather/kube/duration.js'
 import {ConnectionError} from '../gather/kube/errors.js'
+import type {InstalledIstio} from '../gather/platform-istio.js'
 import {detectInstalledIstio} from '../gather/platform-istio.js'
+import type {MeshBackend, MeshMode} from '../checks/types.js'
+import type {InstallPlan} from '../engine/plan.js'
+import {resolvePlan} from '../engine/plan.js'
 import {DEFAULT_ISTIO_VERSION, istioMinor} from '../knowledge/istio-releases.js'
 import {colorEnabled, painter} from '../render/color.js'
 import type {OutputFormat} from '../render/index.js'
@@ -81,11 +85,28 @@ export abstract class MeshReadyCommand extends Command {
     return this.istioVersion(flags, (await detectInstalledIstio(client, istioNamespace)).minor)
   }
 
+  /**
+   * The install plan the verdict judges: the judged release (see judgedIstioVersion) and the mode/backend of the
+   * installed Istio, else of --mode/--backend, else Istio's defaults. `installed` skips the lookup when the caller
+   * already has it (check reads it with the platform); offline runs (no client) judge flags or defaults.
+   */
+  protected async judgedPlan(
+    flags: BaseFlagValues,
+    client: KubeClient | undefined,
+    wanted: {mode?: MeshMode | 'both'; backend?: MeshBackend | 'both'; istioNamespace?: string; installed?: InstalledIstio | null},
+  ): Promise<InstallPlan> {
+    const installed = wanted.installed !== undefined ? (wanted.installed ?? undefined) : client ? await detectInstalledIstio(client, wanted.istioNamespace) : undefined
+    const istioVersion = this.istioVersion(flags, installed?.minor)
+    // What the installed Istio runs (ztunnel ⇒ ambient, its backend), when platform detection could tell.
+    const runs = installed as (InstalledIstio & {modes?: readonly MeshMode[]; backend?: MeshBackend}) | undefined
+    return resolvePlan({istioVersion, mode: wanted.mode, backend: wanted.backend, installed: runs?.components.length ? {modes: runs.modes, backend: runs.backend} : undefined})
+  }
+
   /** Renders to stdout and sets the exit code from the verdict and --fail-on. */
   protected emit(report: Report, flags: BaseFlagValues): void {
     const paint = painter(colorEnabled({noColorFlag: flags['no-color'], isTTY: process.stdout.isTTY === true, env: process.env}))
     process.stdout.write(render(report, flags.output, {paint, width: process.stdout.columns}))
-    process.exitCode = exitCodeFor(report.verdict, flags['fail-on'])
+    process.exitCode = exitCodeFor(report.verdict, flags['fail-on'], report.summary)
   }
 
   protected fail(message: string, exitCode: ExitCode = ExitCode.UsageError): never {

@@ -3,7 +3,7 @@ import {clusterArea} from '../areas/cluster.js'
 import {nodesArea, nodesOptionsFromFlags} from '../areas/nodes.js'
 import {judgePlatform} from '../areas/platform.js'
 import {reportFrom} from '../areas/report.js'
-import {resolvePlan} from '../engine/plan.js'
+import {scopeOf} from '../engine/plan.js'
 import type {AreaResult} from '../areas/types.js'
 import {workloadsArea} from '../areas/workloads.js'
 import {MeshReadyCommand} from '../cli/base-command.js'
@@ -12,7 +12,6 @@ import {parseProbeTimeout} from '../gather/kube/duration.js'
 import {gatherPlatform} from '../gather/platform.js'
 import {PROBE_NAMESPACE} from '../gather/probe/pods.js'
 import {namespaceLabels} from '../gather/workloads.js'
-import {MODES} from '../knowledge/kernel-modules.js'
 import type {PermissionArea} from '../knowledge/plugin-permissions.js'
 import {startProgress} from '../render/progress.js'
 import {istioPatchOf} from '../knowledge/istio-platform.js'
@@ -52,17 +51,19 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
     const timeoutMs = parseProbeTimeout(flags.timeout)
     const client = this.kubeClient(flags)
     const istioNamespace = flags['istio-namespace']
+    // Workloads are cluster-wide by nature: every namespace the caller can list, unless -n narrows it.
+    const targetNamespaces = flags.namespace !== undefined && !flags['all-namespaces'] ? [flags.namespace] : undefined
     // A typo in -n is a usage error before anything runs (no probe pods started for nothing).
-    if (!flags['all-namespaces'] && !skip.has('pods')) await namespaceLabels(client, client.target.namespace, this.abort.signal)
+    if (targetNamespaces && !skip.has('pods')) await namespaceLabels(client, targetNamespaces[0]!, this.abort.signal)
     const progress = await startProgress('Reading the cluster…')
     try {
       // The installed Istio (found by the platform gather) is the default release to judge against.
       const platformInputs = skip.has('platform') ? undefined : await gatherPlatform(client, {istioNamespace, signal: this.abort.signal})
       const installed = platformInputs?.installedIstio.state === 'known' ? platformInputs.installedIstio.value : undefined
-      const istioVersion = this.istioVersion(flags, installed?.minor)
-      const modes = flags.mode === 'both' ? MODES : [flags.mode]
+      const plan = await this.judgedPlan(flags, client, {mode: flags.mode, backend: flags.backend, istioNamespace, installed: platformInputs ? (installed ?? null) : undefined})
+      const {istioVersion} = plan
+      const modes = plan.modes
       const areas = AREAS.filter((a) => !skip.has(a))
-      const targetNamespaces = flags['all-namespaces'] ? undefined : [client.target.namespace]
 
       const platform = platformInputs
         ? judgePlatform(platformInputs, {istioVersion, istioPatch: istioPatchOf(flags['istio-version'] ?? installed?.version, istioVersion), modes})
@@ -79,7 +80,7 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
           : nodesArea(
               client,
               nodesOptionsFromFlags(flags, {
-                istioVersion,
+                plan,
                 timeoutMs,
                 signal: this.abort.signal,
                 onCleanup: (fn) => this.onCleanup(fn),
@@ -89,11 +90,11 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
             ),
         skip.has('pods')
           ? undefined
-          : workloadsArea(client, {namespaces: targetNamespaces, mode: flags.mode === 'both' ? 'auto' : flags.mode, istioNamespace, signal: this.abort.signal}),
+          : workloadsArea(client, {namespaces: targetNamespaces, mode: flags.mode === undefined || flags.mode === 'both' ? 'auto' : flags.mode, istioNamespace, signal: this.abort.signal}),
       ])
       const results = [cluster, platform, nodes, workloads].filter((r): r is AreaResult => r !== undefined)
       progress.stop()
-      this.emit(reportFrom('check', resolvePlan({istioVersion, mode: flags.mode, backend: flags.backend}), client, results), flags)
+      this.emit(reportFrom('check', plan, client, results, skip.has('pods') ? undefined : scopeOf(targetNamespaces)), flags)
     } finally {
       progress.stop()
     }

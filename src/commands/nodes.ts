@@ -2,10 +2,9 @@ import {Args, Flags} from '@oclif/core'
 import type {OfflineInput} from '../areas/nodes.js'
 import {nodesArea, nodesOptionsFromFlags} from '../areas/nodes.js'
 import {reportFrom} from '../areas/report.js'
-import {resolvePlan} from '../engine/plan.js'
 import {MeshReadyCommand} from '../cli/base-command.js'
 import {UserError} from '../cli/errors.js'
-import {modeFlag, namespaceFlag} from '../cli/flags.js'
+import {backendFlag, modeFlag, namespaceFlag} from '../cli/flags.js'
 import {parseProbeTimeout} from '../gather/kube/duration.js'
 import {startProgress} from '../render/progress.js'
 
@@ -16,7 +15,7 @@ export const nodesFlags = {
   selector: Flags.string({char: 'l', description: 'Only nodes matching this label selector, e.g. node-role.kubernetes.io/worker='}),
   'all-nodes': Flags.boolean({default: false, description: 'Probe every node instead of one per node group (kernel, OS image, architecture, runtime).'}),
   mode: modeFlag,
-  backend: Flags.option({options: ['iptables', 'nftables', 'both'] as const, default: 'both' as const, description: 'Interception backend to judge: iptables (Istio default) or nftables (values.global.nativeNftables).'})(),
+  backend: backendFlag,
   'ip-families': Flags.option({options: ['auto', 'ipv4', 'ipv6', 'dual'] as const, default: 'auto' as const, description: 'IP families of the cluster; auto reads node podCIDRs and the kubernetes Service.'})(),
   'dns-capture': Flags.boolean({allowNo: true, description: "Judge with DNS capture on (--dns-capture) or off (--no-dns-capture); default: Istio's defaults (off for sidecars, on for ambient)."}),
   interception: Flags.option({options: ['redirect', 'tproxy'] as const, default: 'redirect' as const, description: 'Sidecar inbound interception mode (sidecar.istio.io/interceptionMode).'})(),
@@ -37,7 +36,8 @@ export default class Nodes extends MeshReadyCommand {
   static override summary = 'Kernel readiness of every node group for sidecar and ambient, iptables and nftables.'
   static override description = `Runs one short-lived probe pod per node group (nodes sharing kernel, OS image, architecture and container runtime) that reads the kernel config, module lists, SELinux mode and legacy iptables tables, then judges them against every kernel requirement of Istio's interception, including merged modules (nf_conntrack_ipv4 → nf_conntrack) and what Istio's docs omit. The default view is a matrix of sidecar/ambient × iptables/nftables per group; -o wide adds each module's evidence.
 Probe pods and the namespace are deleted on success, failure, timeout, Ctrl-C and SIGTERM; "kubectl mesh-ready cleanup" removes leftovers of any earlier run.
---local, --host-root and --kernel-config judge without a cluster. Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fail, 4 warnings only (see --fail-on).`
+The verdict judges the planned install (the installed Istio's mode and backend, else --mode/--backend, else Istio's default: sidecar on iptables); the matrix still shows every mode and backend.
+--local, --host-root and --kernel-config judge without a cluster. Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fail, 4 warnings only, 5 incomplete (nothing could be judged; see --fail-on).`
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --mode ambient --backend nftables -o wide',
@@ -62,9 +62,9 @@ Probe pods and the namespace are deleted on success, failure, timeout, Ctrl-C an
     if (flags['kernel-release'] && offline?.kind !== 'kernel-config' && offline?.kind !== 'host-root') throw new UserError('--kernel-release needs --kernel-config or --host-root')
     const timeoutMs = parseProbeTimeout(flags.timeout)
     const client = offline ? undefined : this.kubeClient(flags)
-    const istioVersion = await this.judgedIstioVersion(flags, client)
+    const plan = await this.judgedPlan(flags, client, {mode: flags.mode, backend: flags.backend})
     const options = nodesOptionsFromFlags(flags, {
-      istioVersion,
+      plan,
       timeoutMs,
       nodeNames: names,
       offline,
@@ -74,6 +74,6 @@ Probe pods and the namespace are deleted on success, failure, timeout, Ctrl-C an
     })
     const progress = await startProgress(offline ? 'Reading the kernel…' : 'Probing node groups…')
     const result = await nodesArea(client, {...options, progress: progress.update}).finally(() => progress.stop())
-    this.emit(reportFrom('nodes', resolvePlan({istioVersion, mode: flags.mode, backend: flags.backend}), client, [result]), flags)
+    this.emit(reportFrom('nodes', plan, client, [result]), flags)
   }
 }

@@ -1,7 +1,6 @@
 import {Flags} from '@oclif/core'
 import {judgePlatform} from '../areas/platform.js'
 import {reportFrom} from '../areas/report.js'
-import {resolvePlan} from '../engine/plan.js'
 import {MeshReadyCommand} from '../cli/base-command.js'
 import {istioNamespaceFlag, modeFlag} from '../cli/flags.js'
 import {UserError} from '../cli/errors.js'
@@ -10,7 +9,7 @@ import {platformLabel} from '../checks/platform/_lib/detect-platform.js'
 import {exitCodeFor} from '../engine/exit-codes.js'
 import {gatherPlatform} from '../gather/platform.js'
 import type {Mode} from '../knowledge/istio-platform.js'
-import {istioPatchOf, MODES} from '../knowledge/istio-platform.js'
+import {istioPatchOf} from '../knowledge/istio-platform.js'
 import {startProgress} from '../render/progress.js'
 
 export default class Platform extends MeshReadyCommand {
@@ -37,15 +36,17 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
     if (flags.values && flags.istioctl) throw new UserError('--values and --istioctl print the same settings in two forms; pass one of them')
     const printing = flags.values ? '--values' : flags.istioctl ? '--istioctl' : undefined
     if (printing && flags.mode === 'both') throw new UserError(`${printing} prints the settings of one mode; add --mode sidecar or --mode ambient`)
-    const modes: readonly Mode[] = flags.mode === 'both' ? MODES : [flags.mode]
     const client = this.kubeClient(flags)
     const progress = await startProgress('Reading nodes, CNI and Istio from the API server…')
     const inputs = await gatherPlatform(client, {istioNamespace, signal: this.abort.signal}).finally(() => progress.stop())
     const installed = inputs.installedIstio.state === 'known' ? inputs.installedIstio.value : undefined
-    const istioVersion = this.istioVersion(flags, installed?.minor)
+    const judged = await this.judgedPlan(flags, client, {mode: flags.mode, installed: installed ?? null})
+    const {istioVersion} = judged
+    // --values/--istioctl print the settings of the planned mode (the installed Istio's, --mode, else sidecar).
+    const modes: readonly Mode[] = printing ? judged.modes.slice(0, 1) : judged.modes
     const istioPatch = istioPatchOf(flags['istio-version'] ?? installed?.version, istioVersion)
     const result = judgePlatform(inputs, {istioVersion, istioPatch, modes})
-    const report = reportFrom('platform', resolvePlan({istioVersion, mode: flags.mode}), client, [result])
+    const report = reportFrom('platform', judged, client, [result])
     const plan = result.plans[modes[0]!]
     if (printing === undefined || plan === undefined) {
       this.emit(report, flags)
@@ -56,6 +57,6 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
     if (report.verdict !== 'ready') {
       process.stderr.write(`note: ${report.summary.fail} fail, ${report.summary.warn} warn, ${report.summary.unknown} unknown for ${plan.mode} mode; run "kubectl mesh-ready platform --mode ${plan.mode}" for the findings\n`)
     }
-    process.exitCode = exitCodeFor(report.verdict, flags['fail-on'])
+    process.exitCode = exitCodeFor(report.verdict, flags['fail-on'], report.summary)
   }
 }

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {reportFrom} from '../areas/report.js'
-import {resolvePlan} from '../engine/plan.js'
+import {scopeOf} from '../engine/plan.js'
 import {workloadsArea} from '../areas/workloads.js'
 import {MeshReadyCommand} from '../cli/base-command.js'
 import {UserError} from '../cli/errors.js'
@@ -35,11 +35,13 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
     if (typeof target === 'string') throw new UserError(target)
     const istioNamespace = flags['istio-namespace']
     const client = this.kubeClient(flags)
-    const istioVersion = await this.judgedIstioVersion(flags, client, istioNamespace)
+    const plan = await this.judgedPlan(flags, client, {mode: flags.mode === 'auto' ? undefined : flags.mode, istioNamespace})
+    // Workloads are cluster-wide by nature: every namespace the caller can list, unless -n narrows it.
+    const namespaces = flags.namespace !== undefined && !flags['all-namespaces'] ? [flags.namespace] : undefined
     const progress = await startProgress('Reading pods…')
     try {
       const workloads = await workloadsArea(client, {
-        namespaces: flags['all-namespaces'] ? undefined : [client.target.namespace],
+        namespaces,
         labelSelector: flags.selector,
         target,
         mode: flags.mode,
@@ -48,7 +50,7 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
         onProgress: (pods) => progress.update(`Reading pods… ${pods} so far`),
       })
       progress.stop()
-      this.emit(reportFrom('pods', resolvePlan({istioVersion, mode: flags.mode === 'auto' ? undefined : flags.mode}), client, [workloads]), flags)
+      this.emit(reportFrom('pods', plan, client, [workloads], scopeOf(namespaces)), flags)
     } finally {
       progress.stop()
     }

@@ -60,3 +60,7 @@ const SOURCE_WORDS: Record<PlanSource, (v: string) => string> = {
 export function planLabel(plan: InstallPlan): string {
   return `${plan.modes.join(' and ')} on ${plan.backends.join(' and ')} (${SOURCE_WORDS[plan.source](plan.istioVersion)})`
 }
+
+/** The verdict line's words for a namespace scope: undefined (every namespace) or the -n namespaces. */
+export const scopeOf = (namespaces: readonly string[] | undefined): string =>
+  namespaces === undefined ? 'all namespaces' : namespaces.length === 1 ? `namespace ${namespaces[0]}` : `namespaces ${namespaces.join(', ')}`
