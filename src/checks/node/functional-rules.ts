@@ -24,7 +24,7 @@ export const functionalRules = defineCheck<NodeGroupFacts>()({
   title: "Istio-shaped rules apply on the node with each userspace (--functional)",
   category: 'node',
   needs: ['group', 'kernel', 'setup'],
-  source: 'istio-iptables dependencies (iptables -t nat … -p 255 probe), nft --json probe, ipset hash:ip comment, ip rule fwmark: kernel-and-interception reference §2.6–2.9, §3.5',
+  source: 'istio-iptables dependencies (iptables -t nat … -p 255 probe), nft --json probe, ipset hash:ip comment, ip rule fwmark: https://github.com/istio/istio/tree/master/tools/istio-iptables/pkg/dependencies ; https://github.com/istio/istio/tree/master/cni/pkg/iptables ; https://ipset.netfilter.org/ipset.man.html ; https://man7.org/linux/man-pages/man8/ip-rule.8.html',
   defaultSubject: GROUP_SUBJECT,
   run: ({group, kernel, setup}) => {
     if (!setup.functional) return []

@@ -8,7 +8,7 @@ export const iptablesBackend = defineCheck<NodeGroupFacts>()({
   title: "The kernel supports Istio's iptables rules (iptables-nft or iptables-legacy)",
   category: 'node',
   needs: ['group', 'kernel', 'setup'],
-  source: 'https://istio.io/latest/docs/ops/deployment/platform-requirements/; kernel-and-interception reference §1.2, §1.4, §2.2–2.6, §2.8',
+  source: 'https://istio.io/latest/docs/ops/deployment/platform-requirements/; https://github.com/istio/istio/tree/master/tools/istio-iptables ; https://github.com/istio/istio/tree/master/tools/istio-iptables/pkg/dependencies (legacy vs nft selection)',
   defaultSubject: GROUP_SUBJECT,
   run: ({group, kernel, setup}) => {
     if (!setup.backends.includes('iptables')) return []

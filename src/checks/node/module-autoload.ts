@@ -13,7 +13,7 @@ export const moduleAutoload = defineCheck<NodeGroupFacts>()({
   title: 'Modules Istio needs that are not loaded yet can be autoloaded when its rules are written',
   category: 'node',
   needs: ['group', 'kernel', 'setup'],
-  source: 'istio/istio#4500, #24101 (SELinux module_request); rancher/rke2#504; TencentCloud/CubeSandbox#1320 (kernel.modprobe); kernel-and-interception reference §1.5',
+  source: 'https://github.com/istio/istio/issues/4500 , https://github.com/istio/istio/issues/24101 (SELinux module_request); https://github.com/rancher/rke2/issues/504 ; https://docs.kernel.org/admin-guide/sysctl/kernel.html#modprobe (kernel.modprobe)',
   defaultSubject: GROUP_SUBJECT,
   run: ({group, kernel, setup}) => {
     const needed = new Set<string>()

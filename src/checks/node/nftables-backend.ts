@@ -8,7 +8,7 @@ export const nftablesBackend = defineCheck<NodeGroupFacts>()({
   title: "The kernel supports Istio's native nftables backend (values.global.nativeNftables)",
   category: 'node',
   needs: ['group', 'kernel', 'setup'],
-  source: 'https://istio.io/latest/docs/ops/deployment/platform-requirements/ (nftables: Linux ≥ 5.13, nft ≥ 1.0.1); kernel-and-interception reference §1.3, §2.7',
+  source: 'https://istio.io/latest/docs/ops/deployment/platform-requirements/ (nftables: Linux ≥ 5.13, nft ≥ 1.0.1); https://github.com/istio/istio/tree/master/tools/istio-nftables',
   defaultSubject: GROUP_SUBJECT,
   run: ({group, kernel, setup}) => {
     if (!setup.backends.includes('nftables')) return []

@@ -7,7 +7,7 @@ export const probeLeftovers = defineCheck<CleanupFacts>()({
   title: 'No probe pods or namespaces of earlier runs are left behind',
   category: 'node',
   needs: ['leftovers'],
-  source: 'probe hygiene: replicatedhq/troubleshoot#1186, elastic/eck-diagnostics#22 (ux-and-ecosystem reference §1.3)',
+  source: 'probe hygiene: https://github.com/replicatedhq/troubleshoot/issues/1186 , https://github.com/elastic/eck-diagnostics/issues/22',
   run: ({leftovers: {leftovers, unreadable}}) => {
     // What could not be listed may still hold leftovers: never report "nothing found" for it.
     const blind = unreadable.map((reason): Outcome => ({severity: 'unknown', subject: CLUSTER_SUBJECT, message: `could not look for leftovers everywhere: ${reason}`}))

@@ -43,7 +43,7 @@ export const probe = defineCheck<NodeGroupFacts>()({
   title: 'Kernel evidence was read from every node group',
   category: 'node',
   needs: ['group'],
-  source: 'kernel-and-interception reference §1.5, §3.5 (probe design; unknown is never missing)',
+  source: 'https://docs.kernel.org/admin-guide/sysctl/kernel.html#modprobe ; https://man7.org/linux/man-pages/man5/modules.dep.5.html (probe design; unknown is never missing)',
   defaultSubject: GROUP_SUBJECT,
   run: ({group}) => {
     const outcomes: Outcome[] = []

@@ -15,7 +15,7 @@ export const appVersionLabels = defineCheck<WorkloadFacts>()({
   title: "Pods carry app and version labels for Istio's telemetry",
   category: 'workload',
   needs: ['inventory', 'mesh', 'settings'],
-  source: 'https://istio.io/latest/docs/ops/deployment/application-requirements/#pod-requirements ("Pod labels", precedence of canonical-name/app.kubernetes.io/app and canonical-revision/app.kubernetes.io/version/version); kernel-and-interception.md §4',
+  source: 'https://istio.io/latest/docs/ops/deployment/application-requirements/#pod-requirements ("Pod labels", precedence of canonical-name/app.kubernetes.io/app and canonical-revision/app.kubernetes.io/version/version)',
   run: ({inventory, mesh, settings}) =>
     workloadContexts(inventory, mesh, settings).map(({workload, subject, mode}): Outcome => {
       const skip = notInMode(subject, mode, ['sidecar', 'ambient'])

@@ -9,7 +9,7 @@ export const headlessService = defineCheck<WorkloadFacts>()({
   title: 'Headless Services declare every port their pods serve',
   category: 'workload',
   needs: ['inventory', 'mesh', 'settings'],
-  source: 'https://istio.io/latest/docs/ops/configuration/traffic-management/traffic-routing/#headless-services; kernel-and-interception.md §4.4',
+  source: 'https://istio.io/latest/docs/ops/configuration/traffic-management/traffic-routing/#headless-services; https://github.com/istio/istio/blob/master/pkg/config/kube/conversion.go',
   run: ({inventory, mesh, settings}) =>
     serviceContexts(inventory, mesh, settings)
       .filter(({service}) => service.headless)

@@ -9,7 +9,7 @@ export const hostNetwork = defineCheck<WorkloadFacts>()({
   category: 'workload',
   needs: ['inventory', 'mesh', 'settings'],
   source:
-    'istio/istio pkg/kube/inject/inject.go (injectRequired skips hostNetwork pods); https://istio.io/latest/docs/ambient/architecture/traffic-redirection/ (redirection happens inside the pod network namespace); kernel-and-interception.md §2',
+    'https://github.com/istio/istio/blob/master/pkg/kube/inject/inject.go (injectRequired skips hostNetwork pods); https://istio.io/latest/docs/ambient/architecture/traffic-redirection/ (redirection happens inside the pod network namespace)',
   run: ({inventory, mesh, settings}) =>
     workloadContexts(inventory, mesh, settings).map(({workload, subject, mode}): Outcome => {
       const skip = notInMode(subject, mode, ['sidecar', 'ambient'])

@@ -13,7 +13,7 @@ export const netAdminCapabilities = defineCheck<WorkloadFacts>()({
   category: 'workload',
   needs: ['inventory', 'mesh', 'admission', 'settings'],
   source:
-    'https://istio.io/latest/docs/ops/deployment/application-requirements/#pod-requirements ("NET_ADMIN and NET_RAW capabilities"); https://istio.io/latest/docs/setup/additional-setup/pod-security-admission/; https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline; kernel-and-interception.md §4.3',
+    'https://istio.io/latest/docs/ops/deployment/application-requirements/#pod-requirements ("NET_ADMIN and NET_RAW capabilities"); https://istio.io/latest/docs/setup/additional-setup/pod-security-admission/; https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline',
   run: ({inventory, mesh, admission, settings}) => {
     const contexts = workloadContexts(inventory, mesh, settings)
     const cni = istioCni(mesh)

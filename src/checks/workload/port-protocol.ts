@@ -11,7 +11,7 @@ export const portProtocol = defineCheck<WorkloadFacts>()({
   category: 'workload',
   needs: ['inventory', 'mesh', 'settings'],
   source:
-    'https://istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/; https://istio.io/latest/docs/ops/deployment/application-requirements/#pod-requirements ("Named service ports"); kernel-and-interception.md §4.4 (ConvertProtocol); istioctl analyzer IST0118',
+    'https://istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/; https://istio.io/latest/docs/ops/deployment/application-requirements/#pod-requirements ("Named service ports"); https://github.com/istio/istio/blob/master/pkg/config/kube/conversion.go (ConvertProtocol); istioctl analyzer IST0118',
   run: ({inventory, mesh, settings}) =>
     serviceContexts(inventory, mesh, settings).map(({service, subject, mode}): Outcome => {
       const skip = notInMode(subject, mode, ['sidecar', 'ambient'])

@@ -17,7 +17,7 @@ export const protocolConflict = defineCheck<WorkloadFacts>()({
   category: 'workload',
   needs: ['inventory', 'mesh', 'settings'],
   source:
-    'https://istio.io/latest/docs/ops/deployment/application-requirements/#pod-requirements ("the services cannot use the same port number for different protocols"); kernel-and-interception.md §4.4',
+    'https://istio.io/latest/docs/ops/deployment/application-requirements/#pod-requirements ("the services cannot use the same port number for different protocols"); https://github.com/istio/istio/blob/master/pkg/config/kube/conversion.go',
   run: ({inventory, mesh, settings}) => {
     const lookup = serviceByName(inventory)
     return workloadContexts(inventory, mesh, settings).map(({workload, subject, mode}): Outcome => {

@@ -14,7 +14,7 @@ export const reservedPorts = defineCheck<WorkloadFacts>()({
   category: 'workload',
   needs: ['inventory', 'mesh', 'settings'],
   source:
-    'https://istio.io/latest/docs/ops/deployment/application-requirements/#ports-used-by-istio; https://istio.io/latest/docs/ambient/architecture/traffic-redirection/ (ztunnel in-pod ports); kernel-and-interception.md §4.1',
+    'https://istio.io/latest/docs/ops/deployment/application-requirements/#ports-used-by-istio; https://istio.io/latest/docs/ambient/architecture/traffic-redirection/ (ztunnel in-pod ports)',
   run: ({inventory, mesh, settings}) => {
     const lookup = serviceByName(inventory)
     return workloadContexts(inventory, mesh, settings).map(({workload, subject, mode}): Outcome => {

@@ -31,7 +31,7 @@ export const serverFirst = defineCheck<WorkloadFacts>()({
   category: 'workload',
   needs: ['inventory', 'mesh', 'settings'],
   source:
-    'https://istio.io/latest/docs/ops/deployment/application-requirements/#server-first-protocols; kernel-and-interception.md §4.2 (wellKnownPorts 25, 53, 3306, 27017 in pkg/config/kube/conversion.go); https://istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/',
+    'https://istio.io/latest/docs/ops/deployment/application-requirements/#server-first-protocols; https://github.com/istio/istio/blob/master/pkg/config/kube/conversion.go (wellKnownPorts 25, 53, 3306, 27017); https://istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/',
   run: ({inventory, mesh, settings}) =>
     serviceContexts(inventory, mesh, settings).map(({service, subject, mode, workloads}): Outcome => {
       const skip = notInMode(subject, mode, ['sidecar'])

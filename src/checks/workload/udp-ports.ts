@@ -8,7 +8,7 @@ export const udpPorts = defineCheck<WorkloadFacts>()({
   title: 'Workloads serve TCP only, which the mesh proxies',
   category: 'workload',
   needs: ['inventory', 'mesh', 'settings'],
-  source: 'https://istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/ ("Non-TCP based protocols, such as UDP, are not proxied"); kernel-and-interception.md §4.4',
+  source: 'https://istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/ ("Non-TCP based protocols, such as UDP, are not proxied")',
   run: ({inventory, mesh, settings}) => {
     const lookup = serviceByName(inventory)
     return workloadContexts(inventory, mesh, settings).map(({workload, subject, mode}): Outcome => {
