@@ -174,7 +174,7 @@ async function gatherOffline(input: OfflineInput, options: NodesAreaOptions): Pr
       windows: false,
       probe: problem ? {state: 'failed', problem: 'output', message: problem} : {state: 'ok', source: input.kind, input: root.label},
     }
-    return {groups: [{group, kernel}], setup, probe: {input: input.kind, path: root.label}, findings: []}
+    return {groups: [{group, kernel: root.judge(kernel)}], setup, probe: {input: input.kind, path: root.label}, findings: []}
   } finally {
     await root.dispose()
   }
