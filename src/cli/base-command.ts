@@ -4,14 +4,14 @@ import type {FailOn} from '../engine/exit-codes.js'
 import {ExitCode, exitCodeFor} from '../engine/exit-codes.js'
 import {KubeClient} from '../gather/kube/client.js'
 import {loadKubeTarget} from '../gather/kube/config.js'
-import {parseDuration} from '../gather/kube/duration.js'
+import {parseRequestTimeout} from '../gather/kube/duration.js'
 import {ConnectionError} from '../gather/kube/errors.js'
 import type {InstalledIstio} from '../gather/platform-istio.js'
 import {detectInstalledIstio} from '../gather/platform-istio.js'
 import type {MeshBackend, MeshMode} from '../checks/types.js'
 import type {InstallPlan} from '../engine/plan.js'
 import {resolvePlan} from '../engine/plan.js'
-import {DEFAULT_ISTIO_VERSION, istioMinor} from '../knowledge/istio-releases.js'
+import {DEFAULT_ISTIO_VERSION, ISTIO_RELEASES, istioMinor, judgeInstalledIstio, knownIstioMinor} from '../knowledge/istio-releases.js'
 import {colorEnabled, painter} from '../render/color.js'
 import type {OutputFormat} from '../render/index.js'
 import {render} from '../render/index.js'
@@ -27,6 +27,15 @@ export interface BaseFlagValues {
   'fail-on': FailOn
   'no-color': boolean
   'istio-version'?: string
+  server?: string
+  token?: string
+  user?: string
+  cluster?: string
+  'certificate-authority'?: string
+  'insecure-skip-tls-verify'?: boolean
+  as?: string
+  'as-group'?: string[]
+  v?: number
 }
 
 /**
@@ -44,7 +53,8 @@ export abstract class MeshReadyCommand extends Command {
   private readonly onSignal = (signal: NodeJS.Signals) => {
     if (this.signalExit !== undefined) process.exit(this.signalExit) // second signal: give up on cleanup
     this.signalExit = signal === 'SIGINT' ? 130 : 143
-    process.stderr.write(`\n${signal} received: cleaning up (press Ctrl-C again to exit at once)\n`)
+    // Only an interactive user sends SIGINT with a key; a SIGTERM comes from a supervisor, which sends SIGKILL itself.
+    process.stderr.write(`\n${signal} received: cleaning up${signal === 'SIGINT' ? ' (press Ctrl-C again to exit at once)' : ''}\n`)
     this.abort.abort(new Error(`interrupted by ${signal}`))
   }
 
@@ -61,18 +71,40 @@ export abstract class MeshReadyCommand extends Command {
 
   protected kubeClient(flags: BaseFlagValues): KubeClient {
     if (this.client) return this.client
-    const timeoutMs = parseDuration(flags['request-timeout'], '--request-timeout')
-    const target = loadKubeTarget({kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace})
-    this.client = new KubeClient(target, timeoutMs)
+    const timeoutMs = parseRequestTimeout(flags['request-timeout'])
+    const target = loadKubeTarget({
+      kubeconfig: flags.kubeconfig,
+      context: flags.context,
+      namespace: flags.namespace,
+      server: flags.server,
+      token: flags.token,
+      user: flags.user,
+      cluster: flags.cluster,
+      certificateAuthority: flags['certificate-authority'],
+      insecureSkipTlsVerify: flags['insecure-skip-tls-verify'],
+      as: flags.as,
+      asGroups: flags['as-group'],
+    })
+    this.client = new KubeClient(target, timeoutMs, {verbosity: flags.v ?? 0})
     return this.client
   }
 
   /** The Istio minor release to judge against; validated here so a typo is a usage error. */
   protected istioVersion(flags: BaseFlagValues, installed?: string): string {
     const given = flags['istio-version']
-    if (given === undefined) return installed ?? DEFAULT_ISTIO_VERSION
-    const minor = istioMinor(given)
-    if (minor === undefined) throw new UserError(`--istio-version "${given}" is not a version; use a release such as 1.29 or 1.29.3`)
+    if (given === undefined) {
+      if (installed === undefined) return DEFAULT_ISTIO_VERSION
+      // A release the plugin does not know is judged against the nearest one it does, with a one-line notice.
+      const judged = judgeInstalledIstio(installed)
+      if (judged.notice !== undefined) process.stderr.write(`${judged.notice}\n`)
+      return judged.minor
+    }
+    const minor = knownIstioMinor(given)
+    if (minor === undefined) {
+      const known = ISTIO_RELEASES.map((r) => r.version).join(', ')
+      const what = istioMinor(given) === undefined ? 'is not a version' : 'is not a release this plugin knows'
+      throw new UserError(`--istio-version "${given}" ${what}; use one of: ${known}`)
+    }
     return minor
   }
 
@@ -129,7 +161,9 @@ export abstract class MeshReadyCommand extends Command {
     // oclif flag/argument parsing errors: one line, usage exit code.
     if (error instanceof Errors.CLIError || error.name === 'CLIError' || /Parse|Flag|Arg/.test(error.constructor?.name ?? '')) {
       // oclif's validation errors start with a heading line ("The following error occurred:"); the cause is below it.
-      const first = error.message.split('\n').find((l) => l.trim() !== '' && !/^The following errors? occurred:$/.test(l.trim())) ?? error.message
+      const lines = error.message.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/^The following errors? occurred:$/.test(l))
+      // "Parsing --concurrency" alone hides why: keep the cause from the next line.
+      const first = lines.length > 1 && /^Parsing --\S+$/.test(lines[0]!) ? `${lines[0]}: ${lines[1]}` : (lines[0] ?? error.message)
       return this.printError(`${first.trim()} (see kubectl mesh-ready ${this.id ?? ''} --help)`, ExitCode.UsageError)
     }
     const detail = process.env.DEBUG ? `\n${error.stack}` : ' (set DEBUG=1 for the stack trace)'

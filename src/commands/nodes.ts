@@ -4,7 +4,7 @@ import {nodesArea, nodesOptionsFromFlags} from '../areas/nodes.js'
 import {reportFrom} from '../areas/report.js'
 import {MeshReadyCommand} from '../cli/base-command.js'
 import {UserError} from '../cli/errors.js'
-import {backendFlag, modeFlag, namespaceFlag} from '../cli/flags.js'
+import {backendFlag, boundedIntegerFlag, modeFlag, namespaceFlag} from '../cli/flags.js'
 import {parseProbeTimeout} from '../gather/kube/duration.js'
 import {startProgress} from '../render/progress.js'
 
@@ -24,7 +24,7 @@ export const nodesFlags = {
   'image-pull-secret': Flags.string({description: 'imagePullSecret (in the probe namespace) for --image.'}),
   'probe-namespace': namespaceFlag({description: 'Run probes in this existing namespace (not created or deleted); default: a mesh-ready-probe namespace created and deleted by the run.'}),
   timeout: Flags.string({default: '2m', description: 'Overall time for the probes: 90s, 2m. Probe pods get three quarters of it as activeDeadlineSeconds.'}),
-  concurrency: Flags.integer({default: 10, min: 1, max: 200, description: 'Probe pods created at a time.'}),
+  concurrency: boundedIntegerFlag(1, 200)({default: 10, description: 'Probe pods created at a time (1 to 200).'}),
   local: Flags.boolean({default: false, exclusive: ['host-root', 'kernel-config'], description: 'Judge the machine this runs on (no cluster needed).'}),
   'host-root': Flags.string({exclusive: ['local', 'kernel-config'], description: 'Judge a mounted node image or chroot at this directory (image build pipelines).'}),
   'kernel-config': Flags.string({exclusive: ['local', 'host-root'], description: 'Judge a kernel config file alone (config or config.gz).'}),

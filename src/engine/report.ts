@@ -9,6 +9,11 @@ export interface ReportView {
   readonly title: string
   readonly headers: readonly string[]
   readonly rows: ReadonlyArray<readonly string[]>
+  /**
+   * A few lines that stand for the view in the default table of a report spanning several areas (`check`), where one
+   * screen has to hold everything; `[]` leaves the view out there. `-o wide` and single-area commands show the table.
+   */
+  readonly brief?: readonly string[]
 }
 
 export interface ReportTarget {

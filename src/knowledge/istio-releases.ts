@@ -41,3 +41,35 @@ export function compareMinor(a: string, b: string): number {
   const [bm = 0, bn = 0] = b.split('.').map(Number)
   return am - bm || an - bn
 }
+
+/** The oldest and newest releases the plugin knows, e.g. `1.23–1.30`. */
+export const KNOWN_ISTIO_RANGE = `${ISTIO_RELEASES.at(-1)!.version}–${ISTIO_RELEASES[0]!.version}`
+
+export interface JudgedIstioVersion {
+  /** A release in ISTIO_RELEASES. */
+  readonly minor: string
+  /** One line for stderr when the installed release is not one the plugin knows (and what is judged instead). */
+  readonly notice?: string
+}
+
+/**
+ * The release to judge against an installed one. A known release is judged as it is. A release newer than the table
+ * (the plugin is older than the cluster's Istio) is judged against the newest known release: Istio's requirements
+ * rarely loosen, so the newest known rules are the closest (possibly stale) estimate; the notice says so. A release
+ * older than the table is judged against the oldest known one.
+ */
+export function judgeInstalledIstio(installed: string): JudgedIstioVersion {
+  if (findIstioRelease(installed)) return {minor: installed}
+  const newest = ISTIO_RELEASES[0]!.version
+  const oldest = ISTIO_RELEASES.at(-1)!.version
+  if (compareMinor(installed, newest) > 0) {
+    return {minor: newest, notice: `notice: the cluster runs Istio ${installed}, newer than the releases this plugin knows (${KNOWN_ISTIO_RANGE}); judging against ${newest}, so its knowledge may be stale: upgrade kubectl-mesh-ready or pass --istio-version`}
+  }
+  return {minor: oldest, notice: `notice: the cluster runs Istio ${installed}, older than the releases this plugin knows (${KNOWN_ISTIO_RANGE}); judging against ${oldest}`}
+}
+
+/** A --istio-version value: a known release, else undefined (the caller makes it a usage error listing them). */
+export function knownIstioMinor(input: string): string | undefined {
+  const minor = istioMinor(input)
+  return minor !== undefined && findIstioRelease(minor) ? minor : undefined
+}

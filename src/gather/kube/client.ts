@@ -1,8 +1,9 @@
+import {spawn} from 'node:child_process'
 import http from 'node:http'
 import https from 'node:https'
 import type {KubeConfig} from '@kubernetes/client-node'
 import {ApiError, ConnectionError, describeRequest} from './errors.js'
-import type {KubeTarget} from './config.js'
+import type {ExecCredentialConfig, KubeTarget} from './config.js'
 
 export type Query = Record<string, string | number | boolean | undefined>
 
@@ -50,14 +51,37 @@ const TLS_CODES = new Set([
  * A small Kubernetes REST client on top of client-node's KubeConfig (which handles TLS material, tokens and exec
  * credential plugins). Plain JSON in and out: no per-object model conversion, so 100k-pod lists stay cheap.
  */
+export interface KubeClientOptions {
+  /** kubectl's -v: 6 logs each request (method, URL, status, duration), 7 also its headers (credentials masked). */
+  readonly verbosity?: number
+  /** Where request logs go (default: stderr). */
+  readonly log?: (line: string) => void
+}
+
+interface ExecCredential {
+  token?: string
+  clientCertificateData?: string
+  clientKeyData?: string
+  /** ms since the epoch; undefined = valid for the whole run. */
+  expires?: number
+}
+
 export class KubeClient {
   private agent: http.Agent | undefined
   private agentKey = ''
+  private credential: Promise<ExecCredential> | undefined
+  private credentialExpires: number | undefined
+  private readonly verbosity: number
+  private readonly log: (line: string) => void
 
   constructor(
     readonly target: KubeTarget,
     readonly requestTimeoutMs: number,
-  ) {}
+    options: KubeClientOptions = {},
+  ) {
+    this.verbosity = options.verbosity ?? 0
+    this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`))
+  }
 
   get kc(): KubeConfig {
     return this.target.kc
@@ -78,6 +102,12 @@ export class KubeClient {
       }
       throw new ConnectionError('auth-plugin', `credentials for context "${this.target.contextName}" could not be obtained: ${oneLine(message)}; check the user's exec plugin or token in the kubeconfig`)
     }
+    if (this.target.exec) {
+      const credential = await this.execCredential(this.target.exec)
+      if (credential.token) opts.headers = {...(opts.headers as Record<string, string>), Authorization: `Bearer ${credential.token}`}
+      if (credential.clientCertificateData) opts.cert = credential.clientCertificateData
+      if (credential.clientKeyData) opts.key = credential.clientKeyData
+    }
     // Keep one keep-alive agent per distinct TLS identity instead of a new agent per request.
     if (!this.kc.getCurrentCluster()?.proxyUrl) {
       const key = [opts.ca, opts.cert, opts.key, opts.rejectUnauthorized, opts.servername].map(String).join('|')
@@ -90,6 +120,19 @@ export class KubeClient {
       opts.agent = this.agent
     }
     return opts
+  }
+
+  /** Runs the exec credential plugin once (again when its credential expires); bounded by --request-timeout. */
+  private execCredential(exec: ExecCredentialConfig): Promise<ExecCredential> {
+    if (this.credential === undefined || (this.credentialExpires !== undefined && this.credentialExpires <= Date.now())) {
+      this.credentialExpires = undefined
+      this.credential = runExecPlugin(exec, this.requestTimeoutMs, this.server, this.kc.getCurrentCluster()?.caData).then((c) => {
+        this.credentialExpires = c.expires
+        return c
+      })
+      this.credential.catch(() => (this.credential = undefined))
+    }
+    return this.credential
   }
 
   close(): void {
@@ -120,20 +163,43 @@ export class KubeClient {
     const url = this.url(path, options.query)
     const body = options.body === undefined ? undefined : JSON.stringify(options.body)
     const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs
-    const headers: Record<string, string> = {...(opts.headers as Record<string, string>), Accept: 'application/json', 'User-Agent': 'kubectl-mesh-ready'}
+    const headers: Record<string, string | string[]> = {...(opts.headers as Record<string, string>), Accept: 'application/json', 'User-Agent': 'kubectl-mesh-ready'}
+    const impersonate = this.target.impersonate
+    if (impersonate?.user !== undefined) headers['Impersonate-User'] = impersonate.user
+    if (impersonate && impersonate.groups.length > 0) headers['Impersonate-Group'] = [...impersonate.groups]
     if (body !== undefined) {
       headers['Content-Type'] = options.contentType ?? 'application/json'
       headers['Content-Length'] = String(Buffer.byteLength(body))
     }
     const transport = url.protocol === 'http:' ? http : https
+    const started = Date.now()
+    if (this.verbosity >= 7) this.logHeaders(method, url, headers)
+    const logged = (status: string) => {
+      if (this.verbosity >= 6) this.log(`${method} ${url.href} ${status} in ${Date.now() - started} milliseconds`)
+    }
     return new Promise((resolve, reject) => {
-      const req = transport.request(url, {...opts, method, headers, signal: options.signal}, resolve)
+      const req = transport.request(url, {...opts, method, headers, signal: options.signal}, (response) => {
+        logged(`${response.statusCode ?? 0} ${response.statusMessage ?? ''}`.trim())
+        resolve(response)
+      })
       if (timeoutMs > 0) {
         req.setTimeout(timeoutMs, () => req.destroy(new ConnectionError('timeout', `request to ${this.server} timed out after ${timeoutMs / 1000}s; raise --request-timeout or check that the API server is reachable`)))
       }
-      req.on('error', (error) => reject(this.toConnectionError(error)))
+      req.on('error', (error) => {
+        logged(`(failed: ${(error as NodeJS.ErrnoException).code ?? oneLine(error.message)})`)
+        reject(this.toConnectionError(error))
+      })
       req.end(body)
     })
+  }
+
+  /** -v 7: the request line and headers, as kubectl prints them; credentials never appear. */
+  private logHeaders(method: string, url: URL, headers: Record<string, string | string[]>): void {
+    this.log(`${method} ${url.href}`)
+    this.log('Request Headers:')
+    for (const [name, value] of Object.entries(headers)) {
+      for (const v of Array.isArray(value) ? value : [value]) this.log(`    ${name}: ${/^authorization$/i.test(name) ? maskCredential(v) : v}`)
+    }
   }
 
   private toConnectionError(error: Error): Error {
@@ -274,6 +340,70 @@ export class KubeClient {
       response.on('close', () => finish(false))
     })
   }
+}
+
+/** `Bearer <masked>`: the scheme stays readable, the secret never appears in a log. */
+const maskCredential = (value: string) => `${value.split(' ')[0]} <masked>`
+
+/**
+ * Runs a client.authentication.k8s.io exec plugin as kubectl does (KUBERNETES_EXEC_INFO, non-interactive), killed
+ * when it does not answer within the request timeout. A missing command or a timeout shows the plugin's installHint.
+ */
+export function runExecPlugin(exec: ExecCredentialConfig, timeoutMs: number, server: string, caData?: string): Promise<ExecCredential> {
+  const apiVersion = exec.apiVersion ?? 'client.authentication.k8s.io/v1'
+  const info = {apiVersion, kind: 'ExecCredential', spec: {interactive: false, ...(exec.provideClusterInfo ? {cluster: {server, ...(caData ? {'certificate-authority-data': caData} : {})}} : {})}}
+  const env: NodeJS.ProcessEnv = {...process.env, KUBERNETES_EXEC_INFO: JSON.stringify(info)}
+  for (const e of exec.env ?? []) env[e.name] = e.value
+  const who = `exec credential plugin "${exec.command}" of user "${exec.user}"`
+  const hint = exec.installHint ? `; ${oneLine(exec.installHint)}` : ''
+  return new Promise((resolve, reject) => {
+    const fail = (text: string) => reject(new ConnectionError('auth-plugin', text))
+    let stdout = ''
+    let stderr = ''
+    let done = false
+    const child = spawn(exec.command, [...(exec.args ?? [])], {env, stdio: ['ignore', 'pipe', 'pipe']})
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            if (done) return
+            done = true
+            child.kill('SIGKILL')
+            fail(`${who} did not answer within ${timeoutMs / 1000}s (--request-timeout)${hint || '; check that it can run without a terminal, or raise --request-timeout'}`)
+          }, timeoutMs)
+        : undefined
+    const finish = (fn: () => void) => {
+      if (done) return
+      done = true
+      if (timer) clearTimeout(timer)
+      fn()
+    }
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+    child.on('error', (error: NodeJS.ErrnoException) =>
+      finish(() => fail(error.code === 'ENOENT' ? `${who} was not found (${exec.command}: not on PATH)${hint || '; install it or fix users[].user.exec.command in the kubeconfig'}` : `${who} could not be started: ${error.message}${hint}`)),
+    )
+    child.on('close', (code) =>
+      finish(() => {
+        if (code !== 0) return fail(`${who} exited with ${code}${stderr.trim() ? `: ${oneLine(stderr.trim().split('\n').slice(-1)[0]!)}` : ''}${hint}`)
+        let status: Record<string, unknown> | undefined
+        try {
+          status = (JSON.parse(stdout) as {status?: Record<string, unknown>}).status
+        } catch {
+          status = undefined
+        }
+        if (!status || (typeof status.token !== 'string' && typeof status.clientCertificateData !== 'string')) {
+          return fail(`${who} printed no ExecCredential with a token or client certificate; check the plugin`)
+        }
+        const expires = typeof status.expirationTimestamp === 'string' ? Date.parse(status.expirationTimestamp) : Number.NaN
+        resolve({
+          token: typeof status.token === 'string' ? status.token : undefined,
+          clientCertificateData: typeof status.clientCertificateData === 'string' ? status.clientCertificateData : undefined,
+          clientKeyData: typeof status.clientKeyData === 'string' ? status.clientKeyData : undefined,
+          expires: Number.isNaN(expires) ? undefined : expires,
+        })
+      }),
+    )
+  })
 }
 
 function readBody(response: http.IncomingMessage): Promise<string> {
