@@ -1,5 +1,10 @@
+import {writeFileSync} from 'node:fs'
+import type {Interfaces} from '@oclif/core'
 import {Command, Errors} from '@oclif/core'
+import {allChecks} from '../checks/index.js'
 import type {Report} from '../engine/report.js'
+import type {Policy} from '../engine/suppress.js'
+import {applyPolicy, EMPTY_POLICY, PolicyError, policyFromFlags} from '../engine/suppress.js'
 import type {FailOn} from '../engine/exit-codes.js'
 import {ExitCode, exitCodeFor} from '../engine/exit-codes.js'
 import {KubeClient} from '../gather/kube/client.js'
@@ -18,12 +23,18 @@ import {render} from '../render/index.js'
 import {UserError} from './errors.js'
 import {baseFlags} from './flags.js'
 
+/** oclif's parsed flags and args (its FlagOutput/ArgOutput, which @oclif/core does not export). */
+type OclifOutput = {[name: string]: any}
+
 export interface BaseFlagValues {
   kubeconfig?: string
   context?: string
   namespace?: string
   'request-timeout': string
   output: OutputFormat
+  'output-file'?: string
+  suppress?: string[]
+  policy?: string
   'fail-on': FailOn
   'no-color': boolean
   'istio-version'?: string
@@ -134,11 +145,46 @@ export abstract class MeshReadyCommand extends Command {
     return resolvePlan({istioVersion, mode: wanted.mode, backend: wanted.backend, installed: runs?.components.length ? {modes: runs.modes, backend: runs.backend} : undefined})
   }
 
-  /** Renders to stdout and sets the exit code from the verdict and --fail-on. */
+  /** --suppress and --policy, read when the flags are parsed (see parse). */
+  private policy: Policy = EMPTY_POLICY
+
+  /** Parses, then reads --suppress/--policy at once: a bad rule or policy file is a usage error before anything runs. */
+  protected override async parse<F extends OclifOutput, B extends OclifOutput, A extends OclifOutput>(
+    options?: Interfaces.Input<F, B, A>,
+    argv?: string[],
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const parsed = await super.parse(options, argv)
+    try {
+      this.policy = policyFromFlags(parsed.flags as {suppress?: string[]; policy?: string}, allChecks.map((c) => c.id))
+    } catch (error) {
+      if (error instanceof PolicyError) throw new UserError(error.message)
+      throw error
+    }
+    return parsed
+  }
+
+  /**
+   * Applies --suppress/--policy (src/engine/suppress.ts), renders to stdout and sets the exit code from the verdict
+   * and --fail-on. With --output-file the -o report goes to the file (never coloured) and stdout gets the table
+   * (wide with -o wide). docs/output.md#output-file.
+   */
   protected emit(report: Report, flags: BaseFlagValues): void {
+    const policed = applyPolicy(report, this.policy)
     const paint = painter(colorEnabled({noColorFlag: flags['no-color'], isTTY: process.stdout.isTTY === true, env: process.env}))
-    process.stdout.write(render(report, flags.output, {paint, width: process.stdout.columns}))
-    process.exitCode = exitCodeFor(report.verdict, flags['fail-on'], report.summary)
+    const options = {paint, width: process.stdout.columns, failOn: flags['fail-on'], toolVersion: this.config.version}
+    const file = flags['output-file']
+    if (file === undefined) process.stdout.write(render(policed, flags.output, options))
+    else {
+      process.stdout.write(render(policed, flags.output === 'wide' ? 'wide' : 'table', options))
+      try {
+        writeFileSync(file, render(policed, flags.output, {...options, paint: painter(false)}))
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code
+        const why = code === 'ENOENT' ? 'its directory does not exist' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message
+        throw new UserError(`--output-file ${file}: cannot write the report: ${why}`)
+      }
+    }
+    process.exitCode = exitCodeFor(policed.verdict, flags['fail-on'], policed.summary)
   }
 
   protected fail(message: string, exitCode: ExitCode = ExitCode.UsageError): never {

@@ -35,6 +35,8 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
     const istioNamespace = flags['istio-namespace']
     if (flags.values && flags.istioctl) throw new UserError('--values and --istioctl print the same settings in two forms; pass one of them')
     const printing = flags.values ? '--values' : flags.istioctl ? '--istioctl' : undefined
+    // The settings are a document of their own: YAML (default, -o yaml) or JSON (-o json), never a report format.
+    if (printing && !['table', 'yaml', 'json'].includes(flags.output)) throw new UserError(`${printing} prints YAML (the default, or -o yaml) or JSON (-o json), not -o ${flags.output}`)
     if (printing && flags.mode === 'both') throw new UserError(`${printing} prints the settings of one mode; add --mode sidecar or --mode ambient`)
     const client = this.kubeClient(flags)
     const progress = await startProgress('Reading nodes, CNI and Istio from the API server…')
@@ -53,7 +55,13 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
       return
     }
     const title = `kubectl mesh-ready platform --values: ${platformLabel(result.detection)}, ${plan.mode} mode, Istio ${istioVersion}`
-    process.stdout.write(flags.values ? valuesDocument(plan, title) : `${plan.istioctl.join(' ')}\n`)
+    if (flags.output === 'json') {
+      // JSON has no comments: the values (a Helm values file: helm -f values.json) or the istioctl arguments as an
+      // array; the warnings and notes the YAML carries as comments go to stderr.
+      process.stdout.write(`${JSON.stringify(flags.values ? plan.values : plan.istioctl, null, 2)}\n`)
+      if (!plan.supported) process.stderr.write(`warning: ${plan.mode} mode is not available on this platform; see "kubectl mesh-ready platform --mode ${plan.mode}"\n`)
+      for (const note of plan.notes) process.stderr.write(`note: ${note}\n`)
+    } else process.stdout.write(flags.values ? valuesDocument(plan, title) : `${plan.istioctl.join(' ')}\n`)
     if (report.verdict !== 'ready') {
       process.stderr.write(`note: ${report.summary.fail} fail, ${report.summary.warn} warn, ${report.summary.unknown} unknown for ${plan.mode} mode; run "kubectl mesh-ready platform --mode ${plan.mode}" for the findings\n`)
     }
