@@ -26,7 +26,7 @@ describe('table renderer', () => {
   it('fits 80 columns, groups by category and ends with a verdict line', () => {
     for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(80)
     expect(text.indexOf('Cluster')).toBeLessThan(text.indexOf('Workloads'))
-    expect(text.trimEnd().split('\n').at(-1)).toBe('NOT READY for sidecar on iptables (Istio 1.30 default) on kind-kind: 1 fail')
+    expect(text.trimEnd().split('\n').slice(-2)).toEqual(['NOT READY for sidecar on iptables (Istio 1.30 default)', '  on kind-kind: 1 fail, 1 warn, 1 pass'])
     expect(render(report, 'table', {paint: plain, width: 120}).trimEnd().split('\n').at(-1)).toBe('NOT READY for sidecar on iptables (Istio 1.30 default) on kind-kind: 1 fail, 1 warn, 1 pass')
   })
 
@@ -74,10 +74,11 @@ describe('colour decision', () => {
 
 describe('verdict line', () => {
   const long = buildReport({command: 'check', istioVersion: '1.30', plan: resolvePlan({istioVersion: '1.30'}), target: {context: 'arn:aws:eks:eu-west-1:123456789012:cluster/production-payments'}, findings})
-  it('stays within the width, shortening the context name first', () => {
-    const line = verdictLine(long, plain, 80)
-    expect(line.length).toBeLessThanOrEqual(80)
-    expect(line).toMatch(/^NOT READY for sidecar on iptables \(Istio 1\.30 default\) on arn:aws.*…: 1 fail$/)
+  it('stays within the width: the plan on the first line, the context shortened on the second', () => {
+    const lines = verdictLine(long, plain, 80).split('\n')
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(80)
+    expect(lines[0]).toBe('NOT READY for sidecar on iptables (Istio 1.30 default)')
+    expect(lines[1]).toMatch(/^ {2}on arn:aws:eks:.*…: 1 fail, 1 warn, 1 pass$/)
   })
   it('keeps the whole context when it fits', () => {
     expect(verdictLine(long, plain, 200)).toContain('cluster/production-payments: 1 fail')
