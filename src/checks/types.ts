@@ -44,6 +44,11 @@ export interface Outcome {
   readonly severity: Severity
   readonly subject: Subject
   readonly message: string
+  /**
+   * Optional: the message in at most ~45 characters, for one-line views (the default table, -o short), when the
+   * renderer's own shortening (asides dropped, leading clause) would lose what matters.
+   */
+  readonly summary?: string
   readonly remediation?: Remediation
   readonly evidence?: Readonly<Record<string, EvidenceValue>>
   /** The data-plane mode this result is about, when it is about one (node, platform and workload checks). */
