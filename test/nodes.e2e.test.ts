@@ -23,6 +23,7 @@ interface Finding {
 }
 interface Report {
   verdict: string
+  coverage: Array<{area: string; judged: number; unit: string; reason?: string}>
   findings: Finding[]
   data: {nodes: {setup: {ipFamilies: string; ipFamiliesSource: string}; probe: {podsCreated: number; image: string; namespace: string | null}; groups: Array<{name: string; nodes: string[]; notReady: string[]; probe: {state: string; problem?: string; node?: string}; matrix: Record<string, {readiness: string}>}>}}
 }
@@ -264,7 +265,9 @@ describe('faults: nothing is left behind', () => {
     const probes = json(result).findings.filter((f) => f.checkId === 'node.probe' && f.evidence?.problem === 'forbidden')
     expect(probes).toHaveLength(3)
     expect(probes[0]!.message).toContain('forbidden: you may not create pods in namespace mesh-ready-probe')
-    expect(result.code).toBe(4) // unknown only: warnings
+    // no probe ran, so nothing was judged: incomplete (exit 5), never ready or mere warnings
+    expect(json(result).verdict).toBe('incomplete')
+    expect(result.code).toBe(5)
     expect(leftovers(server)).toEqual({pods: [], namespaces: []})
   })
 
@@ -283,6 +286,8 @@ describe('faults: nothing is left behind', () => {
     expect(report.findings).toHaveLength(1)
     expect(report.findings[0]).toMatchObject({checkId: 'node.probe', severity: 'unknown', subject: {kind: 'Cluster'}})
     expect(report.findings[0]!.message).toContain('forbidden: you may not list nodes (cluster-wide)')
+    expect(report.verdict).toBe('incomplete')
+    expect(report.coverage).toEqual([{area: 'nodes', judged: 0, unit: 'node groups', reason: expect.stringContaining('list nodes')}])
   })
 
   it('a dropped watch is resumed and a failing pod create is reported, with nothing left behind', async () => {

@@ -258,7 +258,10 @@ async function gatherCluster(client: KubeClient, options: NodesAreaOptions): Pro
 export async function nodesArea(client: KubeClient | undefined, options: NodesAreaOptions): Promise<AreaResult> {
   const offline = options.offline ?? (client ? undefined : ({kind: 'local'} as const))
   const gathered = offline ? await gatherOffline(offline, options) : await gatherCluster(client!, options)
-  if (!('groups' in gathered)) return {findings: gathered.findings, data: {nodes: {setup: gathered.setup, groups: []}}}
+  if (!('groups' in gathered)) {
+    const reason = gathered.findings.map((f) => f.message.replace(/^no node could be judged: /, '')).join('; ') || 'no node could be listed'
+    return {findings: gathered.findings, coverage: {area: 'nodes', judged: 0, unit: 'node groups', reason}, data: {nodes: {setup: gathered.setup, groups: []}}}
+  }
   const {setup} = gathered
   const findings: Finding[] = [...gathered.findings]
   for (const {group, kernel} of gathered.groups) {
