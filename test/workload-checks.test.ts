@@ -3,6 +3,7 @@ import type {CheckDefinition, Finding} from '../src/checks/types.js'
 import {known, unavailable} from '../src/checks/types.js'
 import {workloadChecks} from '../src/checks/workload/index.js'
 import {runChecks} from '../src/engine/run-checks.js'
+import {SERVER_FIRST_PROTOCOLS} from '../src/knowledge/protocols.js'
 import type {WorkloadFacts} from '../src/gather/workloads.js'
 import type {FactsInput} from './workload-fixtures.js'
 import {container, deploymentPods, factsOf, service} from './workload-fixtures.js'
@@ -91,7 +92,7 @@ describe('workload.net-admin-capabilities', () => {
     expect(f.severity).toBe(severity)
     expect(f.message).toMatch(message)
     expect(f.message).toContain('1 workload, 3 pods in sidecar mode')
-    if (severity === 'fail') expect(f.remediation?.command).toBe('istioctl install --set components.cni.enabled=true')
+    if (severity === 'fail') expect(f.remediation?.command).toBe('istioctl install --set components.cni.enabled=true --set values.pilot.cni.enabled=true')
   })
 
   it('unreadable namespace labels → unknown naming why', () => {
@@ -159,6 +160,7 @@ describe('workload.net-admin-capabilities', () => {
 describe('workload.app-version-labels', () => {
   const spec = {containers: [container('c')]}
   const findings = judge('workload.app-version-labels', {
+    namespaces: {shop: {'istio-injection': 'enabled'}},
     pods: [
       ...deploymentPods('shop', 'both', spec),
       ...deploymentPods('shop', 'k8s-style', spec, {labels: {'app.kubernetes.io/name': 'x', 'app.kubernetes.io/version': '2'}}),
@@ -328,7 +330,7 @@ describe('workload.host-network, workload.udp-ports, workload.headless-service',
   })
 
   it('udp-ports names the port and protocol', () => {
-    expect(one(judge('workload.udp-ports', {pods, services}), 'deployment/dns').message).toMatch(/^serves 5353\/UDP, which Istio does not proxy/)
+    expect(one(judge('workload.udp-ports', {pods, services}), 'deployment/dns').message).toMatch(/^declares 5353\/UDP, which Istio does not proxy/)
   })
 })
 
@@ -358,5 +360,252 @@ describe('workload.inventory and scope', () => {
     const findings = runChecks(workloadChecks, factsOf({pods})).filter((f) => f.subject.name === 'deployment/legacy')
     expect(findings.length).toBeGreaterThan(4)
     for (const f of findings) expect([f.checkId, f.severity, f.message]).toEqual([f.checkId, 'skip', 'not in the mesh (pod label sidecar.istio.io/inject=false)'])
+  })
+})
+
+describe('issue 9 §4: which labels enrol a workload, and label checks only for enrolled ones', () => {
+  const unlabelled = (labels: Record<string, string> = {}) => deploymentPods('shop', 'web', {containers: [container('web')]}, {labels: {tier: 'web', ...labels}})
+  // https://istio.io/latest/docs/setup/additional-setup/sidecar-injection/#controlling-the-injection-policy and
+  // https://istio.io/latest/docs/ambient/usage/add-workloads/: what enrols, and "disabled" on either side wins.
+  it.each([
+    ['no label anywhere', {}, {}, 'skip', /no label enrols it/],
+    ['namespace istio-injection=enabled', {'istio-injection': 'enabled'}, {}, 'warn', /no app label/],
+    ['namespace istio.io/rev=canary', {'istio.io/rev': 'canary'}, {}, 'warn', /no app label/],
+    ['namespace istio.io/dataplane-mode=ambient', {'istio.io/dataplane-mode': 'ambient'}, {}, 'warn', /no app label/],
+    ['pod sidecar.istio.io/inject=true in an unlabelled namespace', {}, {'sidecar.istio.io/inject': 'true'}, 'warn', /no app label/],
+    ['pod istio.io/dataplane-mode=ambient in an unlabelled namespace', {}, {'istio.io/dataplane-mode': 'ambient'}, 'warn', /no app label/],
+    ['namespace istio-injection=disabled, pod inject=true (disabled wins)', {'istio-injection': 'disabled'}, {'sidecar.istio.io/inject': 'true'}, 'skip', /not in the mesh \(namespace label istio-injection=disabled\)/],
+    ['namespace enabled, pod inject=false', {'istio-injection': 'enabled'}, {'sidecar.istio.io/inject': 'false'}, 'skip', /not in the mesh \(pod label sidecar.istio.io\/inject=false\)/],
+  ])('%s → %s', (_name, nsLabels, podLabels, severity, message) => {
+    const f = one(judge('workload.app-version-labels', {pods: unlabelled(podLabels), namespaces: {shop: nsLabels}}), 'deployment/web')
+    expect(f.severity).toBe(severity)
+    expect(f.message).toMatch(message)
+  })
+
+  it('--mode sidecar does not enrol an unlabelled namespace for the label check', () => {
+    expect(one(judge('workload.app-version-labels', {pods: unlabelled(), mode: 'sidecar'}), 'deployment/web').severity).toBe('skip')
+  })
+
+  it('the skips of many unenrolled workloads say the same thing, so they fold into one line per namespace', () => {
+    const pods = [...deploymentPods('shop', 'a', {containers: [container('a')]}, {labels: {x: 'a'}}), ...deploymentPods('shop', 'b', {containers: [container('b')]}, {labels: {x: 'b'}})]
+    const messages = new Set(judge('workload.app-version-labels', {pods}).map((f) => f.message))
+    expect(messages.size).toBe(1)
+  })
+})
+
+describe('issue 9 §4: a pass says only what was checked', () => {
+  const pods = deploymentPods('shop', 'web', {containers: [container('web', [8080])]}, {labels: {app: 'web', version: 'v1'}})
+  const services = [service('shop', 'web', {app: 'web'}, [{name: 'http', port: 80, targetPort: 8080}])]
+  const pass = (id: string, name = 'deployment/web') => one(judge(id, {pods, services, namespaces: {shop: {'istio-injection': 'enabled'}}}), name)
+  it.each([
+    ['workload.uid-1337', /^no container sets runAsUser or runAsGroup 1337 in its pod or container securityContext; the image's own USER is not visible through the API/, /runs as/],
+    ['workload.udp-ports', /^its containers and Services declare TCP ports only; ports the process opens without declaring them are not visible/, /serves TCP only/],
+    ['workload.reserved-ports', /^declared ports 8080: none is one Istio binds in the pod in sidecar mode \(15000, 15001, 15002, 15004, 15006, 15008, 15020, 15021, 15053, 15090\); ports the process opens without declaring them are not visible/, /no port clashes/],
+    ['workload.host-network', /^its pods do not set hostNetwork/, /runs in its own/],
+    ['workload.protocol-conflict', /^the 1 Service selecting its pods give each target port one protocol/, /no protocol conflict/],
+  ])('%s', (id, says, never) => {
+    const f = pass(id)
+    expect(f.severity).toBe('pass')
+    expect(f.message).toMatch(says)
+    expect(f.message).not.toMatch(never)
+  })
+
+  it('workload.server-first names the protocols it knows and says others are not recognised', () => {
+    const f = one(judge('workload.server-first', {pods, services: [service('shop', 'web', {app: 'web'}, [{port: 8080}])]}), 'web')
+    expect(f.message).toBe('its sniffed port 8080 reaches no port or image of a server-first protocol the plugin knows (SMTP, MySQL, ProxySQL, FTP, POP3, IMAP, NATS, VNC, SSH); a server-first server in another image on another port is not recognised')
+  })
+
+  it('workload.port-protocol does not call a well-known port "explicit"', () => {
+    const f = one(judge('workload.port-protocol', {pods, services: [service('shop', 'db', {app: 'web'}, [{name: 'db', port: 3306}])]}), 'db')
+    expect(f.message).toBe('no port is sniffed: 3306/tcp (well-known port)')
+  })
+})
+
+describe('workload.reserved-service-ports: the Service port itself (conflictWithReservedListener)', () => {
+  const pods = deploymentPods('shop', 'web', {containers: [container('web', [8080])]})
+  // Istio pilot/pkg/model/context.go: HTTP-like protocols (protocol.IsHTTP) bind 0.0.0.0:<port>, which collides with
+  // the static listeners (EnvoyStatusPort 15021, EnvoyPrometheusPort 15090) and the virtual ones (ProxyListenPort
+  // 15001, ProxyInboundListenPort 15006); TCP and sniffed ports bind the Service address and do not.
+  it.each([
+    [{name: 'http', port: 15021, targetPort: 8080}, 'fail'],
+    [{name: 'http-metrics', port: 15090, targetPort: 8080}, 'fail'],
+    [{name: 'grpc', port: 15001, targetPort: 8080}, 'fail'],
+    [{name: 'web', appProtocol: 'http2', port: 15006, targetPort: 8080}, 'fail'],
+    [{name: 'web', appProtocol: 'kubernetes.io/h2c', port: 15006, targetPort: 8080}, 'fail'],
+    [{name: 'grpc-web', port: 15021, targetPort: 8080}, 'fail'],
+    [{name: 'tcp', port: 15021, targetPort: 8080}, 'pass'],
+    [{name: 'https', port: 15021, targetPort: 8080}, 'pass'],
+    [{port: 15021, targetPort: 8080}, 'pass'],
+    [{name: 'http', port: 15000, targetPort: 8080}, 'pass'],
+    [{name: 'http', port: 15020, targetPort: 8080}, 'pass'],
+    [{name: 'http', port: 8080}, 'pass'],
+  ])('%j → %s', (port, severity) => {
+    const f = one(judge('workload.reserved-service-ports', {pods, services: [service('shop', 'web', {app: 'web'}, [port])]}), 'web')
+    expect(f.severity).toBe(severity)
+    expect(f.mode).toBe('sidecar')
+  })
+
+  it('says what breaks and moves the port to its targetPort number', () => {
+    const f = one(judge('workload.reserved-service-ports', {pods, services: [service('shop', 'web', {app: 'web'}, [{name: 'tcp', port: 5000}, {name: 'http', port: 15021, targetPort: 8080}])]}), 'web')
+    expect(f.message).toMatch(/^port 15021 "http" → 8080 \(http\) is on the port of every sidecar's health-check listener/)
+    expect(f.message).toContain('istio/istio#41239')
+    expect(f.message).toContain('istio/istio#49905')
+    expect(f.remediation?.command).toBe(`kubectl -n shop patch service web --type=json -p '[{"op":"replace","path":"/spec/ports/1/port","value":8080}]'`)
+  })
+
+  it('offers no command when moving the port would move the pods too (no targetPort)', () => {
+    const f = one(judge('workload.reserved-service-ports', {pods: deploymentPods('shop', 'web', {containers: [container('web', [15021])]}), services: [service('shop', 'web', {app: 'web'}, [{name: 'http', port: 15021}])]}), 'web')
+    expect(f.severity).toBe('fail')
+    expect(f.remediation?.command).toBeUndefined()
+  })
+
+  it('a Service with no selector is still judged: every sidecar builds its listener', () => {
+    const f = one(judge('workload.reserved-service-ports', {pods, services: [{metadata: {name: 'external', namespace: 'shop'}, spec: {ports: [{name: 'http', port: 15090}]}}]}), 'external')
+    expect(f.severity).toBe('fail')
+  })
+
+  it('is skipped when no workload runs in sidecar mode (--mode ambient)', () => {
+    const f = one(judge('workload.reserved-service-ports', {pods, mode: 'ambient', services: [service('shop', 'web', {app: 'web'}, [{name: 'http', port: 15021}])]}), 'web')
+    expect(f).toMatchObject({severity: 'skip', mode: 'sidecar'})
+  })
+
+  it('workload.reserved-ports counts a Service port without targetPort as the pods\' port', () => {
+    const f = one(judge('workload.reserved-ports', {pods: deploymentPods('shop', 'web', {containers: [container('web', [])]}), services: [service('shop', 'web', {app: 'web'}, [{name: 'http', port: 15020}])]}), 'deployment/web')
+    expect(f.severity).toBe('fail')
+    expect(f.message).toContain('15020 (Service web port (no targetPort); sidecar: merged Prometheus telemetry)')
+  })
+})
+
+describe('workload.reserved-ports with --mode both: one result per mode when the modes differ', () => {
+  const pods = [
+    ...deploymentPods('shop', 'admin', {containers: [container('admin', [15000])]}),
+    ...deploymentPods('shop', 'hbone', {containers: [container('hbone', [15008])]}),
+  ]
+  it.each([
+    ['deployment/admin', [['fail', 'sidecar']]],
+    ['deployment/hbone', [['fail', null]]],
+  ])('%s → %j', (name, expected) => {
+    const findings = judge('workload.reserved-ports', {pods, mode: 'both'}).filter((f) => f.subject.name === name)
+    expect(findings.map((f) => [f.severity, f.mode])).toEqual(expected)
+  })
+})
+
+describe('workload.server-first: the protocol table, by port and by image', () => {
+  const sniffedTo = (target: number, image = 'example.com/app:1', containerPorts: number[] = [target]) => ({
+    pods: deploymentPods('shop', 'srv', {containers: [{name: 'srv', image, ports: containerPorts.map((containerPort) => ({containerPort}))}]}),
+    services: [service('shop', 'srv', {app: 'srv'}, [{name: 'main', port: 10000 + (target % 10000), targetPort: target}])],
+  })
+  it.each([
+    // by the target port: who speaks first, per the protocol's own specification (src/knowledge/protocols.ts)
+    [25, undefined, 'fail', /SMTP by its port 25/],
+    [587, undefined, 'fail', /SMTP submission by its port 587/],
+    [3306, undefined, 'fail', /MySQL by its port 3306/],
+    [6033, undefined, 'fail', /ProxySQL \(MySQL protocol\) by its port 6033/],
+    [6032, undefined, 'fail', /ProxySQL/],
+    [21, undefined, 'fail', /FTP by its port 21/],
+    [110, undefined, 'fail', /POP3 by its port 110/],
+    [143, undefined, 'fail', /IMAP by its port 143/],
+    [4222, undefined, 'fail', /NATS by its port 4222/],
+    [5900, undefined, 'fail', /VNC \(RFB\) by its port 5900/],
+    [22, undefined, 'warn', /SSH by its port 22.*both sides send at once/],
+    // client-first, although Istio's docs list some of them: sniffing works
+    [27017, 'docker.io/library/mongo:7', 'pass', /reaches no port/],
+    [53, 'coredns/coredns:1.11', 'pass', /reaches no port/],
+    [33060, 'mysql:8.4', 'pass', /reaches no port/],
+    [465, 'postfix:3', 'pass', /reaches no port/],
+    [993, undefined, 'pass', /reaches no port/],
+    // by the image on another port
+    [13306, 'docker.io/library/mariadb:11', 'fail', /MySQL by its image docker.io\/library\/mariadb:11/],
+    [16033, 'proxysql/proxysql:2.6', 'fail', /ProxySQL \(MySQL protocol\) by its image/],
+    [14222, 'nats:2.10', 'fail', /NATS by its image nats:2.10/],
+    [2222, 'lscr.io/linuxserver/openssh-server:latest', 'warn', /SSH by its image/],
+    // the same images on their client-first ports (web UI, monitoring) are not matched
+    [8222, 'nats:2.10', 'pass', /reaches no port/],
+    [8025, 'axllent/mailpit:v1.20', 'pass', /reaches no port/],
+    [3000, 'gitea/gitea:1.22', 'pass', /reaches no port/],
+    [8080, 'example.com/web:1', 'pass', /reaches no port/],
+  ])('target port %s, image %s → %s', (target, image, severity, message) => {
+    const f = one(judge('workload.server-first', sniffedTo(target, image)), 'srv')
+    expect(f.severity).toBe(severity)
+    expect(f.message).toMatch(message)
+    expect(f.mode).toBe('sidecar')
+  })
+
+  it('an image in a helper container does not speak for the port another container declares', () => {
+    const pods = deploymentPods('shop', 'app', {containers: [{name: 'web', image: 'example.com/web:1', ports: [{containerPort: 8080}]}, {name: 'bus', image: 'nats:2.10'}]})
+    const f = one(judge('workload.server-first', {pods, services: [service('shop', 'app', {app: 'app'}, [{port: 8080}])]}), 'app')
+    expect(f.severity).toBe('pass')
+  })
+
+  it('every row cites a primary URL and says who speaks first', () => {
+    for (const row of SERVER_FIRST_PROTOCOLS) {
+      expect(row.source, row.protocol).toMatch(/^https:\/\/(www\.rfc-editor\.org|dev\.mysql\.com|proxysql\.com|docs\.nats\.io|github\.com\/mongodb|istio\.io)\//)
+      expect(row.ports.length, row.protocol).toBeGreaterThan(0)
+      expect(['server', 'both', 'client']).toContain(row.speaks)
+    }
+    const ports = SERVER_FIRST_PROTOCOLS.flatMap((r) => r.ports)
+    expect(new Set(ports).size).toBe(ports.length)
+  })
+})
+
+describe('issue 9 §4: fixes do not contradict other findings', () => {
+  const db = deploymentPods('shop', 'db', {containers: [{name: 'db', image: 'example.com/db:1', ports: [{containerPort: 9000}]}]}, {labels: {app: 'db', version: 'v1'}})
+  it('port-protocol suggests the protocol another Service already declares for the same target port', () => {
+    const services = [service('shop', 'db', {app: 'db'}, [{name: 'tcp-main', port: 9000}]), service('shop', 'db-alt', {app: 'db'}, [{name: 'main', port: 19000, targetPort: 9000}])]
+    const f = one(judge('workload.port-protocol', {pods: db, services}), 'db-alt')
+    expect(f.remediation?.yaml).toContain('appProtocol: tcp')
+    expect(f.remediation?.yaml).not.toContain('appProtocol: http')
+    expect(f.remediation?.text).toContain('tcp for port 19000: Service db already declares target port 9000 tcp')
+  })
+
+  it('port-protocol suggests tcp for a server-first port, as workload.server-first does', () => {
+    const mail = deploymentPods('shop', 'mail', {containers: [{name: 'mail', image: 'example.com/mailer:1', ports: [{containerPort: 25}]}]})
+    const f = one(judge('workload.port-protocol', {pods: mail, services: [service('shop', 'mail', {app: 'mail'}, [{port: 2525, targetPort: 25}])]}), 'mail')
+    expect(f.remediation?.yaml).toContain('appProtocol: tcp')
+    expect(f.remediation?.text).toContain('it looks like SMTP by its port 25, a server-first protocol')
+  })
+
+  it('port-protocol labels its HTTP example a guess only when nothing else is known', () => {
+    const f = one(judge('workload.port-protocol', {pods: db, services: [service('shop', 'db', {app: 'db'}, [{name: 'main', port: 9000}])]}), 'db')
+    expect(f.remediation?.yaml).toContain('appProtocol: http')
+    expect(f.remediation?.text).toContain('http where nothing else is known')
+  })
+
+  // The injector adds istio-init unless pilot.cni.enabled (istio-discovery files/injection-template.yaml); the
+  // istio-cni-node DaemonSet is the component. The fix names what is missing.
+  it.each([
+    ['the node agent runs but pilot.cni.enabled=false', {injectorCni: known(false), cniDaemonSet: known('DaemonSet istio-system/istio-cni-node')}, 'istioctl install --set values.pilot.cni.enabled=true', /istiod's injector still adds istio-init because pilot.cni.enabled is false/],
+    ['Istio installed without istio-cni', {injectorCni: known(false), cniDaemonSet: known(null)}, 'istioctl install --set components.cni.enabled=true --set values.pilot.cni.enabled=true', /Install the istio-cni node agent \(the cni component\) and tell the injector to use it/],
+    ['Istio not installed', {}, 'istioctl install --set components.cni.enabled=true --set values.pilot.cni.enabled=true', /helm install istio-cni istio\/cni -n istio-system/],
+  ])('net-admin-capabilities: %s → %s', (_name, mesh, command, text) => {
+    const pods = deploymentPods('shop', 'web', {containers: [container('web')]})
+    const f = one(judge('workload.net-admin-capabilities', {pods, mesh, namespaces: {shop: {'pod-security.kubernetes.io/enforce': 'restricted'}}}), 'shop')
+    expect(f.severity).toBe('fail')
+    expect(f.remediation?.command).toBe(command)
+    expect(f.remediation?.text).toMatch(text)
+  })
+})
+
+describe('issue 9 §4: findings about one data-plane mode say which', () => {
+  const pods = [
+    ...deploymentPods('shop', 'web', {securityContext: {runAsUser: 1337}, containers: [container('web', [8080, 15000])]}),
+    ...deploymentPods('mesh', 'amb', {containers: [container('amb', [15008])]}),
+  ]
+  const services = [service('shop', 'web', {app: 'web'}, [{port: 3306, targetPort: 8080}]), service('shop', 'web-headless', {app: 'web'}, [], {clusterIP: 'None'})]
+  const all = runChecks(workloadChecks, factsOf({pods, services, namespaces: {shop: {'istio-injection': 'enabled'}, mesh: {'istio.io/dataplane-mode': 'ambient'}}}))
+  it.each(['workload.uid-1337', 'workload.net-admin-capabilities', 'workload.server-first', 'workload.headless-service', 'workload.reserved-service-ports'])('%s: every finding is about sidecar mode', (id) => {
+    const findings = all.filter((f) => f.checkId === id)
+    expect(findings.length).toBeGreaterThan(0)
+    for (const f of findings) expect([f.subject.name, f.mode]).toEqual([f.subject.name, 'sidecar'])
+  })
+  it('workload.reserved-ports: the mode the workload runs in', () => {
+    expect(all.filter((f) => f.checkId === 'workload.reserved-ports').map((f) => [f.subject.name, f.severity, f.mode])).toEqual([
+      ['deployment/amb', 'fail', 'ambient'],
+      ['deployment/web', 'fail', 'sidecar'],
+    ])
+  })
+  it('checks that hold in both modes leave mode unset, and nothing here marks planned', () => {
+    for (const f of all.filter((x) => ['workload.app-version-labels', 'workload.host-network', 'workload.udp-ports', 'workload.protocol-conflict', 'workload.port-protocol'].includes(x.checkId))) expect(f.mode).toBeNull()
+    expect(all.every((f) => f.planned)).toBe(true)
   })
 })

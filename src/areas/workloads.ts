@@ -2,12 +2,12 @@ import {workloadChecks} from '../checks/workload/index.js'
 import type {Finding} from '../checks/types.js'
 import {known, worstOf} from '../checks/types.js'
 import {istioCni} from '../checks/workload/_lib/admission.js'
-import {podCount, workloadContexts} from '../checks/workload/_lib/context.js'
+import {isSystemNamespace, plural, podCount, workloadContexts} from '../checks/workload/_lib/context.js'
 import {UserError} from '../cli/errors.js'
-import type {ReportView} from '../engine/report.js'
+import type {AreaCoverage, ReportView} from '../engine/report.js'
 import {runChecks} from '../engine/run-checks.js'
 import type {KubeClient} from '../gather/kube/client.js'
-import type {WorkloadFacts} from '../gather/workloads.js'
+import type {WorkloadFacts, WorkloadInventory} from '../gather/workloads.js'
 import {gatherLegacyAdmission, gatherMeshInstall, gatherWorkloads} from '../gather/workloads.js'
 import type {WorkloadTarget} from '../gather/workloads-shape.js'
 import {pushTo, workloadName} from '../gather/workloads-shape.js'
@@ -65,6 +65,20 @@ export function collapseQuiet(findings: readonly Finding[], shown = 5): Finding[
 }
 
 
+/** How many workloads were judged, and why not (all of) them: denied namespaces, nothing but system pods, no pods. */
+export function coverageOf(inventory: WorkloadInventory, judged: number): AreaCoverage {
+  const denied = inventory.namespaces.filter((n) => n.pods.state === 'unavailable')
+  const deniedText = denied.length === 0 ? undefined : denied.map((n) => (n.pods.state === 'unavailable' ? n.pods.reason : '')).join('; ')
+  if (judged > 0) return {area: 'pods', judged, unit: 'workloads', ...(deniedText ? {reason: deniedText} : {})}
+  const skipped = inventory.workloads.filter((w) => w.istioComponent || isSystemNamespace(w.namespace)).length
+  const why = [
+    deniedText,
+    skipped > 0 ? `the ${plural(skipped, 'workload')} found ${skipped === 1 ? 'is' : 'are'} Istio's own or in namespaces Istio never injects` : undefined,
+    inventory.pods === 0 && deniedText === undefined ? `no pods in ${inventory.allNamespaces ? 'any namespace' : `namespace ${inventory.namespaces.map((n) => n.name).join(', ') || '(none)'}`}` : undefined,
+  ].filter((t): t is string => t !== undefined)
+  return {area: 'pods', judged: 0, unit: 'workloads', reason: why.join('; ') || 'nothing in scope'}
+}
+
 /** Workloads against Istio's application requirements: one summary per workload, judged by the workload checks. */
 export async function workloadsArea(client: KubeClient, options: WorkloadsAreaOptions): Promise<AreaResult> {
   const settings = {mode: options.mode ?? 'auto', istioNamespace: options.istioNamespace ?? 'istio-system'}
@@ -80,7 +94,9 @@ export async function workloadsArea(client: KubeClient, options: WorkloadsAreaOp
   }
   const facts: WorkloadFacts = {inventory, mesh: known(mesh), admission: known(admission), settings: known(settings)}
   const findings = runChecks(workloadChecks, facts)
-  if (inventory.state === 'unavailable') return {findings, data: {pods: {mode: settings.mode, error: inventory.reason}}}
+  if (inventory.state === 'unavailable') {
+    return {findings, data: {pods: {mode: settings.mode, error: inventory.reason}}, coverage: {area: 'pods', judged: 0, unit: 'workloads', reason: inventory.reason}}
+  }
   const bySubject = new Map<string, Finding[]>()
   for (const f of findings) if (f.subject.kind === 'Workload') pushTo(bySubject, `${f.subject.namespace}/${f.subject.name}`, f)
   const judged = workloadContexts(inventory.value, mesh, settings).map(({workload, mode}) => {
@@ -102,6 +118,7 @@ export async function workloadsArea(client: KubeClient, options: WorkloadsAreaOp
   const cni = istioCni(mesh)
   const ztunnel = mesh.ztunnelDaemonSet.state === 'known' ? (mesh.ztunnelDaemonSet.value ?? 'not installed') : `unknown (${mesh.ztunnelDaemonSet.reason})`
   return {
+    coverage: coverageOf(inventory.value, judged.length),
     findings: collapseQuiet(findings),
     data: {pods: {mode: settings.mode, istioNamespace: settings.istioNamespace, istioCni: {state: cni.state, detail: cni.text}, ztunnel, podsRead: inventory.value.pods, workloads}},
     views: flagged.length > 0 ? [view] : [],

@@ -1,9 +1,11 @@
 /**
  * Ports Istio's data plane and control plane listen on, so an application using one of them clashes.
- * Sources: istio.io content/en/docs/ops/deployment/application-requirements/index.md @110ebf69 ("Ports used by Istio";
- * https://istio.io/latest/docs/ops/deployment/application-requirements/#ports-used-by-istio);
- * ../shared/reference/kernel-and-interception.md §4.1; ztunnel in-pod listeners from
- * https://istio.io/latest/docs/ambient/architecture/traffic-redirection/.
+ * Sources: https://istio.io/latest/docs/ops/deployment/application-requirements/#ports-used-by-istio (istio/istio.io
+ * content/en/docs/ops/deployment/application-requirements/index.md @110ebf69); ztunnel in-pod listeners from
+ * https://istio.io/latest/docs/ambient/architecture/traffic-redirection/; the agent's own reserved list
+ * (istioReservedPorts in https://github.com/istio/istio/blob/master/pilot/cmd/pilot-agent/status/server.go).
+ * 15009 ("HBONE port for secure networks") was listed by older revisions of the docs page only; no current Istio
+ * component binds it, so it is not in the table.
  */
 import type {MeshMode} from './mesh-labels.js'
 
@@ -37,3 +39,28 @@ export const ISTIOD_PORTS: readonly ReservedPort[] = [
   {port: 15017, owner: 'istiod', purpose: 'istiod webhook container port', modes: []},
 ]
 
+export interface SidecarListenerPort {
+  readonly port: number
+  /** The mesh or proxy setting that holds the port (its default is `port`). */
+  readonly setting: string
+  readonly listener: string
+}
+
+/**
+ * Listeners every sidecar already has on 0.0.0.0. A Service port whose protocol is HTTP-like (http, http2, grpc,
+ * grpc-web, http_proxy) gets an outbound listener on 0.0.0.0:<port> in every sidecar of the mesh, which collides:
+ * Envoy rejected the whole listener update on every sidecar (istio/istio#41239) until istiod learnt to skip such
+ * ports (istio/istio#45670 for 15021/15090, istio/istio#48551 for 15001/15006); since then the port is silently left
+ * out, so sidecars cannot reach the Service on it (istio/istio#49905). TCP and sniffed ports bind the Service's own
+ * address instead and do not collide.
+ * Source: conflictWithReservedListener in https://github.com/istio/istio/blob/master/pilot/pkg/model/context.go.
+ */
+export const SIDECAR_LISTENER_PORTS: readonly SidecarListenerPort[] = [
+  {port: 15001, setting: 'meshConfig.proxyListenPort', listener: 'virtual outbound listener'},
+  {port: 15006, setting: 'meshConfig.proxyInboundListenPort', listener: 'virtual inbound listener'},
+  {port: 15021, setting: 'proxy metadata EnvoyStatusPort', listener: 'health-check listener'},
+  {port: 15090, setting: 'proxy metadata EnvoyPrometheusPort', listener: 'Prometheus telemetry listener'},
+]
+
+export const SIDECAR_LISTENER_SOURCE =
+  'https://github.com/istio/istio/blob/master/pilot/pkg/model/context.go (conflictWithReservedListener); https://github.com/istio/istio/issues/41239; https://github.com/istio/istio/issues/49905'

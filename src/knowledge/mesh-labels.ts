@@ -3,9 +3,11 @@ import type {Mode} from './istio-modes.js'
 
 /**
  * Labels and names Istio uses to decide which pods join the mesh and how, and which pods are Istio's own.
- * Sources: istio.io application-requirements ("Pod labels"); istio/istio manifests/charts/istio-control/
- * istio-discovery/templates/mutatingwebhook.yaml (system namespaces never injected) and pkg/kube/inject/inject.go
- * (hostNetwork pods are never injected); https://istio.io/latest/docs/ambient/usage/add-workloads/ (dataplane-mode).
+ * Sources: https://istio.io/latest/docs/ops/deployment/application-requirements/#pod-requirements ("Pod labels");
+ * https://istio.io/latest/docs/setup/additional-setup/sidecar-injection/#controlling-the-injection-policy;
+ * https://github.com/istio/istio/blob/master/manifests/charts/istio-control/istio-discovery/templates/mutatingwebhook.yaml
+ * (system namespaces never injected); https://github.com/istio/istio/blob/master/pkg/kube/inject/inject.go (hostNetwork
+ * pods are never injected); https://istio.io/latest/docs/ambient/usage/add-workloads/ (dataplane-mode).
  */
 
 export const MESH_MODES = MODES

@@ -3,8 +3,8 @@
  * Sources: https://istio.io/latest/docs/setup/additional-setup/pod-security-admission/ ("the baseline policy does
  * not include NET_ADMIN or NET_RAW in its allowed capabilities"); https://kubernetes.io/docs/concepts/security/
  * pod-security-standards/#baseline; https://kubernetes.io/docs/concepts/security/pod-security-admission/ (enforce,
- * audit, warn labels); ../shared/reference/kernel-and-interception.md §4.3 (istio-init adds NET_ADMIN, NET_RAW and
- * runs as UID 0 only when pilot.cni.enabled is false).
+ * audit, warn labels); https://github.com/istio/istio/blob/master/manifests/charts/istio-control/istio-discovery/files/injection-template.yaml
+ * (istio-init adds NET_ADMIN, NET_RAW and runs as UID 0 only when pilot.cni.enabled is false).
  */
 
 export const ISTIO_INIT_CAPABILITIES: readonly string[] = ['NET_ADMIN', 'NET_RAW']

@@ -2,7 +2,7 @@ import type {WorkloadFacts} from '../../gather/workloads.js'
 import {APP_NAME_LABELS, APP_VERSION_LABELS} from '../../knowledge/mesh-labels.js'
 import type {Outcome} from '../types.js'
 import {defineCheck} from '../types.js'
-import {notInMode, podCount, podsWhere, workloadContexts} from './_lib/context.js'
+import {NOT_ENROLLED, notInMode, podCount, podsWhere, workloadContexts} from './_lib/context.js'
 import {recreateHint, templatePatch} from './_lib/patch.js'
 
 const LABELS = [
@@ -15,11 +15,14 @@ export const appVersionLabels = defineCheck<WorkloadFacts>()({
   title: "Pods carry app and version labels for Istio's telemetry",
   category: 'workload',
   needs: ['inventory', 'mesh', 'settings'],
-  source: 'https://istio.io/latest/docs/ops/deployment/application-requirements/#pod-requirements ("Pod labels", precedence of canonical-name/app.kubernetes.io/app and canonical-revision/app.kubernetes.io/version/version)',
+  source:
+    'https://istio.io/latest/docs/ops/deployment/application-requirements/#pod-requirements ("Pod labels", precedence of canonical-name/app.kubernetes.io/name/app and canonical-revision/app.kubernetes.io/version/version); https://istio.io/latest/docs/setup/additional-setup/sidecar-injection/#controlling-the-injection-policy (which labels enrol a pod)',
   run: ({inventory, mesh, settings}) =>
     workloadContexts(inventory, mesh, settings).map(({workload, subject, mode}): Outcome => {
       const skip = notInMode(subject, mode, ['sidecar', 'ambient'])
       if (skip) return skip
+      // Telemetry labels matter only to pods Istio will actually inject or enrol: no noise about the rest.
+      if (!mode.enrolled) return {severity: 'skip', subject, message: NOT_ENROLLED}
       const missing = LABELS.filter((l) => workload.shapes.some(({shape}) => shape[l.key] === undefined))
       const used = LABELS.map((l) => workload.shapes[0]?.shape[l.key]).filter((k): k is string => k !== undefined)
       if (missing.length === 0) return {severity: 'pass', subject, message: `labelled ${used.join(' and ')} (${podCount(workload.pods)})`, evidence: {pods: workload.pods, labels: used}}

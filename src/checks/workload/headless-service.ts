@@ -20,12 +20,13 @@ export const headlessService = defineCheck<WorkloadFacts>()({
         const served = workloads.flatMap(({workload}) => containersOf(workload).flatMap(({container}) => container.ports.filter((p) => p.protocol === 'TCP').map((p) => p.port)))
         const undeclared = [...new Set(served.filter((port) => !declared.has(port)))].sort((a, b) => a - b)
         if (service.ports.length > 0 && undeclared.length === 0) {
-          return {severity: 'pass', subject, message: `headless: Istio listens on each pod IP for its declared ports ${service.ports.map((p) => p.port).join(', ')}`}
+          return {severity: 'pass', subject, mode: 'sidecar', message: `headless, and declares every TCP port its pods declare (${service.ports.map((p) => p.port).join(', ')}), so sidecars match traffic to each pod IP on them`}
         }
         const what = service.ports.length === 0 ? 'declares no ports' : `does not declare port ${undeclared.join(', ')} that its pods serve`
         return {
           severity: 'warn',
           subject,
+          mode: 'sidecar',
           message: `headless Service ${what}: with Istio, traffic to a pod IP on an undeclared port is not matched and passes through without mTLS or routing`,
           remediation: {text: 'List every port the pods serve in the headless Service (with a protocol name or appProtocol).'},
           evidence: {undeclared: undeclared.map(String)},

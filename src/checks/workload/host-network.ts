@@ -15,7 +15,7 @@ export const hostNetwork = defineCheck<WorkloadFacts>()({
       const skip = notInMode(subject, mode, ['sidecar', 'ambient'])
       if (skip) return skip
       const pods = podsWhere(workload, (shape) => shape.hostNetwork)
-      if (pods === 0) return {severity: 'pass', subject, message: `runs in its own network namespace (${podCount(workload.pods)})`, evidence: {pods: workload.pods}}
+      if (pods === 0) return {severity: 'pass', subject, message: `its pods do not set hostNetwork, so they get their own network namespace (${podCount(workload.pods)})`, evidence: {pods: workload.pods}}
       return {
         severity: 'warn',
         subject,

@@ -6,6 +6,7 @@ import {netAdminCapabilities} from './net-admin-capabilities.js'
 import {portProtocol} from './port-protocol.js'
 import {protocolConflict} from './protocol-conflict.js'
 import {reservedPorts} from './reserved-ports.js'
+import {reservedServicePorts} from './reserved-service-ports.js'
 import {serverFirst} from './server-first.js'
 import {uid1337} from './uid-1337.js'
 import {udpPorts} from './udp-ports.js'
@@ -20,6 +21,7 @@ export const workloadChecks = [
   portProtocol,
   protocolConflict,
   reservedPorts,
+  reservedServicePorts,
   serverFirst,
   udpPorts,
   uid1337,

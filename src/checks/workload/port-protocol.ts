@@ -1,9 +1,39 @@
 import {stringify} from 'yaml'
 import type {WorkloadFacts} from '../../gather/workloads.js'
+import type {ServicePort, ServiceSummary} from '../../gather/workloads-shape.js'
 import type {Outcome} from '../types.js'
 import {defineCheck} from '../types.js'
-import {notInMode, serviceContexts} from './_lib/context.js'
-import {describePort, selectProtocol} from './_lib/protocol.js'
+import type {WorkloadContext} from './_lib/context.js'
+import {notInMode, serviceByName, serviceContexts, servicesOf} from './_lib/context.js'
+import {describePort, selectProtocol, serverFirstMatch, targetPortIn} from './_lib/protocol.js'
+
+interface Suggestion {
+  readonly protocol: string
+  /** Why this protocol, for the remediation text; undefined for the HTTP guess. */
+  readonly because?: string
+}
+
+/**
+ * The appProtocol to suggest for a sniffed port, so the fix never contradicts another finding: the protocol another
+ * Service already declares for the same target port of the same pods (workload.protocol-conflict), else tcp for a
+ * server-first protocol (workload.server-first), else http as a labelled guess.
+ */
+function suggest(service: ServiceSummary, port: ServicePort, workloads: readonly WorkloadContext[], lookup: ReturnType<typeof serviceByName>): Suggestion {
+  for (const {workload} of workloads) {
+    const target = targetPortIn(port, workload)
+    for (const name of servicesOf(workload)) {
+      if (name === service.name) continue
+      for (const other of lookup(workload.namespace, name)?.ports ?? []) {
+        const selected = selectProtocol(other)
+        if (selected.protocol === 'auto' || other.protocol.toUpperCase() !== port.protocol.toUpperCase() || targetPortIn(other, workload) !== target) continue
+        return {protocol: selected.protocol, because: `Service ${name} already declares target port ${target} ${selected.protocol}`}
+      }
+    }
+  }
+  const serverFirst = serverFirstMatch(port, workloads.map((c) => c.workload))
+  if (serverFirst) return {protocol: 'tcp', because: `it looks like ${serverFirst.why}, a server-first protocol`}
+  return {protocol: 'http'}
+}
 
 export const portProtocol = defineCheck<WorkloadFacts>()({
   id: 'workload.port-protocol',
@@ -11,27 +41,33 @@ export const portProtocol = defineCheck<WorkloadFacts>()({
   category: 'workload',
   needs: ['inventory', 'mesh', 'settings'],
   source:
-    'https://istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/; https://istio.io/latest/docs/ops/deployment/application-requirements/#pod-requirements ("Named service ports"); https://github.com/istio/istio/blob/master/pkg/config/kube/conversion.go (ConvertProtocol); istioctl analyzer IST0118',
-  run: ({inventory, mesh, settings}) =>
-    serviceContexts(inventory, mesh, settings).map(({service, subject, mode}): Outcome => {
+    'https://istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/; https://istio.io/latest/docs/ops/deployment/application-requirements/#pod-requirements ("Named service ports"); https://github.com/istio/istio/blob/master/pkg/config/kube/conversion.go (ConvertProtocol); https://istio.io/latest/docs/reference/config/analysis/ist0118/',
+  run: ({inventory, mesh, settings}) => {
+    const lookup = serviceByName(inventory)
+    return serviceContexts(inventory, mesh, settings).map(({service, subject, mode, workloads}): Outcome => {
       const skip = notInMode(subject, mode, ['sidecar', 'ambient'])
       if (skip) return skip
       const selected = service.ports.map((port) => ({port, selected: selectProtocol(port)}))
       const sniffed = selected.filter((p) => p.selected.how === 'sniffed')
       if (sniffed.length === 0) {
         const how = selected.map(({port, selected: s}) => `${port.port}/${s.protocol} (${s.how})`).join(', ')
-        return {severity: 'pass', subject, message: service.ports.length === 0 ? 'declares no ports' : `every port's protocol is explicit: ${how}`}
+        return {severity: 'pass', subject, message: service.ports.length === 0 ? 'declares no ports' : `no port is sniffed: ${how}`}
       }
-      const example = {ports: sniffed.map(({port}) => ({name: port.name, port: port.port, appProtocol: 'http'}))}
+      const suggestions = sniffed.map(({port}) => ({port, suggestion: suggest(service, port, workloads, lookup)}))
+      const example = {ports: suggestions.map(({port, suggestion}) => ({name: port.name, port: port.port, appProtocol: suggestion.protocol}))}
+      const reasons = suggestions.flatMap(({port, suggestion}) => (suggestion.because ? [`${suggestion.protocol} for port ${port.port}: ${suggestion.because}`] : []))
+      const guessed = suggestions.some(({suggestion}) => suggestion.because === undefined)
+      const basis = [...reasons, ...(guessed ? ['http where nothing else is known: use tcp for anything that is not HTTP'] : [])].join('; ')
       return {
         severity: 'warn',
         subject,
         message: `${sniffed.map(({port}) => describePort(port)).join(', ')} ${sniffed.length === 1 ? 'has' : 'have'} no recognised protocol, so Istio sniffs ${sniffed.length === 1 ? 'it' : 'them'} (HTTP or HTTP/2 if detected, else plain TCP)`,
         remediation: {
-          text: `Declare each port's protocol: name it <protocol>[-<suffix>] or set appProtocol to one of http, http2, https, grpc, grpc-web, tcp, tls, mongo, mysql, redis, udp (the example assumes HTTP; use tcp for anything else).`,
+          text: `Declare each port's protocol: name it <protocol>[-<suffix>] or set appProtocol to one of http, http2, https, grpc, grpc-web, tcp, tls, mongo, mysql, redis, udp. The example uses ${basis}.`,
           yaml: stringify(example),
         },
         evidence: {ports: sniffed.map(({port}) => String(port.port))},
       }
-    }),
+    })
+  },
 })

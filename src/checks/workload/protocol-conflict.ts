@@ -32,7 +32,7 @@ export const protocolConflict = defineCheck<WorkloadFacts>()({
       }
       const conflicts = [...byTarget].filter(([, uses]) => new Set(uses.map((u) => u.protocol)).size > 1 && new Set(uses.map((u) => u.service)).size > 1)
       if (conflicts.length === 0) {
-        return {severity: 'pass', subject, message: `${plural(names.length, 'Service')} select${names.length === 1 ? 's' : ''} its pods with no protocol conflict (${podCount(workload.pods)})`, evidence: {pods: workload.pods, services: names}}
+        return {severity: 'pass', subject, message: `${names.length === 0 ? 'no Service selects its pods' : `the ${plural(names.length, 'Service')} selecting its pods give each target port one protocol`} (${podCount(workload.pods)})`, evidence: {pods: workload.pods, services: names}}
       }
       const described = conflicts.map(([target, uses]) => `target port ${target}: ${uses.map((u) => `Service ${u.service} ${u.port} as ${u.protocol}`).join(' vs ')}`)
       return {

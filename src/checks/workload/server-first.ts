@@ -1,29 +1,12 @@
 import type {WorkloadFacts} from '../../gather/workloads.js'
-import type {ServicePort} from '../../gather/workloads-shape.js'
-import {imageRepositoryName, SERVER_FIRST_PROTOCOLS} from '../../knowledge/protocols.js'
+import {SERVER_FIRST_PROTOCOLS} from '../../knowledge/protocols.js'
 import type {Outcome} from '../types.js'
 import {defineCheck} from '../types.js'
-import type {WorkloadContext} from './_lib/context.js'
-import {containersOf, notInMode, serviceContexts} from './_lib/context.js'
-import {describePort, selectProtocol, targetPortIn} from './_lib/protocol.js'
+import {notInMode, serviceContexts} from './_lib/context.js'
+import {describePort, selectProtocol, serverFirstMatch} from './_lib/protocol.js'
 import {serviceJsonPatch} from './_lib/patch.js'
 
-/** Why a sniffed port is believed to carry a server-first protocol: the port it reaches, or the image serving it. */
-function serverFirstEvidence(port: ServicePort, workloads: readonly WorkloadContext[]): string | undefined {
-  const targets = workloads.length > 0 ? workloads.map(({workload}) => targetPortIn(port, workload)) : [port.targetPort ?? port.port]
-  for (const target of targets) {
-    const byPort = SERVER_FIRST_PROTOCOLS.find((p) => typeof target === 'number' && p.ports.includes(target))
-    if (byPort) return `${byPort.protocol} by its port ${target}`
-  }
-  for (const [i, {workload}] of workloads.entries()) {
-    for (const {container} of containersOf(workload)) {
-      const serves = container.ports.length === 0 || container.ports.some((p) => p.port === targets[i] || p.name === targets[i])
-      const byImage = SERVER_FIRST_PROTOCOLS.find((p) => p.images.includes(imageRepositoryName(container.image)))
-      if (serves && byImage) return `${byImage.protocol} by its image ${container.image}`
-    }
-  }
-  return undefined
-}
+const KNOWN = [...new Set(SERVER_FIRST_PROTOCOLS.filter((p) => p.speaks !== 'client').map((p) => p.protocol.split(' ')[0]!))].join(', ')
 
 export const serverFirst = defineCheck<WorkloadFacts>()({
   id: 'workload.server-first',
@@ -31,27 +14,44 @@ export const serverFirst = defineCheck<WorkloadFacts>()({
   category: 'workload',
   needs: ['inventory', 'mesh', 'settings'],
   source:
-    'https://istio.io/latest/docs/ops/deployment/application-requirements/#server-first-protocols; https://github.com/istio/istio/blob/master/pkg/config/kube/conversion.go (wellKnownPorts 25, 53, 3306, 27017); https://istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/',
-  run: ({inventory, mesh, settings}) =>
-    serviceContexts(inventory, mesh, settings).map(({service, subject, mode, workloads}): Outcome => {
+    'https://istio.io/latest/docs/ops/deployment/application-requirements/#server-first-protocols; https://istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/; https://github.com/istio/istio/blob/master/pkg/config/kube/conversion.go (wellKnownPorts 25, 53, 3306, 27017 are never sniffed); each protocol row cites its RFC or vendor protocol docs (src/knowledge/protocols.ts)',
+  run: ({inventory, mesh, settings}) => {
+    return serviceContexts(inventory, mesh, settings).map(({service, subject, mode, workloads}): Outcome => {
       const skip = notInMode(subject, mode, ['sidecar'])
       if (skip) return skip
-      const found = service.ports.flatMap((port, index) => {
-        if (selectProtocol(port).how !== 'sniffed') return []
-        const why = serverFirstEvidence(port, workloads)
-        return why ? [{port, index, why}] : []
+      const selected = workloads.map(({workload}) => workload)
+      const sniffed = service.ports.map((port, index) => ({port, index})).filter(({port}) => selectProtocol(port).how === 'sniffed')
+      const found = sniffed.flatMap(({port, index}) => {
+        const match = serverFirstMatch(port, selected)
+        return match ? [{port, index, match}] : []
       })
-      if (found.length === 0) return {severity: 'pass', subject, message: 'no sniffed port carries a known server-first protocol'}
+      if (found.length === 0) {
+        const message =
+          sniffed.length === 0
+            ? 'no port is sniffed: each has a declared protocol or is one Istio treats as TCP'
+            : `its sniffed ${sniffed.length === 1 ? 'port' : 'ports'} ${sniffed.map(({port}) => port.port).join(', ')} ${sniffed.length === 1 ? 'reaches' : 'reach'} no port or image of a server-first protocol the plugin knows (${KNOWN}); a server-first server in another image on another port is not recognised`
+        return {severity: 'pass', subject, mode: 'sidecar', message}
+      }
+      const hangs = found.filter((f) => f.match.protocol.speaks === 'server')
+      const describe = (list: typeof found) => list.map((f) => `${describePort(f.port)} looks like ${f.match.why}`).join('; ')
+      const parts = [
+        hangs.length > 0 ? `${describe(hangs)}: the server speaks first, but a sniffed port waits for the client's bytes, so connections hang` : undefined,
+        found.length > hangs.length
+          ? `${describe(found.filter((f) => f.match.protocol.speaks !== 'server'))}: both sides send at once, but a client that waits for the server's banner hangs on a sniffed port`
+          : undefined,
+      ].filter((p): p is string => p !== undefined)
       return {
-        severity: 'fail',
+        severity: hangs.length > 0 ? 'fail' : 'warn',
         subject,
-        message: `${found.map((f) => `${describePort(f.port)} looks like ${f.why}`).join('; ')}: the server speaks first, but a sniffed port waits for the client's bytes, so connections hang`,
+        mode: 'sidecar',
+        message: parts.join('; '),
         remediation: {
           text:
             'Declare the port TCP (appProtocol: tcp, or a name starting tcp-), as the command below does. Otherwise make sure everything sniffed is TLS, one of: PeerAuthentication mTLS STRICT for the server; mTLS DISABLE for the server (turns off TLS sniffing); every client sending TLS (DestinationRule or auto mTLS); the application sending TLS itself.',
           command: serviceJsonPatch(service.namespace, service.name, found.map((f) => ({op: 'add', path: `/spec/ports/${f.index}/appProtocol`, value: 'tcp'}))),
         },
-        evidence: {ports: found.map((f) => String(f.port.port))},
+        evidence: {ports: found.map((f) => String(f.port.port)), protocols: [...new Set(found.map((f) => f.match.protocol.protocol))]},
       }
-    }),
+    })
+  },
 })

@@ -17,11 +17,11 @@ export const udpPorts = defineCheck<WorkloadFacts>()({
       const ports = new Set<string>()
       for (const {container} of containersOf(workload)) for (const p of container.ports) if (p.protocol !== 'TCP') ports.add(`${p.port}/${p.protocol}`)
       for (const name of servicesOf(workload)) for (const p of lookup(workload.namespace, name)?.ports ?? []) if (p.protocol !== 'TCP') ports.add(`${p.port}/${p.protocol} (Service ${name})`)
-      if (ports.size === 0) return {severity: 'pass', subject, message: `serves TCP only (${podCount(workload.pods)})`, evidence: {pods: workload.pods}}
+      if (ports.size === 0) return {severity: 'pass', subject, message: `its containers and Services declare TCP ports only; ports the process opens without declaring them are not visible (${podCount(workload.pods)})`, evidence: {pods: workload.pods}}
       return {
         severity: 'warn',
         subject,
-        message: `serves ${[...ports].join(', ')}, which Istio does not proxy: that traffic gets no mTLS, policy or telemetry (${podCount(workload.pods)})`,
+        message: `declares ${[...ports].join(', ')}, which Istio does not proxy: that traffic gets no mTLS, policy or telemetry (${podCount(workload.pods)})`,
         remediation: {text: 'Accept it (UDP keeps working, outside the mesh) or protect it another way, e.g. a NetworkPolicy or application-level encryption.'},
         evidence: {pods: workload.pods, ports: [...ports]},
       }

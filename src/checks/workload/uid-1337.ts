@@ -10,20 +10,29 @@ const SAFE_ID = 1000
 
 export const uid1337 = defineCheck<WorkloadFacts>()({
   id: 'workload.uid-1337',
-  title: 'No application container runs as UID or GID 1337, which the sidecar owns',
+  title: 'No application container sets UID or GID 1337, which the sidecar owns, in its securityContext',
   category: 'workload',
   needs: ['inventory', 'mesh', 'settings'],
   source:
-    'https://istio.io/latest/docs/ops/deployment/application-requirements/#pod-requirements ("Application UIDs"); kernel-and-interception.md §4.3 and §2.2 (istio-iptables `--uid-owner 1337` / `--gid-owner 1337`); istioctl analyzer IST0144',
+    'https://istio.io/latest/docs/ops/deployment/application-requirements/#pod-requirements ("Application UIDs"); https://github.com/istio/istio/blob/master/tools/istio-iptables/pkg/constants/constants.go (DefaultProxyUID 1337; the capture rules exempt `--uid-owner 1337` / `--gid-owner 1337`); https://istio.io/latest/docs/reference/config/analysis/ist0144/',
   run: ({inventory, mesh, settings}) =>
-    workloadContexts(inventory, mesh, settings).map(({workload, subject, mode}): Outcome => {
-      const skip = notInMode(subject, mode, ['sidecar'])
+    workloadContexts(inventory, mesh, settings).map(({workload, subject, mode: resolved}): Outcome => {
+      const skip = notInMode(subject, resolved, ['sidecar'])
       if (skip) return skip
+      const mode = 'sidecar' as const
       const containers = containersOf(workload)
       const byUid = containers.filter(({container}) => container.runAsUser === ISTIO_PROXY_UID)
       const byGid = containers.filter(({container}) => container.runAsGroup === ISTIO_PROXY_UID && container.runAsUser !== ISTIO_PROXY_UID)
       const offending = byUid.length > 0 ? byUid : byGid
-      if (offending.length === 0) return {severity: 'pass', subject, message: `no container runs as UID or GID ${ISTIO_PROXY_UID} (${podCount(workload.pods)})`, evidence: {pods: workload.pods}}
+      if (offending.length === 0) {
+        return {
+          severity: 'pass',
+          subject,
+          mode,
+          message: `no container sets runAsUser or runAsGroup ${ISTIO_PROXY_UID} in its pod or container securityContext; the image's own USER is not visible through the API (${podCount(workload.pods)})`,
+          evidence: {pods: workload.pods},
+        }
+      }
       const field = byUid.length > 0 ? 'runAsUser' : 'runAsGroup'
       const names = [...new Set(offending.map(({container}) => container.name))]
       const pods = podsWhere(workload, (shape) => shape.containers.some((c) => c[field] === ISTIO_PROXY_UID))
@@ -35,10 +44,11 @@ export const uid1337 = defineCheck<WorkloadFacts>()({
       return {
         severity: byUid.length > 0 ? 'fail' : 'warn',
         subject,
+        mode,
         message:
           byUid.length > 0
-            ? `container ${names.join(', ')} runs as UID ${ISTIO_PROXY_UID}, the sidecar's UID: its outbound traffic bypasses the proxy (${podCount(pods)})`
-            : `container ${names.join(', ')} runs with GID ${ISTIO_PROXY_UID}, the sidecar's GID, which the capture rules also exclude (${podCount(pods)})`,
+            ? `container ${names.join(', ')} is set to run as UID ${ISTIO_PROXY_UID} (securityContext.runAsUser), the sidecar's UID: its outbound traffic bypasses the proxy (${podCount(pods)})`
+            : `container ${names.join(', ')} is set to run with GID ${ISTIO_PROXY_UID} (securityContext.runAsGroup), the sidecar's GID, which the capture rules also exclude (${podCount(pods)})`,
         remediation: {
           text: `Run it under another ${field === 'runAsUser' ? 'UID' : 'GID'} (${SAFE_ID} below is an example; pick one the image's files allow).${command ? '' : ` ${recreateHint(workload)}`}`,
           command,

@@ -57,15 +57,37 @@ export function securityContextConstraints(
 export interface CniState {
   readonly state: 'present' | 'absent' | 'unknown'
   readonly text: string
+  /**
+   * What is missing for the injector to leave istio-init out: `pilot.cni.enabled` on istiod (the istio-cni node agent
+   * already runs), the istio-cni component itself, or both (undefined when present or unknown).
+   */
+  readonly missing?: 'injector-setting' | 'component' | 'both'
 }
 
 /** The injector's `pilot.cni.enabled` decides when Istio is installed; otherwise the istio-cni-node DaemonSet does. */
 export function istioCni(mesh: MeshInstall): CniState {
   const {injectorCni, cniDaemonSet} = mesh
   const ds = cniDaemonSet.state === 'known' && cniDaemonSet.value ? ` (${cniDaemonSet.value})` : ''
+  const daemonSet = cniDaemonSet.state === 'known' ? cniDaemonSet.value !== null : undefined
   if (injectorCni.state === 'known' && injectorCni.value !== null) {
-    return {state: injectorCni.value ? 'present' : 'absent', text: `the sidecar injector has pilot.cni.enabled=${injectorCni.value}${ds}`}
+    const text = `the sidecar injector has pilot.cni.enabled=${injectorCni.value}${ds}`
+    if (injectorCni.value) return {state: 'present', text}
+    return {state: 'absent', text, missing: daemonSet === true ? 'injector-setting' : daemonSet === false ? 'both' : undefined}
   }
   if (cniDaemonSet.state === 'unavailable') return {state: 'unknown', text: `whether istio-cni is installed could not be read (${cniDaemonSet.reason})`}
-  return cniDaemonSet.value ? {state: 'present', text: `istio-cni is installed${ds}`} : {state: 'absent', text: 'istio-cni is not installed'}
+  return cniDaemonSet.value ? {state: 'present', text: `istio-cni is installed${ds}`} : {state: 'absent', text: 'istio-cni is not installed', missing: 'component'}
+}
+
+/** The fix that removes istio-init, naming exactly what is missing. */
+export function cniRemediation(cni: CniState, istioNamespace: string): {text: string; command: string} {
+  if (cni.missing === 'injector-setting') {
+    return {
+      text: `The istio-cni node agent runs, but istiod's injector still adds istio-init because pilot.cni.enabled is false: set it (istioctl: values.pilot.cni.enabled=true with the rest of your install flags; Helm: helm upgrade istiod istio/istiod -n ${istioNamespace} --reuse-values --set pilot.cni.enabled=true)`,
+      command: 'istioctl install --set values.pilot.cni.enabled=true',
+    }
+  }
+  return {
+    text: `Install the istio-cni node agent (the cni component) and tell the injector to use it (pilot.cni.enabled=true): it redirects traffic without NET_ADMIN or NET_RAW in the pod (recommended; on OpenShift use the openshift profile). Helm: helm install istio-cni istio/cni -n ${istioNamespace}, and istiod with --set pilot.cni.enabled=true`,
+    command: 'istioctl install --set components.cni.enabled=true --set values.pilot.cni.enabled=true',
+  }
 }

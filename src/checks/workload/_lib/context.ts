@@ -12,6 +12,12 @@ export interface ResolvedMode {
   /** Empty: the workload opted out of the mesh. */
   readonly modes: readonly MeshMode[]
   readonly reason: string
+  /**
+   * Whether a label Istio reads puts the pods in the mesh (pod `sidecar.istio.io/inject=true` or
+   * `istio.io/dataplane-mode=ambient`; namespace `istio-injection=enabled`, `istio.io/rev` or
+   * `istio.io/dataplane-mode=ambient`). Without one, Istio's default injector and ztunnel leave the pods alone.
+   */
+  readonly enrolled: boolean
 }
 
 export interface WorkloadContext {
@@ -35,25 +41,43 @@ export const podCount = (n: number) => plural(n, 'pod')
 const ztunnel = (mesh: MeshInstall) => (mesh.ztunnelDaemonSet.state === 'known' ? (mesh.ztunnelDaemonSet.value ?? undefined) : undefined)
 
 /**
- * The data-plane mode a workload will run in. `--mode sidecar|ambient|both` decides; `auto` reads, in order, the pod
- * labels, the namespace labels, and whether ztunnel is installed (sidecar otherwise, Istio's default profile).
+ * Which labels put a pod in the mesh (https://istio.io/latest/docs/setup/additional-setup/sidecar-injection/#controlling-the-injection-policy:
+ * a "disabled" label on either the namespace or the pod wins; https://istio.io/latest/docs/ambient/usage/add-workloads/).
+ * Returns the modes the labels ask for (empty: opted out) or undefined when no label decides.
  */
-export function resolveMode(shape: PodShape | undefined, namespaceLabels: Labels, mesh: MeshInstall, settings: WorkloadSettings): ResolvedMode {
-  if (settings.mode === 'both') return {modes: ['sidecar', 'ambient'], reason: '--mode both'}
-  if (settings.mode !== 'auto') return {modes: [settings.mode], reason: `--mode ${settings.mode}`}
+function labelledMode(shape: PodShape | undefined, namespaceLabels: Labels): {modes: MeshMode[]; reason: string} | undefined {
   const podLabel = (key: string, value: string | undefined) => `pod label ${key}=${value}`
+  const nsLabel = (key: string) => `namespace label ${key}=${namespaceLabels[key]}`
   if (shape?.dataplaneMode === 'ambient') return {modes: ['ambient'], reason: podLabel(DATAPLANE_MODE_LABEL, 'ambient')}
-  if (shape?.sidecarInject === 'true') return {modes: ['sidecar'], reason: podLabel(POD_INJECT_LABEL, 'true')}
   if (shape?.sidecarInject === 'false') return {modes: [], reason: podLabel(POD_INJECT_LABEL, 'false')}
   if (shape?.dataplaneMode === 'none') return {modes: [], reason: podLabel(DATAPLANE_MODE_LABEL, 'none')}
-  const nsLabel = (key: string) => `namespace label ${key}=${namespaceLabels[key]}`
+  if (namespaceLabels[INJECTION_LABEL] === 'disabled') return {modes: [], reason: nsLabel(INJECTION_LABEL)}
+  if (shape?.sidecarInject === 'true') return {modes: ['sidecar'], reason: podLabel(POD_INJECT_LABEL, 'true')}
   if (namespaceLabels[DATAPLANE_MODE_LABEL] === 'ambient') return {modes: ['ambient'], reason: nsLabel(DATAPLANE_MODE_LABEL)}
   if (namespaceLabels[INJECTION_LABEL] === 'enabled') return {modes: ['sidecar'], reason: nsLabel(INJECTION_LABEL)}
   if (namespaceLabels[REVISION_LABEL] !== undefined) return {modes: ['sidecar'], reason: nsLabel(REVISION_LABEL)}
-  if (namespaceLabels[INJECTION_LABEL] === 'disabled') return {modes: [], reason: nsLabel(INJECTION_LABEL)}
-  const agent = ztunnel(mesh)
-  return agent ? {modes: ['ambient'], reason: `ztunnel is installed (${agent})`} : {modes: ['sidecar'], reason: 'sidecar is the default; ztunnel is not installed'}
+  return undefined
 }
+
+/** Why Istio leaves a workload alone when no label enrols it (the skip message of label-dependent checks). */
+export const NOT_ENROLLED = `no label enrols it (namespace ${INJECTION_LABEL}=enabled, ${REVISION_LABEL} or ${DATAPLANE_MODE_LABEL}=ambient; pod ${POD_INJECT_LABEL}=true or ${DATAPLANE_MODE_LABEL}=ambient), so Istio will not inject or enrol its pods`
+
+/**
+ * The data-plane mode a workload will run in. `--mode sidecar|ambient|both` decides; `auto` reads the pod and
+ * namespace labels, then whether ztunnel is installed (sidecar otherwise, Istio's default profile).
+ */
+export function resolveMode(shape: PodShape | undefined, namespaceLabels: Labels, mesh: MeshInstall, settings: WorkloadSettings): ResolvedMode {
+  const labelled = labelledMode(shape, namespaceLabels)
+  const enrolled = labelled !== undefined && labelled.modes.length > 0
+  if (settings.mode === 'both') return {modes: ['sidecar', 'ambient'], reason: '--mode both', enrolled}
+  if (settings.mode !== 'auto') return {modes: [settings.mode], reason: `--mode ${settings.mode}`, enrolled}
+  if (labelled) return {...labelled, enrolled}
+  const agent = ztunnel(mesh)
+  return agent ? {modes: ['ambient'], reason: `ztunnel is installed (${agent})`, enrolled} : {modes: ['sidecar'], reason: 'sidecar is the default; ztunnel is not installed', enrolled}
+}
+
+/** The mode an outcome is about: the only one the subject runs in, else none. */
+export const onlyMode = (mode: ResolvedMode): MeshMode | null => (mode.modes.length === 1 ? mode.modes[0]! : null)
 
 export const isSystemNamespace = (namespace: string) => SYSTEM_NAMESPACES.includes(namespace)
 
@@ -85,16 +109,16 @@ export function serviceContexts(inventory: WorkloadInventory, mesh: MeshInstall,
     .map((service) => {
       const workloads = bySelectedService.get(`${service.namespace}/${service.name}`) ?? []
       const modes = [...new Set(workloads.flatMap((c) => c.mode.modes))]
-      const mode = workloads[0] ? {modes, reason: workloads[0].mode.reason} : resolveMode(undefined, namespaceLabels(inventory, service.namespace), mesh, settings)
+      const mode = workloads[0] ? {modes, reason: workloads[0].mode.reason, enrolled: workloads.some((c) => c.mode.enrolled)} : resolveMode(undefined, namespaceLabels(inventory, service.namespace), mesh, settings)
       return {service, subject: serviceSubject(service), workloads, mode}
     })
 }
 
-/** The outcome for a subject the check does not apply to in its mode. */
+/** The outcome for a subject the check does not apply to in its mode (about that mode when the check has one). */
 export function notInMode(subject: Subject, mode: ResolvedMode, appliesTo: readonly MeshMode[]): Outcome | undefined {
   if (mode.modes.some((m) => appliesTo.includes(m))) return undefined
   const message = mode.modes.length === 0 ? `not in the mesh (${mode.reason})` : `applies to ${appliesTo.join(' and ')} mode only; this runs in ${mode.modes.join(' and ')} mode (${mode.reason})`
-  return {severity: 'skip', subject, message}
+  return {severity: 'skip', subject, message, mode: appliesTo.length === 1 ? appliesTo[0]! : null}
 }
 
 /** Every distinct application container across the workload's pod shapes, with how many pods run it. */

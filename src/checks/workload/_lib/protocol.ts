@@ -1,6 +1,7 @@
 /** Istio's protocol selection for a Service port (pkg/config/kube/conversion.go ConvertProtocol), as a pure function. */
-import type {ServicePort, WorkloadSummary} from '../../../gather/workloads-shape.js'
-import {ISTIO_PROTOCOLS, KUBERNETES_APP_PROTOCOLS, WELL_KNOWN_TCP_PORTS} from '../../../knowledge/protocols.js'
+import type {ContainerShape, ServicePort, WorkloadSummary} from '../../../gather/workloads-shape.js'
+import type {ServerFirstProtocol} from '../../../knowledge/protocols.js'
+import {imageRepositoryName, ISTIO_PROTOCOLS, KUBERNETES_APP_PROTOCOLS, SERVER_FIRST_PROTOCOLS, WELL_KNOWN_TCP_PORTS} from '../../../knowledge/protocols.js'
 
 export interface SelectedProtocol {
   /** Istio's protocol in lower case (`http`, `tcp`, `udp`, …), or `auto` when Istio sniffs it. */
@@ -39,4 +40,40 @@ export function targetPortIn(port: ServicePort, workload: WorkloadSummary | unde
     }
   }
   return target
+}
+
+export interface ServerFirstMatch {
+  readonly protocol: ServerFirstProtocol
+  /** `MySQL by its port 3306`, `NATS by its image nats:2.10`. */
+  readonly why: string
+}
+
+/** The containers that serve a target port: those declaring it; when none does, those declaring no port at all. */
+function servingContainers(workload: WorkloadSummary, target: number | string): ContainerShape[] {
+  const containers = workload.shapes.flatMap(({shape}) => shape.containers.filter((c) => !c.init))
+  const declaring = containers.filter((c) => c.ports.some((p) => p.port === target || p.name === target))
+  return declaring.length > 0 ? declaring : containers.filter((c) => c.ports.length === 0)
+}
+
+/**
+ * Whether a Service port reaches a protocol whose server speaks first (or whose clients may wait for the server), by
+ * the port it reaches, else by the image serving it. A port in the table decides by itself (a client-first row such as
+ * MongoDB or DNS means no match); an image matches on any other port except the ones that image serves otherwise.
+ */
+export function serverFirstMatch(port: ServicePort, workloads: readonly WorkloadSummary[]): ServerFirstMatch | undefined {
+  const targets = workloads.length > 0 ? workloads.map((w) => ({workload: w as WorkloadSummary | undefined, target: targetPortIn(port, w)})) : [{workload: undefined, target: port.targetPort ?? port.port}]
+  for (const {target} of targets) {
+    if (typeof target !== 'number') continue
+    const byPort = SERVER_FIRST_PROTOCOLS.find((p) => p.ports.includes(target))
+    if (byPort) return byPort.speaks === 'client' ? undefined : {protocol: byPort, why: `${byPort.protocol} by its port ${target}`}
+  }
+  for (const {workload, target} of targets) {
+    if (workload === undefined) continue
+    for (const container of servingContainers(workload, target)) {
+      const name = imageRepositoryName(container.image)
+      const byImage = SERVER_FIRST_PROTOCOLS.find((p) => p.speaks !== 'client' && p.images.includes(name) && !(typeof target === 'number' && p.otherPorts?.includes(target)))
+      if (byImage) return {protocol: byImage, why: `${byImage.protocol} by its image ${container.image}`}
+    }
+  }
+  return undefined
 }
