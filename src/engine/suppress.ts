@@ -144,11 +144,12 @@ export function parsePolicy(text: string, file: string, knownIds: readonly strin
   const fail = (problem: string): never => {
     throw new PolicyError(`--policy ${file}: ${problem}`)
   }
-  const doc = parseDocument(text, {prettyErrors: false, uniqueKeys: true})
+  const doc = parseDocument(text, {uniqueKeys: true})
   const first = doc.errors[0]
   if (first) {
     const pos = first.linePos?.[0]
-    fail(`not valid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${first.message.split('\n')[0]}`)
+    const what = (first.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')
+    fail(`not valid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${what}`)
   }
   const root = doc.contents
   if (root === null) fail('the file is empty; expected a mapping with severities: and/or suppress:')
