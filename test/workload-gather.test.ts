@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {collapseQuiet} from '../src/areas/workloads.js'
+import {collapseQuiet, workloadsArea} from '../src/areas/workloads.js'
 import type {Finding} from '../src/checks/types.js'
 import type {KubeClient, ListOptions, ListPage} from '../src/gather/kube/client.js'
 import {ApiError, describeRequest} from '../src/gather/kube/errors.js'
@@ -151,5 +151,47 @@ describe('collapseQuiet', () => {
       ['skip', 'Workload', 'deployment/h', 'not in the mesh'],
     ])
     expect(out[1]!.evidence).toEqual({workloads: ['deployment/a', 'deployment/b', 'deployment/c'], pods: 6})
+  })
+})
+
+describe('workloadsArea coverage: a run that judged no workload is incomplete, and says why', () => {
+  const run = (items: Record<string, unknown[]>, errors: Record<string, ApiError> = {}, namespaces?: string[]) => workloadsArea(fakeClient(items, errors).client, {namespaces, istioNamespace: 'istio-system'})
+
+  it('counts the application workloads judged', async () => {
+    const result = await run({'/api/v1/namespaces': [ns('a')], '/api/v1/pods': [...deploymentPods('a', 'web', spec), ...deploymentPods('a', 'api', spec)]})
+    expect(result.coverage).toEqual({area: 'pods', judged: 2, unit: 'workloads'})
+  })
+
+  it.each([
+    ['no pods at all', {'/api/v1/namespaces': [ns('a')]}, {}, 'no pods in any namespace'],
+    [
+      "only system pods and Istio's own",
+      {'/api/v1/namespaces': [ns('kube-system'), ns('istio-system')], '/api/v1/pods': [...deploymentPods('kube-system', 'coredns', spec), ...deploymentPods('istio-system', 'istiod', spec, {labels: {app: 'istiod'}})]},
+      {},
+      "the 2 workloads found are Istio's own or in namespaces Istio never injects",
+    ],
+    [
+      'every namespace denied one by one',
+      {'/api/v1/namespaces': [ns('a')]},
+      {'/api/v1/pods': forbidden('/api/v1/pods'), '/api/v1/namespaces/a/pods': forbidden('/api/v1/namespaces/a/pods')},
+      'forbidden: you may not list pods in namespace a',
+    ],
+    [
+      'the whole area forbidden',
+      {},
+      {'/api/v1/pods': forbidden('/api/v1/pods'), '/api/v1/namespaces': forbidden('/api/v1/namespaces')},
+      'forbidden: you may not list pods (cluster-wide); forbidden: you may not list namespaces (cluster-wide)',
+    ],
+  ])('%s → judged 0: %s', async (_name, items, errors, reason) => {
+    const result = await run(items, errors)
+    expect(result.coverage).toEqual({area: 'pods', judged: 0, unit: 'workloads', reason})
+  })
+
+  it('names the denied namespaces even when others were judged', async () => {
+    const result = await run(
+      {'/api/v1/namespaces': [ns('a'), ns('secret')], '/api/v1/namespaces/a/pods': deploymentPods('a', 'web', spec)},
+      {'/api/v1/pods': forbidden('/api/v1/pods'), '/api/v1/namespaces/secret/pods': forbidden('/api/v1/namespaces/secret/pods')},
+    )
+    expect(result.coverage).toEqual({area: 'pods', judged: 1, unit: 'workloads', reason: 'forbidden: you may not list pods in namespace secret'})
   })
 })
