@@ -54,7 +54,7 @@ export const kubernetesVersion = defineCheck<ClusterFacts>()({
         message: tested
           ? `Kubernetes ${minor} was tested with Istio ${release.version} but is not supported (supported: ${min}–${max})`
           : `Kubernetes ${minor} is older than Istio ${release.version} supports (${min}–${max})`,
-        summary: tested ? `Kubernetes ${minor}: tested, not supported (${min}–${max})` : `Kubernetes ${minor} is too old (${min}–${max})`,
+        summary: tested ? `Kubernetes ${minor}: not supported (${min}–${max})` : `Kubernetes ${minor} is too old (${min}–${max})`,
         remediation: {text: `Upgrade the cluster to Kubernetes ${min} or newer, or judge an older Istio release.${alternative}`, command: fitting ? `kubectl mesh-ready check --istio-version ${fitting}` : undefined},
         evidence,
       },
