@@ -34,25 +34,27 @@ describe('offline inputs', () => {
   it.skipIf(!moduleLessKernel)(`--local judges this machine: ready, exit 0${moduleLessKernel ? '' : ' (skipped: this kernel has module support or no /proc/config.gz)'}`, async () => {
     const r = await runCli(['nodes', '--local'])
     expect(r.code, r.stderr).toBe(0)
-    expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(/^READY for Istio \d+\.\d+: \d+ pass$/)
+    expect(r.stdout).toMatch(/^READY for sidecar on iptables \(Istio \d+\.\d+ default\)/m)
   })
 
-  it('--host-root judges a mounted image: warnings only (br_netfilter), exit 4', async () => {
+  it("--host-root judges a mounted image: Istio's default plan is ready (br_netfilter is not needed), exit 0", async () => {
     const r = await runCli(['nodes', '--host-root', DEBIAN_12_TREE, '-o', 'json'])
-    expect(r.code, r.stderr).toBe(4)
-    expect(report(r.stdout).verdict).toBe('warnings')
+    expect(r.code, r.stderr).toBe(0)
+    expect(report(r.stdout).verdict).toBe('ready')
+    expect(report(r.stdout).findings.filter((f) => f.severity !== 'pass' && f.severity !== 'skip' && f.message.includes('br_netfilter'))).toEqual([])
   })
 
   it('--kernel-config judges a config alone, gzipped or not, the same way', async () => {
     const gz = path.join(tmp, 'config.gz')
     writeFileSync(gz, gzipSync(readFileSync(RHEL)))
-    const plain = await runCli(['nodes', '--kernel-config', RHEL, '-o', 'json'])
-    const zipped = await runCli(['nodes', '--kernel-config', gz, '-o', 'json'])
-    expect(plain.code).toBe(3)
+    const plain = await runCli(['nodes', '--kernel-config', RHEL, '--backend', 'nftables', '-o', 'json'])
+    const zipped = await runCli(['nodes', '--kernel-config', gz, '--backend', 'nftables', '-o', 'json'])
+    expect(plain.code).toBe(3) // RHEL 8.0's 4.18 kernel is below the nftables floor
     expect(zipped.code).toBe(3)
     const matrix = (r: {stdout: string}) => report(r.stdout).data.nodes.groups[0]!.matrix
     expect(matrix(zipped)).toEqual(matrix(plain))
     expect(matrix(plain)['sidecar/nftables']?.readiness).toBe('not-ready')
+    expect(matrix(plain)['sidecar/iptables']?.readiness).not.toBe('not-ready')
   })
 
   it('--kernel-release overrides the config header', async () => {
