@@ -83,7 +83,8 @@ export function modeView(findings: readonly Finding[], modes: readonly Mode[]): 
     // Slugs with spaces wrap in narrow columns; the findings table below carries the exact ids.
     return [[id.replace(/^platform\./, '').replaceAll('-', ' '), ...cells]]
   })
-  return {title: 'Platform checks by mode', headers: ['CHECK', ...modes.map((m) => m.toUpperCase())], rows}
+  // brief []: in check's one-screen view the findings list says the same.
+  return {title: 'Platform checks by mode', headers: ['CHECK', ...modes.map((m) => m.toUpperCase())], rows, brief: []}
 }
 
 function istioSummary(installed: InstalledIstio | undefined): string {
@@ -100,7 +101,12 @@ function detectionView(d: PlatformDetection, cni: CniDetection, installed: Insta
     ['Istio installed', istioSummary(installed), ''],
   ]
   for (const plan of Object.values(plans)) rows.push([`Install (${plan.mode})`, plan.platformValue ? `global.platform=${plan.platformValue}` : 'no platform value', `istioctl install ${plan.istioctl.join(' ')}`])
-  return {title: 'Platform detection', headers: ['WHAT', 'DETECTED', 'EVIDENCE'], rows}
+  // check's one-screen view: what was detected in one line, then the install command per mode.
+  const brief = [
+    `Platform: ${rows[0]![1]}; CNI: ${rows[2]![1]}; Istio: ${rows[3]![1]}`,
+    ...Object.values(plans).map((plan) => `Install (${plan.mode}): istioctl install ${plan.istioctl.join(' ')}`),
+  ]
+  return {title: 'Platform detection', headers: ['WHAT', 'DETECTED', 'EVIDENCE'], rows, brief}
 }
 
 function planData(plan: InstallPlan) {
