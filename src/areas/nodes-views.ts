@@ -25,31 +25,45 @@ function judge(kernel: KernelEvidence, setup: NodesSetup, mode: Mode, backend: B
 }
 
 function noEvidence(group: NodeGroup): string {
-  if (group.probe.state === 'skipped') return 'skipped (Windows)'
-  if (group.probe.state === 'failed') return `unknown: ${group.probe.problem === 'not-ready' ? 'no Ready node' : `probe ${group.probe.problem}`}`
+  if (group.probe.state === 'skipped') return 'skip'
   return 'unknown'
 }
 
-/** A group's name in the matrix: kernel and OS, plus architecture and runtime only where groups differ by them. */
-function displayName(group: NodeGroup, all: readonly GroupInput[]): string {
-  if (group.subject.kind !== 'NodeGroup' || !group.kernelVersion) return group.subject.name
-  const varies = (key: 'architecture' | 'containerRuntime') => new Set(all.map((g) => g.group[key])).size > 1
-  return [group.kernelVersion, group.osImage, varies('architecture') ? group.architecture : '', varies('containerRuntime') ? group.containerRuntime : ''].filter(Boolean).join(', ')
+/** The OS image without its asides: `Debian 12` for `Debian GNU/Linux 12 (bookworm)` (the full image is in -o wide and JSON). */
+export function shortOs(osImage: string): string {
+  const short = osImage.replace(/\s*\([^()]*\)/g, '').replace(/\bGNU\/Linux\s+/, '').trim()
+  return short || osImage
 }
 
-/** The default view: one row per node group, one column per selected mode × backend. */
+/** A group's row head: its name (node pool, instance type, or first node), with the node count where the name lacks it. */
+function groupCell(group: NodeGroup): string {
+  const notReady = group.notReady.length ? `, ${group.notReady.length} NotReady` : ''
+  const named = /\+\d+$/.test(group.subject.name) || group.subject.kind !== 'NodeGroup'
+  return named && !notReady ? group.subject.name : `${group.subject.name} (${group.nodes.length}${notReady})`
+}
+
+/** Short cell text: yes, warn, NO, unknown (the findings below the matrix say what is missing or warned about). */
+function compactCell(j: ScenarioJudgement): string {
+  return {ready: 'yes', warnings: 'warn', unknown: 'unknown', 'not-ready': 'NO'}[j.readiness]
+}
+
+/**
+ * The default view: one row per node group (its name, kernel and OS in their own columns), one column per
+ * mode × backend. Architecture and runtime join the kernel and OS columns only where groups differ by them.
+ */
 export function matrixView(groups: readonly GroupInput[], setup: NodesSetup): ReportView {
   const cols = columns(setup)
+  const varies = (key: 'architecture' | 'containerRuntime') => new Set(groups.map((g) => g.group[key])).size > 1
+  const kernelOf = (g: NodeGroup) => [g.kernelVersion || '?', varies('architecture') ? g.architecture : ''].filter(Boolean).join(' ')
+  const osOf = (g: NodeGroup) => [shortOs(g.osImage) || '?', varies('containerRuntime') ? g.containerRuntime.replace(/:\/\//, ' ') : ''].filter(Boolean).join(', ')
   return {
     title: `Node groups: will Istio's traffic interception work? (Istio ${setup.istioVersion}, ${setup.ipFamilies}${setup.functional ? ', functional tests' : ''})`,
-    headers: ['NODE GROUP', ...cols.map(([m, b]) => `${m}\n${b}`)],
+    headers: ['NODE GROUP', 'KERNEL', 'OS', ...cols.map(([m, b]) => `${m}\n${b}`)],
     rows: groups.map(({group, kernel}) => [
-      `${displayName(group, groups)} (${group.nodes.length} node${group.nodes.length === 1 ? '' : 's'}${group.notReady.length ? `, ${group.notReady.length} NotReady` : ''})`,
-      ...cols.map(([m, b]) => {
-        if (kernel.state !== 'known') return noEvidence(group)
-        const {judgement, path} = judge(kernel.value, setup, m, b)
-        return cell(judgement) + (path && judgement.readiness !== 'not-ready' ? ` via ${path}` : '')
-      }),
+      groupCell(group),
+      kernelOf(group),
+      osOf(group),
+      ...cols.map(([m, b]) => (kernel.state !== 'known' ? noEvidence(group) : compactCell(judge(kernel.value, setup, m, b).judgement))),
     ]),
   }
 }
@@ -116,9 +130,9 @@ export function evidenceViews(groups: readonly GroupInput[], setup: NodesSetup):
   return groups.flatMap(({group, kernel}) => {
     if (kernel.state !== 'known') return []
     const k = kernel.value
-    const source = [`kernel ${k.release ?? '?'}`, `config ${k.configSource ?? 'not found'}`, `modules ${[k.procModules && '/proc/modules', k.builtinList && 'modules.builtin', k.loadableList].filter(Boolean).join(', ') || 'no lists'}`, `SELinux ${k.selinux}`].join('; ')
+    const source = [`config ${k.configSource ?? 'not found'}`, `modules ${[k.procModules && '/proc/modules', k.builtinList && 'modules.builtin', k.loadableList].filter(Boolean).join(', ') || 'no lists'}`, `SELinux ${k.selinux}`].join('; ')
     return [{
-      title: `Kernel evidence: ${group.subject.name} (${source}); * = used by Istio's rules but not on Istio's list`,
+      title: `Kernel evidence: ${k.release ?? (group.kernelVersion || '?')} on ${group.subject.name} (${source}); * = used by Istio's rules but not on Istio's list`,
       headers: ['REQUIREMENT', 'EVIDENCE', 'DETAIL', 'NEEDED FOR'],
       rows: evidenceRows(k, setup).map((r) => [
         `${r.requirement}${r.listedBy === 'istio-rules' ? ' *' : ''}`,

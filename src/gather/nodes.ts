@@ -17,7 +17,29 @@ export interface NodeSummary {
   readonly operatingSystem: string
   readonly ready: boolean
   readonly podCIDRs: readonly string[]
+  /** The node pool from the platform's label (see POOL_LABELS), when there is one. */
+  readonly pool?: string
+  /** `node.kubernetes.io/instance-type`. */
+  readonly instanceType?: string
+  /** `topology.kubernetes.io/zone`. */
+  readonly zone?: string
 }
+
+/**
+ * Labels that name a node's pool, first match wins: EKS managed node groups, eksctl, Karpenter, GKE, AKS (current and
+ * legacy), DigitalOcean. Well-known labels: https://kubernetes.io/docs/reference/labels-annotations-taints/
+ */
+export const POOL_LABELS = [
+  'eks.amazonaws.com/nodegroup',
+  'alpha.eksctl.io/nodegroup-name',
+  'karpenter.sh/nodepool',
+  'cloud.google.com/gke-nodepool',
+  'kubernetes.azure.com/agentpool',
+  'agentpool',
+  'doks.digitalocean.com/node-pool',
+] as const
+export const INSTANCE_TYPE_LABEL = 'node.kubernetes.io/instance-type'
+export const ZONE_LABEL = 'topology.kubernetes.io/zone'
 
 export type ProbeOutcome =
   | {readonly state: 'ok'; readonly source: 'pod' | 'local' | 'host-root' | 'kernel-config'; readonly node?: string; readonly pod?: string; readonly input?: string}
@@ -88,8 +110,13 @@ export function summarizeNode(node: NodeObject): NodeSummary {
     operatingSystem: info.operatingSystem ?? labels['kubernetes.io/os'] ?? 'linux',
     ready: node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
     podCIDRs: node.spec?.podCIDRs ?? (node.spec?.podCIDR ? [node.spec.podCIDR] : []),
+    ...optional('pool', POOL_LABELS.map((l) => labels[l]).find((v) => v !== undefined && v !== '')),
+    ...optional('instanceType', labels[INSTANCE_TYPE_LABEL] ?? labels['beta.kubernetes.io/instance-type']),
+    ...optional('zone', labels[ZONE_LABEL] ?? labels['failure-domain.beta.kubernetes.io/zone']),
   }
 }
+
+const optional = <K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> => (value ? ({[key]: value} as Record<K, string>) : {})
 
 export const isWindows = (n: NodeSummary) => n.operatingSystem.toLowerCase() === 'windows'
 
@@ -102,25 +129,35 @@ export interface NodeGroupDraft {
   readonly windows: boolean
 }
 
-const unknownIfEmpty = (value: string) => value || 'unknown'
-
 /** What makes nodes one group: kernel, OS image, architecture and runtime (or the node itself with --all-nodes). */
 export function groupKey(node: NodeSummary, perNode: boolean): string {
   return perNode ? node.name : [node.kernelVersion, node.osImage, node.architecture, node.containerRuntime].join('\u0000')
 }
 
+const distinct = (values: ReadonlyArray<string | undefined>) => [...new Set(values.filter((v): v is string => Boolean(v)))]
+const listed = (names: readonly string[], what: string) => (names.length <= 2 ? names.join(', ') : `${names[0]} +${names.length - 1} ${what}`)
+const firstNode = (members: readonly NodeSummary[]) => `${members[0]!.name}${members.length > 1 ? ` +${members.length - 1}` : ''}`
+
 /**
- * A short group name: kernel and architecture, plus the OS image and then the runtime only when another group
- * shares what comes before (the full key is in the matrix and the JSON data).
+ * A name a user recognises: the node pool when every node carries a pool label (`pool-a`, `pool-a, pool-b`), else the
+ * instance type, else the first node's name and how many more (`worker-a-0 +1`). The zone, then the kernel are
+ * added where two groups would otherwise share a name; kernel and OS have their own columns in the matrix.
  */
-function groupName(node: NodeSummary, others: readonly NodeSummary[]): string {
-  const parts = [node.kernelVersion, node.architecture, node.osImage, node.containerRuntime].map(unknownIfEmpty)
-  const keyOf = (n: NodeSummary) => [n.kernelVersion, n.architecture, n.osImage, n.containerRuntime].map(unknownIfEmpty)
-  for (let length = 2; length < parts.length; length++) {
-    const prefix = parts.slice(0, length).join('\u0000')
-    if (others.filter((o) => keyOf(o).slice(0, length).join('\u0000') === prefix).length <= 1) return parts.slice(0, length).join(', ')
-  }
-  return parts.join(', ')
+export function groupNames(groups: ReadonlyArray<readonly NodeSummary[]>): string[] {
+  const base = groups.map((members) => {
+    const pools = distinct(members.map((n) => n.pool))
+    if (pools.length > 0 && members.every((n) => n.pool)) return listed(pools, 'pools')
+    const types = distinct(members.map((n) => n.instanceType))
+    if (types.length > 0 && members.every((n) => n.instanceType)) return listed(types, 'types')
+    return firstNode(members)
+  })
+  const clash = (names: readonly string[], i: number) => names.filter((n) => n === names[i]).length > 1
+  const withZone = base.map((name, i) => {
+    const zones = distinct(groups[i]!.map((n) => n.zone))
+    return clash(base, i) && zones.length === 1 ? `${name}, ${zones[0]}` : name
+  })
+  const withKernel = withZone.map((name, i) => (clash(withZone, i) ? `${name}, ${groups[i]![0]!.kernelVersion || 'unknown kernel'}` : name))
+  return withKernel.map((name, i) => (clash(withKernel, i) ? firstNode(groups[i]!) : name))
 }
 
 /** Groups nodes (or one group per node), in a stable order: biggest first. */
@@ -132,11 +169,12 @@ export function groupNodes(nodes: readonly NodeSummary[], perNode: boolean): Nod
     if (members) members.push(node)
     else byKey.set(key, [node])
   }
-  const keys = [...byKey.values()].map((members) => members[0]!)
-  const drafts = [...byKey.entries()].map(([groupingKey, members]) => {
+  const entries = [...byKey.entries()]
+  const names = perNode ? [] : groupNames(entries.map(([, members]) => members))
+  const drafts = entries.map(([groupingKey, members], i) => {
     const first = members[0]!
     const key = {kernelVersion: first.kernelVersion, osImage: first.osImage, architecture: first.architecture, containerRuntime: first.containerRuntime}
-    const subject: Subject = perNode ? {kind: 'Node', name: first.name} : {kind: 'NodeGroup', name: groupName(first, keys)}
+    const subject: Subject = perNode ? {kind: 'Node', name: first.name} : {kind: 'NodeGroup', name: names[i]!}
     return {subject, key, groupingKey, nodes: members, windows: members.some(isWindows)}
   })
   drafts.sort((a, b) => b.nodes.length - a.nodes.length || a.subject.name.localeCompare(b.subject.name))
