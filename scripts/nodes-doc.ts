@@ -13,22 +13,22 @@ function condition(c: Condition): string {
   if (c.ipv6 !== undefined) parts.push(c.ipv6 ? 'IPv6' : 'IPv4 only')
   if (c.dnsCapture) parts.push('DNS capture')
   if (c.istioBefore) parts.push(`Istio < ${c.istioBefore}`)
-  const text = parts.length ? parts.join(' + ') : 'always'
-  return c.severity ? `${text} (warn)` : text
+  if (c.istioFrom) parts.push(`Istio ≥ ${c.istioFrom}`)
+  return parts.length ? parts.join(' + ') : 'always'
 }
 
 function row(r: KernelRequirement): string {
   const name = r.kind === 'feature' ? `CONFIG_${r.name}` : r.kind === 'kernel' ? `Linux ≥ ${r.minKernel?.kernel}` : `\`${r.name}\``
   const config = r.config.map((c) => `\`${c}\``).join(', ') || '—'
-  const when = r.when.map(condition).join('; ') + (r.severity === 'warn' ? ' — warning only' : '')
+  const when = r.unused ? `never — note only: ${r.unused}` : r.when.map(condition).join('; ') + (r.note ? ` (not otherwise: ${r.note})` : '')
   const extra = [
     r.mergedInto ? `merged into \`${r.mergedInto.module}\` (${r.mergedInto.change.kernel})` : '',
     r.legacyGate ? 'legacy table (6.17 gate)' : '',
-    r.mustBeLoaded ? 'must be loaded' : '',
+    r.mustBeLoaded ? "must be loaded: Istio's pods cannot load it" : '',
     r.alternatives ? `or ${r.alternatives.map((a) => `\`${a}\``).join(', ')}` : '',
   ].filter(Boolean).join('; ')
   const listed = r.listedBy === 'istio-docs' ? 'Istio docs' : "Istio's rules"
-  return `| ${name} | ${config} | ${when} | ${r.purpose}${extra ? ` (${extra})` : ''} | ${listed} | ${r.source.replaceAll(PLATFORM, '[platform requirements][platform]')} |`
+  return `| ${name} | ${config} | ${when.replaceAll('|', '\\|')} | ${r.purpose.replaceAll('|', '\\|')}${extra ? ` (${extra})` : ''} | ${listed} | ${r.source.replaceAll(PLATFORM, '[platform requirements][platform]').replaceAll('|', '\\|')} |`
 }
 
 export const requirementsTable = (): string => [REQUIREMENTS_HEADER, '|---|---|---|---|---|---|', ...KERNEL_REQUIREMENTS.map(row)].join('\n')

@@ -3,20 +3,17 @@ import type {KernelEvidence} from '../../gather/probe/parse-probe.js'
 import type {Scenario} from '../../knowledge/kernel-modules.js'
 import type {Outcome} from '../types.js'
 import {defineCheck} from '../types.js'
-import {GROUP_SUBJECT, scenarioFor} from './_lib/describe.js'
+import {GROUP_SUBJECT, PATH_NAMES, scenarioFor, scenarioLabel} from './_lib/describe.js'
 import {functionalTests, judgeIptables} from './_lib/scenarios.js'
 
-/** Every functional test the judged set-ups rely on (for iptables, on the path Istio would take). */
-function neededTests(kernel: KernelEvidence, setup: NodesSetup): Set<string> {
-  const tests = new Set<string>()
-  for (const mode of setup.modes) {
-    for (const backend of setup.backends) {
-      let scenario: Scenario = scenarioFor(setup, mode, backend)
-      if (backend === 'iptables') scenario = {...scenario, path: judgeIptables(kernel, scenario).chosen}
-      for (const t of functionalTests(scenario)) tests.add(t)
-    }
-  }
-  return tests
+/** Each judged mode × backend as Istio runs it (for iptables, on the path it would take). */
+function scenarios(kernel: KernelEvidence, setup: NodesSetup): Scenario[] {
+  return setup.modes.flatMap((mode) =>
+    setup.backends.map((backend) => {
+      const base = scenarioFor(setup, mode, backend)
+      return backend === 'iptables' ? {...base, path: judgeIptables(kernel, base).chosen} : base
+    }),
+  )
 }
 
 export const functionalRules = defineCheck<NodeGroupFacts>()({
@@ -24,26 +21,53 @@ export const functionalRules = defineCheck<NodeGroupFacts>()({
   title: "Istio-shaped rules apply on the node with each userspace (--functional)",
   category: 'node',
   needs: ['group', 'kernel', 'setup'],
-  source: 'istio-iptables dependencies (iptables -t nat … -p 255 probe), nft --json probe, ipset hash:ip comment, ip rule fwmark: https://github.com/istio/istio/tree/master/tools/istio-iptables/pkg/dependencies ; https://github.com/istio/istio/tree/master/cni/pkg/iptables ; https://ipset.netfilter.org/ipset.man.html ; https://man7.org/linux/man-pages/man8/ip-rule.8.html',
+  source: 'https://github.com/istio/istio/blob/master/tools/istio-iptables/pkg/dependencies/implementation_linux.go (the -p 255 test rule); https://github.com/istio/istio/blob/master/cni/pkg/nodeagent/detect_nft_json_linux.go; https://github.com/istio/istio/blob/master/cni/pkg/ipset/nldeps_linux.go (hash:ip comment); https://github.com/istio/istio/blob/master/cni/pkg/iptables/iptables_linux.go (ip rule fwmark)',
   defaultSubject: GROUP_SUBJECT,
   run: ({group, kernel, setup}) => {
     if (!setup.functional) return []
     const subject = group.subject
     const results = kernel.functional?.results
     if (!results) return [{severity: 'unknown', subject, message: 'the probe ran no functional tests (it reported none)'}]
-    const needed = neededTests(kernel, setup)
-    const outcomes: Outcome[] = []
-    const passed = results.filter((r) => r.status === 'ok').map((r) => r.test)
-    if (passed.length > 0) outcomes.push({severity: 'pass', subject, message: `applied: ${passed.join(', ')}`, evidence: {passed}})
-    for (const r of results.filter((x) => x.status === 'fail')) {
-      const relied = needed.has(r.test) || r.test === 'netns'
-      outcomes.push({
-        severity: relied ? 'fail' : 'skip',
+    const refused = results.find((r) => r.test === 'netns' && r.status === 'fail')
+    if (refused) {
+      // The probe would not touch the host network namespace: nothing was tested, so nothing is known from it.
+      return [{
+        severity: 'unknown',
         subject,
-        message: `${r.test} failed: ${r.error}${relied ? '' : ' (not on the path Istio takes in the judged set-ups)'}`,
-        ...(relied ? {remediation: {text: 'This is the error Istio will hit writing the same rules; see the kernel findings for the missing module, SELinux, or a userspace/kernel mismatch.'}} : {}),
-        evidence: {test: r.test, error: r.error ?? ''},
-      })
+        message: `the functional tests did not run: ${refused.error ?? 'the probe shares the host network namespace'}; the kernel findings are judged from files only`,
+        remediation: {text: 'Run the probe in its own network namespace: in a pod (the default), or with --local as root (it runs under unshare --net).'},
+        evidence: {test: 'netns', error: refused.error ?? ''},
+      }]
+    }
+    const versions = Object.entries(kernel.functional?.versions ?? {}).map(([tool, v]) => `${tool}: ${v}`)
+    const outcomes: Outcome[] = []
+    const relied = new Set<string>()
+    for (const scenario of scenarios(kernel, setup)) {
+      const tests = functionalTests(scenario)
+      for (const t of tests) relied.add(t)
+      const ran = tests.map((t) => results.find((r) => r.test === t)).filter((r) => r !== undefined && r.status !== 'absent')
+      const failed = ran.filter((r) => r!.status === 'fail')
+      const notRun = tests.filter((t) => !ran.some((r) => r!.test === t))
+      const about = {mode: scenario.mode, backend: scenario.backend}
+      const label = `${scenarioLabel(scenario)}${scenario.path ? ` via ${PATH_NAMES[scenario.path]}` : ''}`
+      const missing = notRun.length ? `; not run: ${notRun.join(', ')}` : ''
+      if (failed.length > 0) {
+        outcomes.push({
+          severity: 'fail',
+          subject,
+          ...about,
+          message: `${label}: ${failed.map((r) => `${r!.test} failed: ${r!.error}`).join('; ')}`,
+          remediation: {text: 'This is the error Istio will hit writing the same rules; see the kernel findings for the missing module, SELinux, or a userspace/kernel mismatch.'},
+          evidence: {failed: failed.map((r) => r!.test), passed: ran.filter((r) => r!.status === 'ok').map((r) => r!.test), versions},
+        })
+      } else if (ran.length > 0) {
+        outcomes.push({severity: 'pass', subject, ...about, message: `${label}: applied ${ran.map((r) => r!.test).join(', ')}${missing}`, evidence: {passed: ran.map((r) => r!.test), versions}})
+      } else {
+        outcomes.push({severity: 'skip', subject, ...about, message: `${label}: none of its tests ran (${notRun.join(', ')})`})
+      }
+    }
+    for (const r of results.filter((x) => x.status === 'fail' && !relied.has(x.test))) {
+      outcomes.push({severity: 'skip', subject, message: `${r.test} failed: ${r.error} (not on the path Istio takes in the judged set-ups)`, evidence: {test: r.test, error: r.error ?? ''}})
     }
     const absent = results.filter((r) => r.status === 'absent').map((r) => r.test)
     if (absent.length > 0) {
@@ -54,8 +78,6 @@ export const functionalRules = defineCheck<NodeGroupFacts>()({
         remediation: {text: 'Use an image with iptables (legacy and nft), nftables, ipset and iproute2 via --image.'},
       })
     }
-    const versions = Object.entries(kernel.functional?.versions ?? {}).map(([tool, v]) => `${tool}: ${v}`)
-    if (versions.length > 0 && outcomes[0]) outcomes[0] = {...outcomes[0], evidence: {...outcomes[0].evidence, versions}}
     return outcomes
   },
 })

@@ -1,63 +1,105 @@
-import type {NodeGroupFacts} from '../../gather/nodes.js'
-import type {Outcome} from '../types.js'
+import type {NodeGroupFacts, NodesSetup} from '../../gather/nodes.js'
+import type {KernelEvidence} from '../../gather/probe/parse-probe.js'
+import type {Scenario} from '../../knowledge/kernel-modules.js'
+import type {Outcome, Subject} from '../types.js'
 import {defineCheck} from '../types.js'
-import {GROUP_SUBJECT, scenarioFor} from './_lib/describe.js'
-import {judgeRequirements} from './_lib/scenarios.js'
+import {GROUP_SUBJECT, PATH_NAMES, scenarioFor, scenarioLabel} from './_lib/describe.js'
+import {judgeIptables, judgeScenario} from './_lib/scenarios.js'
+
+/** The scenario Istio runs for a mode and backend (for iptables, on the path it would take). */
+function judged(kernel: KernelEvidence, setup: NodesSetup, mode: Scenario['mode'], backend: Scenario['backend']) {
+  const base = scenarioFor(setup, mode, backend)
+  if (backend === 'nftables') return {scenario: base, judgement: judgeScenario(kernel, base)}
+  const iptables = judgeIptables(kernel, base)
+  return {scenario: {...base, path: iptables.chosen}, judgement: iptables.paths[iptables.chosen]}
+}
+
+/**
+ * The modules a set-up's rules request by name that are only loadable: the kernel autoloads them when the rule is
+ * written. Dependencies (nf_conntrack, x_tables, …) load with them; the legacy tables are never autoloaded for
+ * Istio's pods (the backend checks judge them as `not-loaded`).
+ */
+function toAutoload(kernel: KernelEvidence, setup: NodesSetup, mode: Scenario['mode'], backend: Scenario['backend']) {
+  const {scenario, judgement} = judged(kernel, setup, mode, backend)
+  const modules = judgement.items
+    .filter((i) => i.requirement.kind === 'module' && !i.requirement.dependency && !i.requirement.mustBeLoaded)
+    .filter((i) => i.outcome === 'ok' && (i.evidence.status === 'loadable' || i.evidence.status === 'config=m'))
+    .map((i) => i.requirement.name)
+  return {scenario, modules: [...new Set(modules)].sort()}
+}
+
+/** Who writes the rules, from which security context (what SELinux judges). */
+const WRITER = {
+  sidecar: "a sidecar's istio-init container (without istio-cni)",
+  ambient: 'the istio-cni node agent',
+}
+
+function outcomeFor(subject: Subject, kernel: KernelEvidence, scenario: Scenario, modules: readonly string[]): Outcome {
+  const about = {mode: scenario.mode, backend: scenario.backend}
+  const label = `${scenarioLabel(scenario)}${scenario.path ? ` via ${PATH_NAMES[scenario.path]}` : ''}`
+  if (modules.length === 0) return {severity: 'pass', subject, ...about, message: `${label}: every module its rules request is loaded or built in; nothing has to be autoloaded`}
+  const listed = `${modules.length} module${modules.length === 1 ? '' : 's'} would be autoloaded when Istio writes its rules (${modules.join(', ')})`
+  const loadAtBoot = `printf '%s\\n' ${modules.join(' ')} | sudo tee /etc/modules-load.d/istio.conf && sudo systemctl restart systemd-modules-load`
+  const evidence = {modules, selinux: kernel.selinux}
+  if (kernel.selinux === 'enforcing') {
+    const from = kernel.selinuxSource === 'config' ? ' (per /etc/selinux/config)' : ''
+    const base = `${label}: SELinux is enforcing${from} and ${listed}`
+    if (scenario.mode === 'sidecar') {
+      return {
+        severity: 'fail',
+        subject,
+        ...about,
+        message: `${base}; ${WRITER.sidecar} runs as container_t, which may not request modules, so it fails with "No chain/target/match by that name" (istio/istio#24101)`,
+        remediation: {text: 'Load the modules at boot on these nodes, or install istio-cni (pilot.cni.enabled=true), whose plugin writes the rules outside the container.', command: loadAtBoot},
+        evidence,
+      }
+    }
+    return {
+      severity: 'warn',
+      subject,
+      ...about,
+      message: `${base}; ${WRITER.ambient} requests them, which SELinux denies unless the agent runs unconfined (spc_t or privileged)`,
+      remediation: {text: 'Load the modules at boot on these nodes so no rule depends on autoload.', command: loadAtBoot},
+      evidence,
+    }
+  }
+  if (kernel.modprobe && (kernel.modprobe.path === '' || kernel.modprobe.present === false)) {
+    return {
+      severity: 'fail',
+      subject,
+      ...about,
+      message: `${label}: ${kernel.modprobe.path === '' ? 'kernel.modprobe is empty, so the kernel autoloads nothing' : `kernel.modprobe points at ${kernel.modprobe.path}, which does not exist on the host, so the kernel cannot autoload`}, and ${listed}`,
+      remediation: {text: 'Point kernel.modprobe at the host modprobe, or load the modules at boot.', command: `echo /sbin/modprobe | sudo tee /proc/sys/kernel/modprobe; ${loadAtBoot}`},
+      evidence: {...evidence, modprobe: kernel.modprobe.path},
+    }
+  }
+  if (!kernel.live) {
+    return {severity: 'skip', subject, ...about, message: `${label}: ${listed}; whether autoload works is decided on the running node (SELinux mode, kernel.modprobe), not by the image`, evidence}
+  }
+  const unread = [kernel.selinux === 'unknown' ? 'the SELinux mode' : '', kernel.modprobe ? '' : 'kernel.modprobe'].filter(Boolean)
+  if (unread.length > 0) {
+    return {severity: 'unknown', subject, ...about, message: `${label}: ${listed}; ${unread.join(' and ')} could not be read to tell whether autoload will work`, remediation: {text: 'Load the modules at boot to be independent of autoload.', command: loadAtBoot}, evidence}
+  }
+  return {severity: 'pass', subject, ...about, message: `${label}: ${listed}; SELinux is ${kernel.selinux} and kernel.modprobe is ${kernel.modprobe!.path}: nothing blocks autoload`, evidence}
+}
 
 /**
  * Loadable is not the same as "will load": istio-init (sidecars without istio-cni) runs in a container, where an
- * enforcing SELinux denies module_request, and the kernel's autoload runs the host's kernel.modprobe helper.
+ * enforcing SELinux denies module_request, and the kernel's autoload runs the host's kernel.modprobe helper. One
+ * outcome per judged mode × backend, listing only the modules that set-up's rules request.
  */
 export const moduleAutoload = defineCheck<NodeGroupFacts>()({
   id: 'node.module-autoload',
   title: 'Modules Istio needs that are not loaded yet can be autoloaded when its rules are written',
   category: 'node',
   needs: ['group', 'kernel', 'setup'],
-  source: 'https://github.com/istio/istio/issues/4500 , https://github.com/istio/istio/issues/24101 (SELinux module_request); https://github.com/rancher/rke2/issues/504 ; https://docs.kernel.org/admin-guide/sysctl/kernel.html#modprobe (kernel.modprobe)',
+  source: 'https://github.com/istio/istio/issues/4500; https://github.com/istio/istio/issues/24101 (SELinux module_request); https://github.com/rancher/rke2/issues/504; https://docs.kernel.org/admin-guide/sysctl/kernel.html#modprobe',
   defaultSubject: GROUP_SUBJECT,
-  run: ({group, kernel, setup}) => {
-    const needed = new Set<string>()
-    for (const mode of setup.modes) {
-      for (const backend of setup.backends) {
-        const paths = backend === 'iptables' ? (['nft', 'legacy'] as const) : [undefined]
-        for (const path of paths) {
-          for (const item of judgeRequirements(kernel, {...scenarioFor(setup, mode, backend), path})) {
-            if (item.outcome === 'ok' && (item.evidence.status === 'loadable' || item.evidence.status === 'config=m') && !item.requirement.mustBeLoaded) needed.add(item.requirement.name)
-          }
-        }
-      }
-    }
-    const modules = [...needed].sort()
-    const loadAtBoot = `printf '%s\\n' ${modules.join(' ')} | sudo tee /etc/modules-load.d/istio.conf && sudo systemctl restart systemd-modules-load`
-    const subject = group.subject
-    if (modules.length === 0) return [{severity: 'pass', subject, message: 'every module the judged set-ups need is loaded or built in; nothing has to be autoloaded'}]
-    const outcomes: Outcome[] = []
-    const listed = `${modules.length} module(s) would be autoloaded when Istio writes its rules (${modules.join(', ')})`
-    if (kernel.selinux === 'enforcing') {
-      outcomes.push({
-        severity: 'warn',
-        subject,
-        message: `SELinux is enforcing${kernel.selinuxSource === 'config' ? ' (per /etc/selinux/config)' : ''} and ${listed}: container_t may not request modules, so a sidecar's istio-init container (without istio-cni) fails with "No chain/target/match by that name"`,
-        remediation: {text: 'Load the modules at boot on these nodes (or use istio-cni, which writes rules from the privileged node agent).', command: loadAtBoot},
-        evidence: {selinux: kernel.selinux, modules},
-      })
-    }
-    if (kernel.modprobe && (kernel.modprobe.path === '' || kernel.modprobe.present === false)) {
-      outcomes.push({
-        severity: 'warn',
-        subject,
-        message: kernel.modprobe.path === '' ? `kernel.modprobe is empty, so autoload is disabled, and ${listed}` : `kernel.modprobe points at ${kernel.modprobe.path}, which does not exist on the host, and ${listed}`,
-        remediation: {text: 'Point kernel.modprobe at the host modprobe, or load the modules at boot.', command: `echo /sbin/modprobe | sudo tee /proc/sys/kernel/modprobe; ${loadAtBoot}`},
-        evidence: {modprobe: kernel.modprobe.path, modules},
-      })
-    }
-    if (outcomes.length > 0) return outcomes
-    if (kernel.selinux === 'unknown' && !kernel.modprobe && !kernel.live) {
-      return [{severity: 'skip', subject, message: `${listed}; whether autoload works is decided on the running node (SELinux mode, kernel.modprobe), not by the image`, evidence: {modules}}]
-    }
-    if (kernel.selinux === 'unknown' && !kernel.modprobe) {
-      return [{severity: 'unknown', subject, message: `${listed}; SELinux mode and kernel.modprobe could not be read to tell whether autoload will work`, remediation: {text: 'Load the modules at boot to be independent of autoload.', command: loadAtBoot}, evidence: {modules}}]
-    }
-    return [{severity: 'pass', subject, message: `${listed}; SELinux is ${kernel.selinux} and nothing blocks autoload`, evidence: {selinux: kernel.selinux, modules}}]
-  },
+  run: ({group, kernel, setup}) =>
+    setup.modes.flatMap((mode) =>
+      setup.backends.map((backend) => {
+        const {scenario, modules} = toAutoload(kernel, setup, mode, backend)
+        return outcomeFor(group.subject, kernel, scenario, modules)
+      }),
+    ),
 })

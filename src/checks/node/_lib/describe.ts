@@ -1,4 +1,5 @@
 import type {NodesSetup} from '../../../gather/nodes.js'
+import {behaviourIn, ISTIO_BEHAVIOURS} from '../../../knowledge/istio-interception.js'
 import type {Backend, IptablesPath, Mode, Scenario} from '../../../knowledge/kernel-modules.js'
 import type {Outcome, Remediation, Severity, Subject} from '../../types.js'
 import {kernelVersion} from './kernel-version.js'
@@ -11,18 +12,24 @@ export const SEVERITY_OF: Record<Readiness, Severity> = {ready: 'pass', warnings
 
 export const PATH_NAMES: Record<IptablesPath, string> = {nft: 'iptables-nft', legacy: 'iptables-legacy'}
 
-/** The base scenario of a mode and backend under the run's setup. */
+/**
+ * The base scenario of a mode and backend under the run's setup. Sidecars write IPv6 rules when the cluster has
+ * IPv6; istio-cni writes them for ambient whenever cni.ambient.ipv6 is on, its default (ISTIO_BEHAVIOURS.ambientIpv6).
+ */
 export function scenarioFor(setup: NodesSetup, mode: Mode, backend: Backend): Scenario {
-  return {mode, backend, ipv6: setup.ipFamilies !== 'ipv4', dnsCapture: setup.dnsCapture[mode], interception: setup.interception, istioVersion: setup.istioVersion}
+  const clusterIpv6 = setup.ipFamilies !== 'ipv4'
+  const ipv6 = mode === 'ambient' ? clusterIpv6 || behaviourIn<boolean>(ISTIO_BEHAVIOURS.ambientIpv6, setup.istioVersion) : clusterIpv6
+  return {mode, backend, ipv6, dnsCapture: setup.dnsCapture[mode], interception: setup.interception, istioVersion: setup.istioVersion}
 }
 
-/** "sidecar on iptables", with the interception and DNS options that change the requirements. */
+/** "sidecar on iptables", with the interception, DNS and IPv6 options that change the requirements. */
 export function scenarioLabel(s: Scenario): string {
-  const extras = [s.mode === 'sidecar' && s.interception === 'tproxy' ? 'TPROXY' : '', s.dnsCapture ? 'DNS capture' : '', s.ipv6 ? 'IPv6' : ''].filter(Boolean)
+  const ipv6 = s.ipv6 ? (s.mode === 'ambient' ? 'IPv6 rules, cni.ambient.ipv6' : 'IPv6') : ''
+  const extras = [s.mode === 'sidecar' && s.interception === 'tproxy' ? 'TPROXY' : '', s.dnsCapture ? 'DNS capture' : '', ipv6].filter(Boolean)
   return `${s.mode} on ${s.backend}${extras.length ? ` (${extras.join(', ')})` : ''}`
 }
 
-export const itemText = (i: JudgedRequirement): string => `${i.requirement.name}: ${i.evidence.detail}${i.note ? ` [${i.note}]` : ''}`
+export const itemText = (i: JudgedRequirement): string => `${i.requirement.name}: ${i.evidence.detail}`
 
 const list = (items: readonly JudgedRequirement[]) => items.map(itemText).join('; ')
 
@@ -68,15 +75,25 @@ export function cell(j: ScenarioJudgement): string {
 /** The Kconfig symbol the evidence names (the kernel's own spelling), else the row's first. */
 const symbolToBuild = (i: JudgedRequirement) => /CONFIG_\w+/.exec(i.evidence.detail)?.[0] ?? (i.requirement.config[0] ? `CONFIG_${i.requirement.config[0]}` : i.requirement.name)
 
+/** Rows whose only gap is that the running node decides whether they are loaded (an image, a config). */
+const runtimeOnly = (i: JudgedRequirement) => i.requirement.mustBeLoaded === true && (i.evidence.status === 'loadable' || i.evidence.status === 'config=m')
+
+const loadCommand = (names: readonly string[]) => `sudo modprobe -a ${names.join(' ')} && printf '%s\\n' ${names.join(' ')} | sudo tee /etc/modules-load.d/istio.conf`
+
 /** What to do about a judgement that is not ready. */
 export function remediationFor(j: ScenarioJudgement): Remediation | undefined {
   const failed = j.items.filter((i) => i.outcome === 'fail')
   const bad = failed.length > 0 ? failed : j.items.filter((i) => i.outcome === 'warn')
   if (j.readiness === 'unknown') {
+    const unknown = j.items.filter((i) => i.outcome === 'unknown')
+    if (unknown.length > 0 && unknown.every(runtimeOnly)) {
+      const names = unknown.map((i) => i.requirement.name)
+      return {text: `Whether ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} loaded is decided on the running node, and Istio's pods cannot load ${names.length === 1 ? 'it' : 'them'}: load ${names.length === 1 ? 'it' : 'them'} at boot, or judge the running node.`, command: loadCommand(names)}
+    }
     return {text: 'Make the kernel config and module lists readable to the probe (/proc/config.gz or /boot/config-<release>, /lib/modules/<release>), or run with --functional to apply the rules directly.'}
   }
   if (bad.length === 0 && j.functional?.status !== 'fail') return undefined
-  const notLoaded = bad.filter((i) => i.requirement.mustBeLoaded && (i.evidence.status === 'loadable' || i.evidence.status === 'config=m'))
+  const notLoaded = bad.filter((i) => i.evidence.status === 'not-loaded')
   const tooOld = bad.find((i) => i.requirement.kind === 'kernel')
   const noFile = bad.filter((i) => /no module file is installed/.test(i.evidence.detail))
   const rebuild = bad.filter((i) => !notLoaded.includes(i) && i !== tooOld && !noFile.includes(i) && i.evidence.status !== 'merged')
@@ -84,11 +101,10 @@ export function remediationFor(j: ScenarioJudgement): Remediation | undefined {
   if (tooOld) texts.push(`Linux ${j.scenario.backend === 'nftables' ? '5.13 or later is needed for the nftables backend: keep Istio\'s default iptables backend (values.global.nativeNftables=false) or upgrade the nodes' : 'is too old'}.`)
   if (noFile.length) texts.push(`Install the kernel's extra modules package for ${noFile.map((i) => i.requirement.name).join(', ')} (e.g. linux-modules-extra-$(uname -r) on Ubuntu).`)
   if (rebuild.length) texts.push(`Use a node image whose kernel builds ${[...new Set(rebuild.map(symbolToBuild))].join(', ')} (=m or =y), or choose a set-up the matrix shows working.`)
-  if (notLoaded.length) texts.push(`Load ${notLoaded.map((i) => i.requirement.name).join(', ')} now and at every boot: nothing autoloads ${notLoaded.length === 1 ? 'it' : 'them'}.`)
+  if (notLoaded.length) texts.push(`Load ${notLoaded.map((i) => i.requirement.name).join(', ')} now and at every boot: Istio's pods cannot load legacy tables (istio/istio#57380).`)
   if (j.functional?.status === 'fail') texts.push('The functional test failed on the node itself; the error above is what Istio will hit.')
   const names = notLoaded.map((i) => i.requirement.name)
-  const command = names.length ? `sudo modprobe -a ${names.join(' ')} && printf '%s\\n' ${names.join(' ')} | sudo tee /etc/modules-load.d/istio.conf` : undefined
-  return {text: texts.join(' '), ...(command ? {command} : {})}
+  return {text: texts.join(' '), ...(names.length ? {command: loadCommand(names)} : {})}
 }
 
 /** A finding for one judged set-up. */
@@ -98,6 +114,8 @@ export function scenarioOutcome(subject: Outcome['subject'], label: string, j: S
   return {
     severity: SEVERITY_OF[j.readiness],
     subject,
+    mode: j.scenario.mode,
+    backend: j.scenario.backend,
     message: `${label}: ${verdict}${extra?.message ? ` ${extra.message}` : ''} — ${why(j)}`,
     ...(remediation ? {remediation} : {}),
     evidence: {

@@ -4,8 +4,11 @@ import type {KernelRequirement} from '../../../knowledge/kernel-modules.js'
 import {KERNEL_REQUIREMENTS} from '../../../knowledge/kernel-modules.js'
 import {compareKernel} from './kernel-version.js'
 
-/** The evidence vocabulary of docs/nodes.md. */
-export type EvidenceStatus = 'loaded' | 'builtin' | 'loadable' | 'config=y' | 'config=m' | 'merged' | 'missing' | 'unknown' | 'version'
+/**
+ * The evidence vocabulary of docs/nodes.md. `not-loaded`: loadable, but /proc/modules shows it is not loaded, and
+ * nothing in Istio's pods can load it (the legacy tables), so on this node it is as good as missing.
+ */
+export type EvidenceStatus = 'loaded' | 'builtin' | 'loadable' | 'config=y' | 'config=m' | 'merged' | 'not-loaded' | 'missing' | 'unknown' | 'version'
 
 export interface RequirementEvidence {
   readonly status: EvidenceStatus
@@ -81,7 +84,7 @@ function moduleEvidence(r: KernelRequirement, ev: KernelEvidence): RequirementEv
     if (entry.value === 'y') return ok('config=y', `built in (${setting})`)
     if (entry.value === 'm') {
       if (lists) return missing(`${setting}, but no module file is installed (not in ${ev.loadableList}); an extra modules package may be missing`)
-      return ok('config=m', `module (${setting}; the module files were not readable)`)
+      return ok('config=m', `module (${setting}; no module list was read)`)
     }
   }
   if (r.mergedInto && entry === 'absent') return mergedEvidence(r, ev)!
@@ -107,12 +110,22 @@ function kernelEvidence(r: KernelRequirement, ev: KernelEvidence): RequirementEv
   return cmp >= 0 ? ok('version', `Linux ${release} ≥ ${floor}`) : {status: 'version', satisfied: false, detail: `Linux ${release} < ${floor}`}
 }
 
-/** Loadable is not enough for modules nothing autoloads (br_netfilter): they must be loaded, or loaded at boot. */
+/**
+ * Loadable is not enough for what Istio's pods cannot load (the legacy tables: iptables-legacy loads them with its
+ * own container's modprobe, and istio-init failed on nodes where they were only loadable, awslabs/amazon-eks-ami#2354,
+ * istio/istio#57380). On a running node /proc/modules decides (`not-loaded`); an image or a config cannot show what
+ * is loaded at run time, so there only modules-load.d can satisfy it, and otherwise it is unknown, never missing.
+ */
 function mustBeLoaded(r: KernelRequirement, ev: KernelEvidence, e: RequirementEvidence): RequirementEvidence {
   if (!r.mustBeLoaded || e.satisfied !== true || (e.status !== 'loadable' && e.status !== 'config=m')) return e
-  if (ev.procModules) return {...e, satisfied: false, detail: `${e.detail}, not loaded (nothing autoloads it)`}
-  if (ev.modules[r.name]?.bootLoad) return {...e, detail: `${e.detail}, loaded at boot (modules-load.d)`}
-  return {...e, satisfied: false, detail: `${e.detail}, not listed in modules-load.d (nothing autoloads it)`}
+  const bootLoad = ev.modules[r.name]?.bootLoad === true
+  if (ev.procModules) {
+    const boot = bootLoad ? ' (modules-load.d lists it, yet it is not loaded now)' : ''
+    return {status: 'not-loaded', satisfied: false, detail: `${e.detail}, but not loaded (/proc/modules)${boot}, and Istio's pods cannot load it`}
+  }
+  if (bootLoad) return {...e, detail: `${e.detail}; loaded at boot (modules-load.d)`}
+  const read = ev.bootConfig ? 'modules-load.d does not list it' : 'no modules-load.d was read'
+  return {status: e.status, satisfied: undefined, detail: `${e.detail}; ${read}, so whether it is loaded is decided on the running node (Istio's pods cannot load it)`}
 }
 
 /** Evidence for one row, independent of the scenario. */

@@ -1,5 +1,6 @@
 import type {FunctionalResult, KernelEvidence} from '../../../gather/probe/parse-probe.js'
 import {compareMinor} from '../../../knowledge/istio-releases.js'
+import {behaviourIn, ISTIO_BEHAVIOURS} from '../../../knowledge/istio-interception.js'
 import {NFT_MIN_VERSION} from '../../../knowledge/kernel-history.js'
 import type {Condition, IptablesPath, KernelRequirement, Scenario} from '../../../knowledge/kernel-modules.js'
 import {KERNEL_REQUIREMENTS} from '../../../knowledge/kernel-modules.js'
@@ -14,7 +15,7 @@ export const worse = (a: Readiness, b: Readiness): Readiness => (RANK[a] >= RANK
 
 export interface JudgedRequirement {
   readonly requirement: KernelRequirement
-  /** The row's severity under the matching condition. */
+  /** The row's severity (every judged row is required; rows Istio does not use are never judged). */
   readonly severity: 'fail' | 'warn'
   readonly note?: string
   readonly evidence: RequirementEvidence
@@ -46,18 +47,18 @@ export function conditionHolds(c: Condition, s: Scenario): boolean {
   if (c.dnsCapture && !s.dnsCapture) return false
   if (c.interception !== undefined && (s.mode !== 'sidecar' || c.interception !== s.interception)) return false
   if (c.istioBefore !== undefined && compareMinor(s.istioVersion, c.istioBefore) >= 0) return false
+  if (c.istioFrom !== undefined && compareMinor(s.istioVersion, c.istioFrom) < 0) return false
   return true
 }
 
 /** The rows that apply to a scenario, each judged on the evidence. */
 export function judgeRequirements(ev: KernelEvidence, s: Scenario): JudgedRequirement[] {
   return KERNEL_REQUIREMENTS.flatMap((requirement) => {
-    const condition = requirement.when.find((c) => conditionHolds(c, s))
-    if (!condition) return []
-    const severity = condition.severity ?? requirement.severity
+    if (!requirement.when.some((c) => conditionHolds(c, s))) return []
+    const severity = requirement.severity
     const evidence = requirementEvidence(requirement, ev)
     const outcome: Outcome = evidence.satisfied === true ? 'ok' : evidence.satisfied === false ? severity : 'unknown'
-    return [{requirement, severity, note: condition.note, evidence, outcome}]
+    return [{requirement, severity, evidence, outcome}]
   })
 }
 
@@ -125,10 +126,29 @@ export interface IptablesJudgement {
   readonly paths: Readonly<Record<IptablesPath, ScenarioJudgement>>
 }
 
+const rowNamed = (name: string) => KERNEL_REQUIREMENTS.find((r) => r.name === name)!
+
 /**
- * Istio's iptables backend uses iptables-legacy when legacy tables already hold rules, else iptables-nft when it
- * works, else legacy (istio-iptables DetectIptablesVersion, reference §2.8). Registered legacy tables in the host
- * namespace stand in for "holds rules"; without that evidence the better path is the one Istio can take.
+ * Whether Istio's backend-detection test rule (`-p 255`) can be added with iptables-legacy from a pod: it needs the
+ * legacy tables core and the probed table, already loaded (the pod cannot load them). undefined = cannot tell.
+ */
+export function legacyProbePasses(ev: KernelEvidence, istioVersion: string): {passes: boolean | undefined; table: string; detail: string} {
+  const table = behaviourIn<string>(ISTIO_BEHAVIOURS.iptablesProbeTable, istioVersion)
+  const rows = ['ip_tables', `iptable_${table}`].map((name) => ({name, e: requirementEvidence(rowNamed(name), ev)}))
+  const failed = rows.find((r) => r.e.satisfied === false)
+  const unsure = rows.find((r) => r.e.satisfied === undefined)
+  const passes = failed ? false : unsure ? undefined : true
+  const shown = failed ?? unsure ?? rows[1]!
+  return {passes, table, detail: `${shown.name}: ${shown.e.detail}`}
+}
+
+/**
+ * The path Istio's iptables backend takes (tools/istio-iptables/pkg/dependencies DetectIptablesVersion):
+ * - legacy tables already registered on the host stand in for "iptables-legacy has rules": Istio keeps legacy;
+ * - before 1.28 (istio/istio#57380, fixed by #57385) Istio checked iptables-legacy first and took it whenever its
+ *   test rule could be added to the legacy *filter* table, even when the nat table could not be loaded;
+ * - from 1.28 the test rule goes to the nat table, so iptables-legacy is used only where it works, else iptables-nft.
+ * Without registered tables the path judged is the one Istio would get to work, the better of the two.
  */
 export function judgeIptables(ev: KernelEvidence, base: Scenario): IptablesJudgement {
   const paths = {nft: judgeScenario(ev, {...base, backend: 'iptables', path: 'nft'}), legacy: judgeScenario(ev, {...base, backend: 'iptables', path: 'legacy'})}
@@ -136,8 +156,14 @@ export function judgeIptables(ev: KernelEvidence, base: Scenario): IptablesJudge
   if (legacy.length > 0) {
     return {chosen: 'legacy', why: `legacy tables (${legacy.join(', ')}) are registered on the host, so Istio picks iptables-legacy once they hold rules`, paths}
   }
+  const probe = legacyProbePasses(ev, base.istioVersion)
+  if (probe.table === 'filter' && probe.passes === true) {
+    return {chosen: 'legacy', why: `Istio ${base.istioVersion} takes iptables-legacy whenever its test rule fits the legacy filter table, which it does here (istio/istio#57380, fixed in 1.28)`, paths}
+  }
   const failures = (j: ScenarioJudgement) => j.items.filter((i) => i.outcome === 'fail').length
   const better = RANK[paths.nft.readiness] - RANK[paths.legacy.readiness] || failures(paths.nft) - failures(paths.legacy)
   const chosen: IptablesPath = better <= 0 ? 'nft' : 'legacy'
-  return {chosen, why: chosen === 'nft' ? 'no legacy tables in use, so Istio picks iptables-nft' : 'iptables-nft would not work, so Istio falls back to iptables-legacy', paths}
+  const unsure = probe.table === 'filter' && probe.passes === undefined ? `; Istio ${base.istioVersion} would take iptables-legacy instead if its filter table is loaded on the running node (istio/istio#57380)` : ''
+  const why = chosen === 'nft' ? `no legacy tables in use, so Istio picks iptables-nft${unsure}` : 'iptables-nft would not work, so Istio falls back to iptables-legacy'
+  return {chosen, why, paths}
 }
