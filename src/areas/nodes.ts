@@ -296,8 +296,9 @@ const SCENARIO_CHECKS = new Set(['node.iptables-backend', 'node.nftables-backend
  */
 export function nodeAlternatives(findings: readonly Finding[], plan: InstallPlan, groupCount: number): AlternativeSummary[] {
   const out: AlternativeSummary[] = []
-  for (const mode of MODES) {
-    for (const backend of BACKENDS) {
+  // the planned backend's other mode first (ambient), then the other backend, then both changed
+  for (const backend of [...BACKENDS].sort((a, b) => Number(!plan.backends.includes(a)) - Number(!plan.backends.includes(b)))) {
+    for (const mode of MODES) {
       if (inPlan(plan, mode, backend)) continue
       const about = findings.filter((f) => SCENARIO_CHECKS.has(f.checkId) && f.mode === mode && f.backend === backend)
       if (about.length === 0) continue
