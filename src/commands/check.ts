@@ -23,7 +23,8 @@ export default class Check extends MeshReadyCommand {
   static override summary = 'Everything before installing Istio: cluster, nodes, platform and workloads, one verdict.'
   static override description = `Runs the cluster preflight (API server, Kubernetes version against the judged Istio release, the permissions the checks need), then the platform, nodes and pods checks, and prints one report with one verdict.
 --skip leaves an area out (for example --skip nodes where privileged probe pods are not allowed).
-Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fail, 4 warnings only (see --fail-on).`
+The verdict judges the planned install (the installed Istio's mode and backend, else --mode/--backend, else Istio's default: sidecar on iptables) in every namespace the caller can list (-n narrows it); other modes and backends are shown as information.
+Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fail, 4 warnings only, 5 incomplete (see --fail-on).`
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --context prod --istio-version 1.29 -o json',
