@@ -16,7 +16,7 @@ export default class Platform extends MeshReadyCommand {
   static override summary = 'Detect the platform and CNI, check their prerequisites and print the exact install flags.'
   static override description = `Reads only the Kubernetes API: nodes, DaemonSets, discovery, quotas, policies and CNI settings. Detects the platform (GKE, EKS, AKS, OpenShift, K3s, k3d, RKE2, MicroK8s, minikube, kind, Docker Desktop, Talos, kubeadm) with the signals that matched and a confidence, the CNI and any installed Istio (the default for --istio-version), then judges each prerequisite for sidecar and ambient side by side.
 --values prints a Helm values file and --istioctl the istioctl flags for the detected platform and one --mode.
-Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fail, 4 warnings only (see --fail-on).`
+Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fail, 4 warnings only, 5 incomplete (see --fail-on).`
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --mode ambient -o wide',
