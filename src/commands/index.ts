@@ -1,6 +1,7 @@
 import type {Command} from '@oclif/core'
 import Check from './check.js'
 import Cleanup from './cleanup.js'
+import Explain from './explain.js'
 import Nodes from './nodes.js'
 import Platform from './platform.js'
 import Pods from './pods.js'
@@ -13,6 +14,7 @@ import Pods from './pods.js'
 export const COMMANDS = {
   check: Check,
   cleanup: Cleanup,
+  explain: Explain,
   nodes: Nodes,
   platform: Platform,
   pods: Pods,
