@@ -565,6 +565,13 @@ describe('issue 9 §4: fixes do not contradict other findings', () => {
     expect(f.remediation?.text).toContain('it looks like SMTP by its port 25, a server-first protocol')
   })
 
+  it('port-protocol suggests tcp, not http, for a client-first protocol the table knows (MongoDB)', () => {
+    const mongo = deploymentPods('shop', 'docs', {containers: [{name: 'mongo', image: 'mongo:7', ports: [{containerPort: 27017}]}]})
+    const f = one(judge('workload.port-protocol', {pods: mongo, services: [service('shop', 'docs', {app: 'docs'}, [{name: 'db', port: 80, targetPort: 27017}])]}), 'docs')
+    expect(f.remediation?.yaml).toContain('appProtocol: tcp')
+    expect(f.remediation?.text).toContain('it looks like MongoDB by its port 27017, not HTTP')
+  })
+
   it('port-protocol labels its HTTP example a guess only when nothing else is known', () => {
     const f = one(judge('workload.port-protocol', {pods: db, services: [service('shop', 'db', {app: 'db'}, [{name: 'main', port: 9000}])]}), 'db')
     expect(f.remediation?.yaml).toContain('appProtocol: http')

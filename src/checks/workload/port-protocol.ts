@@ -16,7 +16,8 @@ interface Suggestion {
 /**
  * The appProtocol to suggest for a sniffed port, so the fix never contradicts another finding: the protocol another
  * Service already declares for the same target port of the same pods (workload.protocol-conflict), else tcp for a
- * server-first protocol (workload.server-first), else http as a labelled guess.
+ * protocol the server-first table recognises (workload.server-first; MongoDB or DNS are not HTTP either), else http as
+ * a labelled guess.
  */
 function suggest(service: ServiceSummary, port: ServicePort, workloads: readonly WorkloadContext[], lookup: ReturnType<typeof serviceByName>): Suggestion {
   for (const {workload} of workloads) {
@@ -30,8 +31,8 @@ function suggest(service: ServiceSummary, port: ServicePort, workloads: readonly
       }
     }
   }
-  const serverFirst = serverFirstMatch(port, workloads.map((c) => c.workload))
-  if (serverFirst) return {protocol: 'tcp', because: `it looks like ${serverFirst.why}, a server-first protocol`}
+  const known = serverFirstMatch(port, workloads.map((c) => c.workload), {clientFirstToo: true})
+  if (known) return {protocol: 'tcp', because: `it looks like ${known.why}${known.protocol.speaks === 'client' ? ', not HTTP' : ', a server-first protocol'}`}
   return {protocol: 'http'}
 }
 

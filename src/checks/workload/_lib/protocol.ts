@@ -58,20 +58,21 @@ function servingContainers(workload: WorkloadSummary, target: number | string): 
 /**
  * Whether a Service port reaches a protocol whose server speaks first (or whose clients may wait for the server), by
  * the port it reaches, else by the image serving it. A port in the table decides by itself (a client-first row such as
- * MongoDB or DNS means no match); an image matches on any other port except the ones that image serves otherwise.
+ * MongoDB or DNS means no match, unless `clientFirstToo` asks for every protocol the table knows); an image matches on
+ * any other port except the ones that image serves otherwise.
  */
-export function serverFirstMatch(port: ServicePort, workloads: readonly WorkloadSummary[]): ServerFirstMatch | undefined {
+export function serverFirstMatch(port: ServicePort, workloads: readonly WorkloadSummary[], options: {clientFirstToo?: boolean} = {}): ServerFirstMatch | undefined {
   const targets = workloads.length > 0 ? workloads.map((w) => ({workload: w as WorkloadSummary | undefined, target: targetPortIn(port, w)})) : [{workload: undefined, target: port.targetPort ?? port.port}]
   for (const {target} of targets) {
     if (typeof target !== 'number') continue
     const byPort = SERVER_FIRST_PROTOCOLS.find((p) => p.ports.includes(target))
-    if (byPort) return byPort.speaks === 'client' ? undefined : {protocol: byPort, why: `${byPort.protocol} by its port ${target}`}
+    if (byPort) return byPort.speaks === 'client' && !options.clientFirstToo ? undefined : {protocol: byPort, why: `${byPort.protocol} by its port ${target}`}
   }
   for (const {workload, target} of targets) {
     if (workload === undefined) continue
     for (const container of servingContainers(workload, target)) {
       const name = imageRepositoryName(container.image)
-      const byImage = SERVER_FIRST_PROTOCOLS.find((p) => p.speaks !== 'client' && p.images.includes(name) && !(typeof target === 'number' && p.otherPorts?.includes(target)))
+      const byImage = SERVER_FIRST_PROTOCOLS.find((p) => (p.speaks !== 'client' || options.clientFirstToo) && p.images.includes(name) && !(typeof target === 'number' && p.otherPorts?.includes(target)))
       if (byImage) return {protocol: byImage, why: `${byImage.protocol} by its image ${container.image}`}
     }
   }
