@@ -17,7 +17,7 @@ import type {MeshBackend, MeshMode} from '../checks/types.js'
 import type {InstallPlan} from '../engine/plan.js'
 import {resolvePlan} from '../engine/plan.js'
 import {DEFAULT_ISTIO_VERSION, ISTIO_RELEASES, istioMinor, judgeInstalledIstio, knownIstioMinor} from '../knowledge/istio-releases.js'
-import {colorEnabled, painter} from '../render/color.js'
+import {painter, terminalOptions} from '../render/color.js'
 import type {OutputFormat} from '../render/index.js'
 import {render} from '../render/index.js'
 import {UserError} from './errors.js'
@@ -37,6 +37,7 @@ export interface BaseFlagValues {
   policy?: string
   'fail-on': FailOn
   'no-color': boolean
+  summary?: boolean
   'istio-version'?: string
   server?: string
   token?: string
@@ -154,6 +155,8 @@ export abstract class MeshReadyCommand extends Command {
     argv?: string[],
   ): Promise<Interfaces.ParserOutput<F, B, A>> {
     const parsed = await super.parse(options, argv)
+    const {summary, output} = parsed.flags as {summary?: boolean; output?: string}
+    if (summary && output !== 'table' && output !== 'short') throw new UserError(`--summary is -o short; it cannot be combined with -o ${output}`)
     try {
       this.policy = policyFromFlags(parsed.flags as {suppress?: string[]; policy?: string}, allChecks.map((c) => c.id))
     } catch (error) {
@@ -170,12 +173,14 @@ export abstract class MeshReadyCommand extends Command {
    */
   protected emit(report: Report, flags: BaseFlagValues): void {
     const policed = applyPolicy(report, this.policy)
-    const paint = painter(colorEnabled({noColorFlag: flags['no-color'], isTTY: process.stdout.isTTY === true, env: process.env}))
-    const options = {paint, width: process.stdout.columns, failOn: flags['fail-on'], toolVersion: this.config.version}
+    // --summary is -o short; colour, glyphs and width follow stdout, COLUMNS and the locale (src/render/color.ts).
+    const format: OutputFormat = flags.summary ? 'short' : flags.output
+    const {paint, ascii, width} = terminalOptions(format, flags['no-color'])
+    const options = {paint, ascii, width, failOn: flags['fail-on'], toolVersion: this.config.version}
     const file = flags['output-file']
-    if (file === undefined) process.stdout.write(render(policed, flags.output, options))
+    if (file === undefined) process.stdout.write(render(policed, format, options))
     else {
-      process.stdout.write(render(policed, flags.output === 'wide' ? 'wide' : 'table', options))
+      process.stdout.write(render(policed, format === 'wide' || format === 'short' ? format : 'table', options))
       try {
         writeFileSync(file, render(policed, flags.output, {...options, paint: painter(false)}))
       } catch (error) {

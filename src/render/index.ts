@@ -5,14 +5,16 @@ import type {Paint} from './color.js'
 import {renderJunit} from './junit.js'
 import {renderMarkdown} from './markdown.js'
 import {renderSarif} from './sarif.js'
-import {renderTable} from './table.js'
+import {renderShort, renderTable} from './table.js'
 
-export const OUTPUT_FORMATS = ['table', 'wide', 'json', 'yaml', 'junit', 'sarif', 'markdown'] as const
+export const OUTPUT_FORMATS = ['table', 'wide', 'short', 'json', 'yaml', 'junit', 'sarif', 'markdown'] as const
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number]
 
 export interface RenderOptions {
   paint: Paint
   width?: number
+  /** table, wide, short: ASCII words instead of the status glyphs (no UTF-8 locale, NO_COLOR). */
+  ascii?: boolean
   /** junit: which results are failures/errors (they follow the exit code); default warn. */
   failOn?: FailOn
   /** sarif: the plugin's version for tool.driver.version. */
@@ -41,6 +43,8 @@ export function render(report: Report, format: OutputFormat, options: RenderOpti
       return renderMarkdown(report)
     case 'wide':
       return renderTable(report, {...options, showAll: true})
+    case 'short':
+      return renderShort(report, options)
     case 'table':
       return renderTable(report, options)
   }
