@@ -2,14 +2,14 @@ import type {CniDetection} from '../checks/platform/_lib/detect-cni.js'
 import {cniLabel, detectCni} from '../checks/platform/_lib/detect-cni.js'
 import type {DetectionInput, PlatformDetection} from '../checks/platform/_lib/detect-platform.js'
 import {detectPlatform, platformLabel} from '../checks/platform/_lib/detect-platform.js'
-import type {PlatformFacts} from '../checks/platform/_lib/facts.js'
+import type {IstioCniState, PlatformFacts} from '../checks/platform/_lib/facts.js'
 import type {InstallPlan, IstioTarget} from '../checks/platform/_lib/install-plan.js'
 import {helmCommand, planInstall} from '../checks/platform/_lib/install-plan.js'
 import {assessNodeCritical} from '../checks/platform/_lib/quota.js'
 import {platformChecks} from '../checks/platform/index.js'
 import type {Fact, Finding, Severity} from '../checks/types.js'
 import {known, worstOf} from '../checks/types.js'
-import type {ReportView} from '../engine/report.js'
+import type {AreaCoverage, ReportView} from '../engine/report.js'
 import {runChecks} from '../engine/run-checks.js'
 import type {PlatformInputs} from '../gather/platform.js'
 import type {InstalledIstio} from '../gather/platform-istio.js'
@@ -23,8 +23,15 @@ export interface PlatformAreaOptions {
   istioVersion: string
   /** The patch of the judged release when known (3 of 1.29.3): gates the AWS branch-ENI probe fix. */
   istioPatch?: number
-  /** Default: both, judged side by side. */
+  /** The modes judged and shown. Default: both, side by side. */
   modes?: readonly Mode[]
+  /**
+   * The modes of the install plan (`InstallPlan.modes` from src/engine/plan.ts). A finding about one mode outside
+   * them is information (`planned: false`), never counted. Default: every judged mode is planned.
+   */
+  plannedModes?: readonly Mode[]
+  /** The install plan itself; its `modes` are used when `plannedModes` is not given. */
+  plan?: {readonly modes: readonly Mode[]}
 }
 
 export interface PlatformResult extends AreaResult {
@@ -117,12 +124,31 @@ function planData(plan: InstallPlan) {
     istioctl: plan.istioctl,
     helm: plan.releases.map((r, i) => helmCommand(r, plan.releases.findIndex((x) => x.namespace === r.namespace) === i)),
     notes: plan.notes,
+    cniPaths: plan.cniPaths,
+    k3s: plan.k3s ?? null,
   }
+}
+
+/** The istio-cni agents already installed; `readable` false when the installed Istio could not be read. */
+function istioCniState(installed: Fact<InstalledIstio>): IstioCniState {
+  if (installed.state === 'unavailable') return {installed: [], readable: false}
+  return {installed: installed.value.components.filter((c) => c.component === 'istio-cni'), readable: true}
+}
+
+/** 0 only when nothing of the cluster could be read (nodes, DaemonSets and namespaces all refused, no platform signal). */
+export function platformCoverage(inputs: PlatformInputs, detection: PlatformDetection): AreaCoverage {
+  const core = [inputs.nodes, inputs.daemonSets, inputs.namespaces]
+  const reasons = core.flatMap(reasonOf)
+  if (reasons.length === core.length && detection.platform === 'unknown') {
+    return {area: 'platform', judged: 0, unit: 'platform detection', reason: `nothing could be read: ${[...new Set(reasons)].join('; ')}`}
+  }
+  return {area: 'platform', judged: 1, unit: 'platform detection', ...(reasons.length > 0 ? {reason: `not read: ${[...new Set(reasons)].join('; ')}`} : {})}
 }
 
 /** Pure: detection, install plans and every platform check over already gathered inputs. */
 export function judgePlatform(inputs: PlatformInputs, options: PlatformAreaOptions): PlatformResult {
   const modes = options.modes ?? MODES
+  const plannedModes = options.plannedModes ?? options.plan?.modes ?? modes
   const istio: IstioTarget = {minor: options.istioVersion, patch: options.istioPatch, namespace: inputs.istioNamespace}
   const detection = detectPlatform(detectionInput(inputs))
   const cni = cniOf(inputs)
@@ -138,6 +164,7 @@ export function judgePlatform(inputs: PlatformInputs, options: PlatformAreaOptio
     plans: known(plans),
     nodeCriticalAdmission: known(admission),
     installedIstio: inputs.installedIstio,
+    istioCni: known(istioCniState(inputs.installedIstio)),
     nodes: inputs.nodes,
     namespaces: inputs.namespaces,
     daemonSets: inputs.daemonSets,
@@ -151,12 +178,14 @@ export function judgePlatform(inputs: PlatformInputs, options: PlatformAreaOptio
     workloadEnv: inputs.workloadEnv,
     priorityDryRun: inputs.priorityDryRun,
   }
-  const findings = runChecks(platformChecks, facts)
+  // A finding about one mode outside the plan is shown as information, never counted in the verdict.
+  const findings = runChecks(platformChecks, facts).map((f) => (f.mode !== null && !plannedModes.includes(f.mode) ? {...f, planned: false} : f))
   const installed = valueOf(inputs.installedIstio)
   return {
     findings,
     plans,
     detection,
+    coverage: platformCoverage(inputs, detection),
     data: {
       platform: {
         id: detection.platform,
@@ -171,6 +200,7 @@ export function judgePlatform(inputs: PlatformInputs, options: PlatformAreaOptio
         installedIstio: installed ?? null,
         istioNamespace: inputs.istioNamespace,
         modes,
+        plannedModes,
         install: Object.fromEntries(Object.entries(plans).map(([mode, plan]) => [mode, planData(plan)])),
       },
     },

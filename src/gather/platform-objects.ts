@@ -76,6 +76,8 @@ export interface WorkloadSummary extends ObjectRef {
   readonly podLabels: Readonly<Record<string, string>>
   readonly containers: readonly ContainerSummary[]
   readonly initContainers: readonly ContainerSummary[]
+  /** hostPath volumes of the pod template: volume name → host path (istio-cni-node's cni-bin-dir, cni-net-dir, …). */
+  readonly hostPaths: Readonly<Record<string, string>>
 }
 
 function envSource(valueFrom: Json): EnvSource | undefined {
@@ -117,6 +119,12 @@ export function summarizeWorkload(kind: WorkloadSummary['kind']) {
       podLabels: stringMap(obj(template.metadata).labels),
       containers: arr(podSpec.containers).map(summarizeContainer),
       initContainers: arr(podSpec.initContainers).map(summarizeContainer),
+      hostPaths: Object.fromEntries(
+        arr(podSpec.volumes).flatMap((v): Array<[string, string]> => {
+          const path = str(obj(obj(v).hostPath).path)
+          return path === undefined ? [] : [[str(obj(v).name) ?? '', path]]
+        }),
+      ),
     }
   }
 }

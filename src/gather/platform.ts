@@ -11,7 +11,7 @@ import {listAcross, listMapped} from './platform-list.js'
 import type {EnvObjects, ResolvedEnv} from './platform-env.js'
 import {envObjectKey, envObjectRefs, resolveWorkloadEnv} from './platform-env.js'
 import type {InstalledIstio} from './platform-istio.js'
-import {ISTIOD_SELECTOR, installedIstioFrom} from './platform-istio.js'
+import {ISTIOD_SELECTOR, installedIstioFrom, readIstioSettings} from './platform-istio.js'
 import type {
   CalicoSettings,
   CiliumPolicySummary,
@@ -215,6 +215,8 @@ export async function gatherPlatform(client: KubeClient, options: PlatformGather
     gatherCalico(client, apiGroups),
     gatherOpenShiftNetwork(client, apiGroups),
   ])
+  const found = installedIstioFrom(istiods, daemonSets)
+  const installedIstio: Fact<InstalledIstio> = found.state === 'known' ? known(await readIstioSettings(client, found.value)) : found
   const serverVersion: Fact<string> =
     apiServer.state === 'unavailable' ? apiServer : apiServer.value.gitVersion ? known(apiServer.value.gitVersion) : unavailable(apiServer.value.problem ?? 'GET /version gave no gitVersion')
   return {
@@ -224,7 +226,7 @@ export async function gatherPlatform(client: KubeClient, options: PlatformGather
     nodes,
     namespaces,
     daemonSets,
-    installedIstio: installedIstioFrom(istiods, daemonSets),
+    installedIstio,
     webhooks,
     resourceQuotas,
     ciliumConfigs,

@@ -1,6 +1,7 @@
 /**
  * The platform signal catalogue: how each Kubernetes distribution shows itself through the API.
- * Source: ../shared/reference/platforms.md §2.1 (signals), §2.2 (precedence), §2.3 (pitfalls).
+ * Each entry names the primary source of its signals (the platform's own code or docs, or the detectors of other
+ * projects that read the same API fields). Precedence: the most specific signal first; every node is looked at.
  * Rows are in precedence order: the first platform with a strong signal wins, so OpenShift on AWS is OpenShift and
  * kind (which is kubeadm-based) is kind, and a bare cloud providerID is only the last resort.
  */
@@ -56,7 +57,7 @@ export interface PlatformEntry {
   readonly id: Exclude<PlatformId, 'unknown'>
   readonly name: string
   readonly signals: readonly PlatformSignal[]
-  /** A bare cloud providerID never gives more than low confidence (§2.2 step 7). */
+  /** A bare cloud providerID never gives more than low confidence. */
   readonly fallback?: boolean
   readonly source: string
 }
@@ -65,7 +66,7 @@ const strong = (match: SignalMatcher): PlatformSignal => ({match, strength: 'str
 const supporting = (match: SignalMatcher): PlatformSignal => ({match, strength: 'supporting'})
 const label = (key: string, value?: string): SignalMatcher => ({on: 'label', key, value})
 
-/** In precedence order (§2.2). */
+/** In precedence order: the most specific platform first, the bare cloud providerID last. */
 export const PLATFORM_CATALOGUE: readonly PlatformEntry[] = [
   {
     id: 'openshift',
@@ -79,13 +80,13 @@ export const PLATFORM_CATALOGUE: readonly PlatformEntry[] = [
       supporting({on: 'kubeletVersion', pattern: /^v\d+\.\d+\.\d+\+[0-9a-f]{7}$/, says: 'ends in +<git hash>'}),
       supporting({on: 'annotation', key: 'machineconfiguration.openshift.io/', prefix: true}),
     ],
-    source: 'RHsyseng/operator-utils platform_versioner.go; public node dumps (platforms.md §2.1)',
+    source: 'https://docs.openshift.com/container-platform/latest/rest_api/config_apis/clusterversion-config-openshift-io-v1.html ; https://github.com/RHsyseng/operator-utils/blob/master/pkg/platform/platform_versioner.go',
   },
   {
     id: 'eks-anywhere',
     name: 'EKS Anywhere',
     signals: [strong({on: 'namespace', name: 'eksa-system'})],
-    source: 'zarf src/pkg/k8s/distro.go (platforms.md §2.1)',
+    source: 'https://anywhere.eks.amazonaws.com/docs/ (namespace eksa-system); https://github.com/zarf-dev/zarf/blob/main/src/pkg/cluster/distro.go',
   },
   {
     id: 'gke',
@@ -103,7 +104,7 @@ export const PLATFORM_CATALOGUE: readonly PlatformEntry[] = [
       supporting({on: 'osImage', prefix: 'Container-Optimized OS from Google'}),
       supporting({on: 'resourceQuota', namespace: 'kube-system', name: 'gcp-critical-pods'}),
     ],
-    source: 'istio operator/pkg/render/manifest.go (-gke); zarf distro.go; osm#4408 (platforms.md §2.1)',
+    source: 'https://github.com/istio/istio/blob/master/operator/pkg/render/manifest.go (-gke); https://cloud.google.com/kubernetes-engine/docs/how-to/creating-managing-labels',
   },
   {
     id: 'eks',
@@ -119,7 +120,7 @@ export const PLATFORM_CATALOGUE: readonly PlatformEntry[] = [
       supporting(label('k8s.io/cloud-provider-aws')),
       supporting({on: 'providerID', prefix: 'aws:///'}),
     ],
-    source: 'zarf distro.go; AWS docs eks/latest/userguide/associate-workload.html (platforms.md §2.1)',
+    source: 'https://docs.aws.amazon.com/eks/latest/userguide/associate-workload.html ; https://github.com/aws/amazon-vpc-cni-k8s',
   },
   {
     id: 'aks',
@@ -135,7 +136,7 @@ export const PLATFORM_CATALOGUE: readonly PlatformEntry[] = [
       supporting(label('kubernetes.azure.com/node-image-version')),
       supporting({on: 'daemonSet', namespace: 'kube-system', name: 'azure-cns'}),
     ],
-    source: 'MicrosoftDocs/azure-aks-docs use-labels.md; Azure/karpenter-provider-azure labels.go (platforms.md §2.1)',
+    source: 'https://learn.microsoft.com/en-us/azure/aks/use-labels',
   },
   {
     id: 'rke2',
@@ -148,13 +149,13 @@ export const PLATFORM_CATALOGUE: readonly PlatformEntry[] = [
       supporting({on: 'annotation', key: 'etcd.rke2.cattle.io/', prefix: true}),
       supporting({on: 'daemonSet', namespace: 'kube-system', name: 'rke2-canal'}),
     ],
-    source: 'rancher/rke2#3439, rancher/rke2#2589; zarf distro.go (platforms.md §2.1)',
+    source: 'https://github.com/rancher/rke2/issues/3439 ; https://github.com/rancher/rke2/issues/2589',
   },
   {
     id: 'k3d',
     name: 'k3d',
     signals: [strong({on: 'providerID', prefix: 'k3s://k3d-'}), supporting({on: 'nodeName', pattern: /^k3d-.+-(server|agent)-\d+$/, says: 'is k3d-<cluster>-server|agent-<n>'})],
-    source: 'zarf distro.go (^k3s://k3d-); mogenius utils.go (platforms.md §2.1)',
+    source: 'https://k3d.io/stable/ (node names k3d-<cluster>-server-N); https://github.com/k3s-io/k3s/blob/master/pkg/cloudprovider/instances.go',
   },
   {
     id: 'k3s',
@@ -168,13 +169,13 @@ export const PLATFORM_CATALOGUE: readonly PlatformEntry[] = [
       supporting({on: 'annotation', key: 'k3s.io/node-args'}),
       supporting({on: 'containerRuntime', pattern: /k3s/, says: 'contains k3s'}),
     ],
-    source: 'k3s-io/k3s pkg/cloudprovider/instances.go; cilium-cli k8s/client.go (platforms.md §2.1)',
+    source: 'https://github.com/k3s-io/k3s/blob/master/pkg/cloudprovider/instances.go',
   },
   {
     id: 'k0s',
     name: 'k0s',
     signals: [strong({on: 'kubeletVersion', pattern: /\+k0s/, says: 'contains +k0s'})],
-    source: 'continuum test fixture (platforms.md §2.1)',
+    source: 'https://docs.k0sproject.io/stable/ (kubelet version +k0s)',
   },
   {
     id: 'microk8s',
@@ -184,7 +185,7 @@ export const PLATFORM_CATALOGUE: readonly PlatformEntry[] = [
       supporting(label('node.kubernetes.io/microk8s-controlplane')),
       supporting(label('node.kubernetes.io/microk8s-worker')),
     ],
-    source: 'canonical/microk8s join script and kubelet args (platforms.md §2.1)',
+    source: 'https://github.com/canonical/microk8s',
   },
   {
     id: 'minikube',
@@ -197,7 +198,7 @@ export const PLATFORM_CATALOGUE: readonly PlatformEntry[] = [
       strong(label('minikube.k8s.io/updated_at')),
       supporting({on: 'nodeName', pattern: /^minikube(-m\d+)?$/, says: 'is minikube or minikube-m<n>'}),
     ],
-    source: 'public minikube node label dumps (platforms.md §2.1)',
+    source: 'https://github.com/kubernetes/minikube (labels minikube.k8s.io/*)',
   },
   {
     id: 'kind',
@@ -207,29 +208,29 @@ export const PLATFORM_CATALOGUE: readonly PlatformEntry[] = [
       supporting({on: 'daemonSet', namespace: 'kube-system', name: 'kindnet'}),
       supporting({on: 'nodeName', pattern: /-(control-plane\d*|worker\d*)$/, says: 'ends in -control-plane or -worker<n>'}),
     ],
-    source: 'kubernetes-sigs/kind pkg/cluster/internal/kubeadm/config.go (provider-id kind://…) (platforms.md §2.1)',
+    source: 'https://github.com/kubernetes-sigs/kind/blob/main/pkg/cluster/internal/kubeadm/config.go (provider-id kind://…)',
   },
   {
     id: 'docker-desktop',
     name: 'Docker Desktop',
     signals: [strong({on: 'nodeName', pattern: /^docker-desktop$/, says: 'is docker-desktop'}), supporting({on: 'containerRuntime', pattern: /^docker:\/\//, says: 'is docker://…'})],
-    source: 'zarf distro.go; mogenius utils.go (platforms.md §2.1)',
+    source: 'https://docs.docker.com/desktop/features/kubernetes/ (node docker-desktop)',
   },
   {
     id: 'talos',
     name: 'Talos Linux',
     signals: [strong({on: 'osImage', prefix: 'Talos ('}), supporting({on: 'kernelVersion', pattern: /-talos$/, says: 'ends in -talos'})],
-    source: 'public `kubectl get nodes -o wide` dumps; siderolabs/talos#5267 (platforms.md §2.1, §6.1)',
+    source: 'https://www.talos.dev/ (osImage Talos (vX)); https://github.com/siderolabs/talos/pull/5267',
   },
   {
     id: 'kubeadm',
     name: 'kubeadm',
     signals: [strong({on: 'annotation', key: 'kubeadm.alpha.kubernetes.io/cri-socket'})],
-    source: 'continuum test fixture; minikube node dumps (platforms.md §2.1)',
+    source: 'https://kubernetes.io/docs/reference/labels-annotations-taints/#kubeadm-alpha-kubernetes-io-cri-socket',
   },
-  {id: 'gce', name: 'Kubernetes on Google Compute Engine', fallback: true, signals: [strong({on: 'providerID', prefix: 'gce://'})], source: 'zarf distro.go (platforms.md §2.2 step 7)'},
-  {id: 'aws', name: 'Kubernetes on AWS EC2', fallback: true, signals: [strong({on: 'providerID', prefix: 'aws:///'})], source: 'zarf distro.go (platforms.md §2.2 step 7)'},
-  {id: 'azure', name: 'Kubernetes on Azure', fallback: true, signals: [strong({on: 'providerID', prefix: 'azure:///'})], source: 'zarf distro.go (platforms.md §2.2 step 7)'},
+  {id: 'gce', name: 'Kubernetes on Google Compute Engine', fallback: true, signals: [strong({on: 'providerID', prefix: 'gce://'})], source: 'https://kubernetes.io/docs/reference/kubernetes-api/cluster-resources/node-v1/ (spec.providerID)'},
+  {id: 'aws', name: 'Kubernetes on AWS EC2', fallback: true, signals: [strong({on: 'providerID', prefix: 'aws:///'})], source: 'https://kubernetes.io/docs/reference/kubernetes-api/cluster-resources/node-v1/ (spec.providerID)'},
+  {id: 'azure', name: 'Kubernetes on Azure', fallback: true, signals: [strong({on: 'providerID', prefix: 'azure:///'})], source: 'https://kubernetes.io/docs/reference/kubernetes-api/cluster-resources/node-v1/ (spec.providerID)'},
 ]
 
 export type PlatformFeatureId = 'gke-autopilot' | 'gke-dataplane-v2' | 'gke-managed-ambient' | 'eks-auto-mode' | 'aks-istio-addon'
@@ -242,7 +243,7 @@ export interface PlatformFeature {
   readonly source: string
 }
 
-/** Variants and managed add-ons that change the rules (§2.1 sub-rows). */
+/** Variants and managed add-ons that change the rules. */
 export const PLATFORM_FEATURES: readonly PlatformFeature[] = [
   {
     id: 'gke-autopilot',
@@ -252,18 +253,18 @@ export const PLATFORM_FEATURES: readonly PlatformFeature[] = [
       {on: 'webhook', name: 'sasecret-redacter.config.common-webhooks.networking.gke.io'},
       {on: 'webhook', name: 'workload-defaulter.config.common-webhooks.networking.gke.io'},
     ],
-    source: 'agones pkg/cloudproduct/gke/gke.go; anthos-service-mesh-packages PR #1366',
+    source: 'https://github.com/googleforgames/agones/blob/main/pkg/cloudproduct/gke/gke.go',
   },
-  {id: 'gke-dataplane-v2', platform: 'gke', name: 'Dataplane V2', signals: [{on: 'daemonSet', namespace: 'kube-system', name: 'anetd'}], source: 'platforms.md §2.1 (anetd)'},
+  {id: 'gke-dataplane-v2', platform: 'gke', name: 'Dataplane V2', signals: [{on: 'daemonSet', namespace: 'kube-system', name: 'anetd'}], source: 'https://cloud.google.com/kubernetes-engine/docs/concepts/dataplane-v2'},
   {
     id: 'gke-managed-ambient',
     platform: 'gke',
     name: 'managed ambient (Cloud Service Mesh)',
     signals: [{on: 'namespace', name: 'gke-managed-ambient'}],
-    source: 'docs.cloud.google.com kubernetes-engine/docs/how-to/prepare-ambient-networking',
+    source: 'https://cloud.google.com/kubernetes-engine/docs/how-to/prepare-ambient-networking',
   },
-  {id: 'eks-auto-mode', platform: 'eks', name: 'Auto Mode', signals: [label('eks.amazonaws.com/compute-type', 'auto')], source: 'AWS docs eks/latest/userguide/associate-workload.html'},
-  {id: 'aks-istio-addon', platform: 'aks', name: 'Istio add-on', signals: [{on: 'namespace', name: 'aks-istio-system'}], source: 'learn.microsoft.com azure/aks/istio-deploy-addon'},
+  {id: 'eks-auto-mode', platform: 'eks', name: 'Auto Mode', signals: [label('eks.amazonaws.com/compute-type', 'auto')], source: 'https://docs.aws.amazon.com/eks/latest/userguide/associate-workload.html'},
+  {id: 'aks-istio-addon', platform: 'aks', name: 'Istio add-on', signals: [{on: 'namespace', name: 'aks-istio-system'}], source: 'https://learn.microsoft.com/en-us/azure/aks/istio-deploy-addon'},
 ]
 
 /** Node flavours within a platform: what makes a cluster "mixed" (EKS Fargate/hybrid/Auto Mode next to EC2 nodes). */

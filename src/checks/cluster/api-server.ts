@@ -6,7 +6,7 @@ export const apiServerReachable = defineCheck<ClusterFacts>()({
   title: 'The API server answers and reports its version',
   category: 'cluster',
   needs: ['apiServer'],
-  source: 'Kubernetes API: GET /version',
+  source: 'https://kubernetes.io/docs/reference/using-api/api-concepts/ (GET /version)',
   run: ({apiServer}) => [
     apiServer.problem === undefined
       ? {

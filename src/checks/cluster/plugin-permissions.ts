@@ -24,7 +24,7 @@ export const pluginPermissions = defineCheck<ClusterFacts>()({
   title: 'The caller may do everything the selected checks need',
   category: 'cluster',
   needs: ['permissions'],
-  source: 'SelfSubjectRulesReview / SelfSubjectAccessReview (authorization.k8s.io/v1)',
+  source: 'https://kubernetes.io/docs/reference/access-authn-authz/authorization/#checking-api-access (SelfSubjectRulesReview / SelfSubjectAccessReview, authorization.k8s.io/v1)',
   run: ({permissions}) => {
     const missing = permissions.filter((r) => r.allowed === false)
     const unclear = permissions.filter((r) => r.allowed === undefined)

@@ -10,7 +10,7 @@ export const ciliumBpfMasquerade = defineCheck<PlatformFacts>()({
   title: 'Cilium BPF masquerading is off (ambient health probes need iptables masquerading)',
   category: 'platform',
   needs: ['cni', 'ciliumConfigs', 'modes'],
-  source: 'https://istio.io/latest/docs/ambient/install/platform-prerequisites/#cilium (platforms.md §4.1–4.2)',
+  source: 'https://istio.io/latest/docs/ambient/install/platform-prerequisites/#cilium ; https://github.com/cilium/cilium/blob/main/install/kubernetes/cilium/templates/cilium-configmap.yaml',
   run: ({cni, ciliumConfigs, modes}): Outcome[] => {
     const ctx = ciliumContext(cni, ciliumConfigs)
     if ('outcome' in ctx) return [ctx.outcome]

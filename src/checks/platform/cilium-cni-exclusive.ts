@@ -1,4 +1,4 @@
-import {CILIUM_KEYS} from '../../knowledge/cni-signals.js'
+import {CILIUM_KEYS, ciliumExclusiveBehaviour} from '../../knowledge/cni-signals.js'
 import type {Outcome} from '../types.js'
 import {defineCheck} from '../types.js'
 import {ciliumContext, ciliumHelmSet, isTrue} from './_lib/cilium.js'
@@ -7,27 +7,39 @@ import {forModes, usesIstioCni} from './_lib/modes.js'
 
 export const ciliumCniExclusive = defineCheck<PlatformFacts>()({
   id: 'platform.cilium-cni-exclusive',
-  title: 'Cilium leaves other CNI configurations in place (cni-exclusive is false)',
+  title: 'Cilium leaves the istio-cni plugin in place (cni-exclusive is false) wherever istio-cni runs or is planned',
   category: 'platform',
-  needs: ['cni', 'ciliumConfigs', 'plans', 'modes'],
-  source: 'https://istio.io/latest/docs/ambient/install/platform-prerequisites/#cilium ; cilium-configmap.yaml and agent defaults (platforms.md §4.1–4.2)',
-  run: ({cni, ciliumConfigs, plans, modes}): Outcome[] => {
+  needs: ['cni', 'ciliumConfigs', 'plans', 'modes', 'istioCni'],
+  source:
+    'https://istio.io/latest/docs/ambient/install/platform-prerequisites/#cilium ; https://docs.cilium.io/en/stable/network/servicemesh/istio/ ; https://github.com/cilium/cilium/issues/26760 ; https://github.com/cilium/cilium/pull/26773 ; https://github.com/cilium/cilium/pull/14192',
+  run: ({cni, ciliumConfigs, plans, modes, istioCni}): Outcome[] => {
     const ctx = ciliumContext(cni, ciliumConfigs)
     if ('outcome' in ctx) return [ctx.outcome]
     const raw = ctx.config.data[CILIUM_KEYS.cniExclusive]
+    const version = cni.components.find((c) => c.id === 'cilium')?.version
+    const behaviour = ciliumExclusiveBehaviour(version)
+    const installed = istioCni.installed.map((c) => `${c.namespace}/${c.name}`)
     return forModes(modes, (mode): Outcome[] => {
-      if (!usesIstioCni(plans[mode])) return []
+      const planned = usesIstioCni(plans[mode])
+      if (!planned && installed.length === 0) return [] // sidecars with istio-init: Cilium's CNI config is not touched by Istio
+      const why = installed.length > 0 ? `istio-cni is installed (${installed.join(', ')})` : `the ${mode} install uses istio-cni`
       if (raw === undefined) {
-        return [{severity: 'pass', subject: ctx.subject, message: `${ctx.config.name} has no ${CILIUM_KEYS.cniExclusive} key (a chained or custom-conf install), so the agent default false applies`}]
+        return [{severity: 'pass', subject: ctx.subject, message: `${ctx.config.name} has no ${CILIUM_KEYS.cniExclusive} key (a chained or custom-conf install), so the agent default false applies; ${why}`}]
       }
-      if (!isTrue(raw)) return [{severity: 'pass', subject: ctx.subject, message: `${CILIUM_KEYS.cniExclusive}: "${raw}" in ${ctx.config.namespace}/${ctx.config.name}`}]
+      if (!isTrue(raw)) return [{severity: 'pass', subject: ctx.subject, message: `${CILIUM_KEYS.cniExclusive}: "${raw}" in ${ctx.config.namespace}/${ctx.config.name}; ${why}`}]
+      const evidence = {[CILIUM_KEYS.cniExclusive]: raw, ciliumVersion: version ?? null, istioCni: installed}
+      const remediation = {text: 'Set cni.exclusive=false on the Cilium release.', command: ciliumHelmSet(ctx.config.namespace, ['cni.exclusive=false'])}
+      if (behaviour === undefined) {
+        return [{severity: 'pass', subject: ctx.subject, message: `${CILIUM_KEYS.cniExclusive}: "true", but Cilium ${version} predates CNI exclusivity (1.10), so it leaves other CNI configurations alone`, evidence}]
+      }
+      const on = version ? `Cilium ${version}` : 'Cilium (version not visible, judged as 1.14 or later)'
       return [
         {
-          severity: 'fail',
+          severity: behaviour.severity,
           subject: ctx.subject,
-          message: `${CILIUM_KEYS.cniExclusive}: "true" in ${ctx.config.namespace}/${ctx.config.name}: Cilium renames other CNI configurations to *.cilium_bak, removing the istio-cni plugin`,
-          remediation: {text: 'Set cni.exclusive=false on the Cilium release.', command: ciliumHelmSet(ctx.config.namespace, ['cni.exclusive=false'])},
-          evidence: {[CILIUM_KEYS.cniExclusive]: raw},
+          message: `${CILIUM_KEYS.cniExclusive}: "true" in ${ctx.config.namespace}/${ctx.config.name} and ${why}: on ${on} ${behaviour.effect}`,
+          remediation,
+          evidence: {...evidence, source: behaviour.source},
         },
       ]
     })

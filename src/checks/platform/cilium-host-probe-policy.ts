@@ -12,7 +12,7 @@ export const ciliumHostProbePolicy = defineCheck<PlatformFacts>()({
   title: 'Under Cilium default-deny, a cluster-wide policy admits the ambient probe SNAT address',
   category: 'platform',
   needs: ['cni', 'ciliumConfigs', 'ciliumPolicies', 'networkPolicies', 'nodes', 'modes'],
-  source: 'https://istio.io/latest/docs/ambient/install/platform-prerequisites/#cilium ; istio/istio#49277, #56484 (platforms.md §4.2–4.3)',
+  source: 'https://istio.io/latest/docs/ambient/install/platform-prerequisites/#cilium ; https://github.com/istio/istio/issues/49277 ; https://github.com/istio/istio/issues/56484',
   run: ({cni, ciliumConfigs, ciliumPolicies, networkPolicies, nodes, modes}): Outcome[] => {
     const ctx = ciliumContext(cni, ciliumConfigs)
     if ('outcome' in ctx) return [ctx.outcome]

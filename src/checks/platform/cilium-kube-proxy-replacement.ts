@@ -13,7 +13,7 @@ export const ciliumKubeProxyReplacement = defineCheck<PlatformFacts>()({
   title: 'With Cilium kube-proxy replacement, socket load balancing is limited to the host namespace',
   category: 'platform',
   needs: ['cni', 'ciliumConfigs', 'modes'],
-  source: 'https://docs.cilium.io/en/latest/network/servicemesh/istio/ ; istio/istio#57911, #27619 (platforms.md §4.4)',
+  source: 'https://docs.cilium.io/en/latest/network/servicemesh/istio/ ; https://github.com/istio/istio/issues/57911 ; https://github.com/istio/istio/issues/27619',
   run: ({cni, ciliumConfigs, modes}): Outcome[] => {
     const ctx = ciliumContext(cni, ciliumConfigs)
     if ('outcome' in ctx) return [ctx.outcome]

@@ -8,7 +8,7 @@ export const cniDetection = defineCheck<PlatformFacts>()({
   title: 'The CNI is identified',
   category: 'platform',
   needs: ['cni', 'detection'],
-  source: 'platforms.md §2.4 CNI detection from the API',
+  source: 'https://kubernetes.io/docs/concepts/extend-kubernetes/compute-storage-net/network-plugins/ ; each CNI\'s DaemonSet as its own manifests name it',
   run: ({cni, detection}) => {
     const evidence = {primary: cni.primary?.id ?? null, components: cni.components.map((c) => `${cniLabel(c)}: ${c.signal}`)}
     const builtIn = PLATFORM_BUILT_IN_CNI[detection.platform]

@@ -12,7 +12,7 @@ export const platformDetection = defineCheck<PlatformFacts>()({
   title: 'The platform is identified from its API signals',
   category: 'platform',
   needs: ['detection'],
-  source: 'platforms.md §2.1 signal catalogue, §2.2 precedence, §2.3 pitfalls (look at every node)',
+  source: 'https://kubernetes.io/docs/reference/kubernetes-api/cluster-resources/node-v1/ (labels, providerID, nodeInfo of every node); each platform signal names its own source in src/knowledge/platform-signals.ts',
   run: ({detection: d}) => {
     const evidence = {platform: d.platform, confidence: d.confidence, signals: d.signals.map(signalText)}
     if (d.platform === 'unknown') {

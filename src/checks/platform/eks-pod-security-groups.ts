@@ -28,7 +28,7 @@ export const eksPodSecurityGroups = defineCheck<PlatformFacts>()({
   needs: ['detection', 'daemonSets', 'workloadEnv', 'securityGroupPolicies', 'istio', 'modes'],
   defaultSubject: SUBJECT,
   source:
-    'https://istio.io/latest/docs/ambient/install/platform-prerequisites/#amazon-elastic-kubernetes-service-eks ; aws/amazon-vpc-cni-k8s#2797; istio/istio#53105, PR #59778 (platforms.md §3)',
+    'https://istio.io/latest/docs/ambient/install/platform-prerequisites/#amazon-elastic-kubernetes-service-eks ; https://github.com/aws/amazon-vpc-cni-k8s/issues/2797 ; https://github.com/istio/istio/issues/53105 ; https://github.com/istio/istio/pull/59778',
   run: ({detection, daemonSets, workloadEnv, securityGroupPolicies: sgps, istio, modes}): Outcome[] => {
     const awsNode = daemonSets.items.find((d) => d.namespace === AWS_NODE.namespace && d.name === AWS_NODE.daemonSet)
     if (awsNode === undefined) {

@@ -8,7 +8,7 @@ export const gvisorRuntimeClass = defineCheck<PlatformFacts>()({
   title: 'No gVisor RuntimeClass for pods that would join ambient',
   category: 'platform',
   needs: ['runtimeClasses', 'modes'],
-  source: 'istio/istio#58573 (ambient incompatible with gVisor runsc); GKE managed ambient excludes gVisor (platforms.md §5.3, §6.1)',
+  source: 'https://github.com/istio/istio/issues/58573 (ambient incompatible with gVisor runsc); https://cloud.google.com/kubernetes-engine/docs/how-to/prepare-ambient-networking (no gVisor)',
   run: ({runtimeClasses, modes}) => {
     const gvisor = runtimeClasses.filter((r) => r.handler === 'runsc' || /gvisor/i.test(`${r.name} ${r.handler}`))
     return forModes(modes, (mode): Outcome[] => {

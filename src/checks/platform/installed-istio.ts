@@ -6,7 +6,7 @@ export const installedIstio = defineCheck<PlatformFacts>()({
   title: 'The installed Istio (if any) is known',
   category: 'platform',
   needs: ['installedIstio', 'istio'],
-  source: 'istiod Deployment (app=istiod), istio-cni-node and ztunnel DaemonSets; version from the image tag',
+  source: 'https://github.com/istio/istio/tree/master/manifests/charts (istiod Deployment app=istiod, istio-cni-node and ztunnel DaemonSets; version from the image tag; global.nativeNftables in the istio-sidecar-injector values)',
   run: ({installedIstio: installed, istio}) => {
     const judged = `judging Istio ${istio.minor}${istio.patch === undefined ? '' : `.${istio.patch}`}`
     if (installed.components.length === 0) {

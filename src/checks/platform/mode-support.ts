@@ -9,7 +9,7 @@ export const modeSupport = defineCheck<PlatformFacts>()({
   title: 'The platform supports the chosen data-plane mode',
   category: 'platform',
   needs: ['detection', 'modes'],
-  source: 'platforms.md §5.3 (GKE Autopilot, managed ambient), §2.1 (AKS Istio add-on), §6.1 (Docker Desktop); see each finding',
+  source: 'https://istio.io/latest/docs/setup/platform-setup/gke/ ; https://cloud.google.com/kubernetes-engine/docs/how-to/prepare-ambient-networking ; https://learn.microsoft.com/en-us/azure/aks/istio-deploy-addon ; https://github.com/istio/istio/issues/47436 (each finding names its own)',
   run: ({detection, modes}) => {
     const applies = MODE_RESTRICTIONS.filter((r) => ('platform' in r.when ? r.when.platform === detection.platform : hasFeature(detection, r.when.feature)))
     return forModes(modes, (mode) => {

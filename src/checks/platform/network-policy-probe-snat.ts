@@ -14,7 +14,7 @@ export const networkPolicyProbeSnat = defineCheck<PlatformFacts>()({
   title: 'NetworkPolicies admit the ambient kubelet-probe SNAT address',
   category: 'platform',
   needs: ['networkPolicies', 'namespaces', 'nodes', 'ciliumPolicies', 'modes'],
-  source: 'https://istio.io/latest/docs/ambient/usage/networkpolicy/ ; istio/istio#56484, #58531 (platforms.md §6.3)',
+  source: 'https://istio.io/latest/docs/ambient/usage/networkpolicy/ ; https://github.com/istio/istio/issues/56484 ; https://github.com/istio/istio/issues/58531',
   run: ({networkPolicies, namespaces, nodes, ciliumPolicies, modes}) => {
     const addresses = snatAddresses(nodes)
     const cover = ciliumPolicies?.clusterwide.find((p) => ciliumAllowsProbes(p, addresses) && p.ingressDefaultDeny === false)

@@ -10,7 +10,7 @@ export const openshiftOvnGatewayMode = defineCheck<PlatformFacts>()({
   title: 'OVN-Kubernetes routes via the host (local gateway mode) for ambient probes',
   category: 'platform',
   needs: ['detection', 'openshiftNetwork', 'modes'],
-  source: 'istio.io PR #16877 (OpenShift local gateway mode); docs.okd.io "configuring gateway mode"; Red Hat OSSM 3 ambient docs (platforms.md §6.1)',
+  source: 'https://istio.io/latest/docs/ambient/install/platform-prerequisites/#red-hat-openshift ; https://github.com/istio/istio.io/pull/16877 ; https://docs.okd.io/latest/networking/ovn_kubernetes_network_provider/configuring-gateway-mode.html',
   run: ({detection, openshiftNetwork: network, modes}): Outcome[] => {
     if (detection.platform !== 'openshift') return [{severity: 'skip', subject: CLUSTER_SUBJECT, message: 'not OpenShift'}]
     if (network === null) return [{severity: 'unknown', subject: CLUSTER_SUBJECT, message: 'OpenShift detected but networks.config.openshift.io is not served'}]

@@ -12,7 +12,7 @@ export const podSecurityAdmission = defineCheck<PlatformFacts>()({
   title: 'Pod Security admission lets istio-cni and ztunnel run privileged in their namespace',
   category: 'platform',
   needs: ['detection', 'namespaces', 'plans', 'modes'],
-  source: 'siderolabs/talos PR #5267 (baseline by default); istio-cni and ztunnel need privileged/hostPath (platforms.md §6.1)',
+  source: 'https://kubernetes.io/docs/concepts/security/pod-security-admission/ ; https://github.com/siderolabs/talos/pull/5267 (baseline by default); https://github.com/istio/istio/blob/master/manifests/charts/istio-cni/templates/daemonset.yaml (privileged, hostPath)',
   run: ({detection, namespaces, plans, modes}) => {
     const talos = detection.platform === 'talos'
     return forModes(modes, (mode): Outcome[] => {

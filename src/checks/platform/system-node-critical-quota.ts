@@ -22,7 +22,7 @@ export const systemNodeCriticalQuota = defineCheck<PlatformFacts>()({
   category: 'platform',
   needs: ['nodeCriticalAdmission', 'plans', 'detection', 'istio', 'modes'],
   source:
-    'platforms.md §5.1–5.2; https://istio.io/latest/docs/ambient/install/platform-prerequisites/#google-kubernetes-engine-gke; Istio ≥1.26 global.platform=gke renders the quotas (istio/istio#56376, PR #55542)',
+    'https://kubernetes.io/docs/concepts/policy/resource-quotas/#limit-priority-class-consumption-by-default ; https://istio.io/latest/docs/ambient/install/platform-prerequisites/#google-kubernetes-engine-gke ; Istio ≥1.26 global.platform=gke renders the quotas (https://github.com/istio/istio/pull/55542)',
   run: ({nodeCriticalAdmission: a, plans, detection, istio, modes}) => {
     const gke = detection.platform === 'gke'
     const subject = {kind: 'Namespace' as const, name: a.namespace}

@@ -87,7 +87,7 @@ function otherSignal(entry: CniEntry, input: CniInput): Omit<CniComponent, 'id' 
   return undefined
 }
 
-/** Which CNI(s) run the pod network (platforms.md §2.4). */
+/** Which CNI(s) run the pod network. */
 export function detectCni(input: CniInput): CniDetection {
   const daemonSets = input.daemonSets?.items ?? []
   const components: CniComponent[] = []

@@ -175,7 +175,7 @@ function groupNodes(nodes: readonly NodeSummary[], chosen: PlatformId): NodeGrou
 }
 
 /**
- * Table-driven platform detection (platforms.md §2.1–2.2): every node is looked at, the highest-precedence platform
+ * Table-driven platform detection: every node is looked at, the highest-precedence platform
  * with a strong signal wins, and each matched signal is reported with a confidence.
  */
 export function detectPlatform(input: DetectionInput): PlatformDetection {

@@ -1,4 +1,4 @@
-import type {InstalledIstio} from '../../../gather/platform-istio.js'
+import type {InstalledComponent, InstalledIstio} from '../../../gather/platform-istio.js'
 import type {ResolvedEnv} from '../../../gather/platform-env.js'
 import type {Inventory} from '../../../gather/platform-list.js'
 import type {CiliumPolicies, DryRunResult} from '../../../gather/platform.js'
@@ -20,6 +20,12 @@ import type {PlatformDetection} from './detect-platform.js'
 import type {InstallPlan, IstioTarget} from './install-plan.js'
 import type {NodeCriticalAdmission} from './quota.js'
 
+/** The istio-cni node agents already installed (from the installed Istio); `readable` false when that could not be read. */
+export interface IstioCniState {
+  readonly installed: readonly InstalledComponent[]
+  readonly readable: boolean
+}
+
 /** What the platform checks judge: the gathered facts plus what is derived from them once (detection, plans). */
 export interface PlatformFacts {
   [key: string]: Fact<unknown>
@@ -30,6 +36,7 @@ export interface PlatformFacts {
   plans: Fact<Readonly<Partial<Record<Mode, InstallPlan>>>>
   nodeCriticalAdmission: Fact<NodeCriticalAdmission>
   installedIstio: Fact<InstalledIstio>
+  istioCni: Fact<IstioCniState>
   nodes: Fact<readonly NodeSummary[]>
   namespaces: Fact<readonly NamespaceSummary[]>
   daemonSets: Fact<Inventory<WorkloadSummary>>

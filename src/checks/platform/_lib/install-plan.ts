@@ -1,7 +1,16 @@
 import {stringify} from 'yaml'
 import type {NodeSummary} from '../../../gather/platform-objects.js'
-import type {HelmValues, IstioPlatformValue, Mode} from '../../../knowledge/istio-platform.js'
-import {GKE_PROFILE_QUOTAS_SINCE, platformProfile, SYSTEM_NAMESPACE} from '../../../knowledge/istio-platform.js'
+import type {CniPaths, HelmValue, HelmValues, IstioPlatformValue, K3sFlavour, K3sRelease, Mode} from '../../../knowledge/istio-platform.js'
+import {
+  GKE_PROFILE_QUOTAS_SINCE,
+  ISTIO_CNI_CHART_DEFAULTS,
+  k3sCniBinDir,
+  k3sRelease,
+  platformProfile,
+  profileBinDir,
+  samePath,
+  SYSTEM_NAMESPACE,
+} from '../../../knowledge/istio-platform.js'
 import {compareMinor} from '../../../knowledge/istio-releases.js'
 import type {PlatformId} from '../../../knowledge/platform-signals.js'
 import type {CniDetection} from './detect-cni.js'
@@ -46,6 +55,22 @@ export interface InstallPlan {
   /** False when this mode cannot run on the platform (GKE Autopilot or Docker Desktop ambient). */
   readonly supported: boolean
   readonly notes: readonly string[]
+  /** Where istio-cni puts its files with these values (chart defaults < platform profile < explicit values). */
+  readonly cniPaths: CniPaths
+  /** The K3s release(s) the CNI bin dir was chosen for (K3s and k3d only). */
+  readonly k3s?: K3sBinDirChoice
+}
+
+/** Which CNI bin dir the detected K3s release needs, and why. */
+export interface K3sBinDirChoice {
+  readonly flavour: K3sFlavour
+  /** The K3s release the choice is for (the newest seen); undefined when no node shows one. */
+  readonly release?: string
+  /** The bin dir containerd reads on that release; undefined when the release is not visible. */
+  readonly binDir?: string
+  /** Every release seen, when the nodes run more than one that need different bin dirs. */
+  readonly mixed?: readonly string[]
+  readonly source: string
 }
 
 /** K3s with its bundled Flannel uses K3s's own CNI paths; a custom CNI (started with --flannel-backend=none) does not. */
@@ -59,7 +84,26 @@ const minikubeDocker = (nodes: readonly NodeSummary[]) => nodes.some((n) => (n.c
 /** The Istio docs' explicit K3s paths for a custom (non-bundled) CNI (ambient platform-prerequisites "K3s"). */
 export const K3S_CUSTOM_CNI_VALUES: HelmValues = {cni: {cniConfDir: '/var/lib/rancher/k3s/agent/etc/cni/net.d', cniBinDir: '/var/lib/rancher/k3s/data/current/bin/'}}
 
-/** Which `global.platform` the platform needs, if any (platforms.md §1.2, §6.1). */
+const byRelease = (a: K3sRelease, b: K3sRelease) => {
+  const [am = 0, an = 0] = a.minor.split('.').map(Number)
+  const [bm = 0, bn = 0] = b.minor.split('.').map(Number)
+  return am - bm || an - bn || a.patch - b.patch
+}
+
+/** The CNI bin dir the nodes' K3s release needs (the newest release decides; a mix that disagrees is reported). */
+export function k3sBinDirChoice(flavour: K3sFlavour, nodes: readonly NodeSummary[]): K3sBinDirChoice {
+  const releases = [...new Map(nodes.flatMap((n) => {
+    const r = k3sRelease(n.kubeletVersion)
+    return r ? [[r.version, r] as const] : []
+  })).values()].sort(byRelease)
+  const newest = releases.at(-1)
+  if (newest === undefined) return {flavour, source: k3sCniBinDir(flavour, {version: '', minor: '0.0', patch: 0}).change.source}
+  const chosen = k3sCniBinDir(flavour, newest)
+  const dirs = new Set(releases.map((r) => k3sCniBinDir(flavour, r).binDir))
+  return {flavour, release: newest.version, binDir: chosen.binDir, mixed: dirs.size > 1 ? releases.map((r) => r.version) : undefined, source: chosen.change.source}
+}
+
+/** Which `global.platform` the platform needs, if any (https://github.com/istio/istio/tree/master/manifests/helm-profiles). */
 export function platformValueFor(platform: PlatformId, nodes: readonly NodeSummary[], cni: CniDetection): IstioPlatformValue | undefined {
   switch (platform) {
     case 'gke':
@@ -76,7 +120,7 @@ export function platformValueFor(platform: PlatformId, nodes: readonly NodeSumma
   }
 }
 
-function merge(a: HelmValues, b: HelmValues): HelmValues {
+export function merge(a: HelmValues, b: HelmValues): HelmValues {
   const out: Record<string, HelmValues[string]> = {...a}
   for (const [k, v] of Object.entries(b)) {
     const prev = out[k]
@@ -99,6 +143,33 @@ function nodeAgentNamespace(input: PlanInput, value: IstioPlatformValue | undefi
   return input.istio.namespace
 }
 
+/** The bin dir `global.platform` (or the explicit values that replace it) gives, before any K3s correction. */
+function plannedBinDir(values: HelmValues): string | undefined {
+  const cni = values.cni
+  return typeof cni === 'object' && typeof cni.cniBinDir === 'string' ? cni.cniBinDir : undefined
+}
+
+/** What istio-cni ends up with: chart defaults < the profile of global.platform (for the judged release) < values.cni. */
+export function effectiveCniPaths(values: HelmValues, istioMinor: string, gke: boolean): CniPaths {
+  const platform = typeof values.global === 'object' ? values.global.platform : undefined
+  let paths: CniPaths = ISTIO_CNI_CHART_DEFAULTS
+  const pick = (cni: HelmValue | undefined): Partial<CniPaths> => {
+    if (typeof cni !== 'object') return {}
+    const out: Record<string, string> = {}
+    for (const key of ['cniBinDir', 'cniConfDir', 'cniNetnsDir'] as const) if (typeof cni[key] === 'string') out[key] = cni[key] as string
+    return out
+  }
+  if (typeof platform === 'string') {
+    const profile = platformProfile(platform as IstioPlatformValue)
+    paths = {...paths, ...pick(profile.content.cni)}
+    if (platform === 'k3s' || platform === 'k3d') paths = {...paths, cniBinDir: profileBinDir(platform, istioMinor)}
+  }
+  paths = {...paths, ...pick(values.cni)}
+  // An empty cniBinDir lets the chart detect GKE from the server version (`-gke` → /home/kubernetes/bin).
+  if (paths.cniBinDir === '') paths = {...paths, cniBinDir: gke ? '/home/kubernetes/bin' : ISTIO_CNI_CHART_DEFAULTS.cniBinDir}
+  return paths
+}
+
 /** The exact install settings for one mode on the detected platform. */
 export function planInstall(input: PlanInput): InstallPlan {
   const {mode, platform, istio} = input
@@ -117,7 +188,18 @@ export function planInstall(input: PlanInput): InstallPlan {
     }
   } else if (platform.platform === 'k3s') {
     values = merge(values, K3S_CUSTOM_CNI_VALUES)
-    notes.push('K3s with a custom CNI: the paths are the Istio docs example; set them to where your CNI writes its config and binaries (e.g. /etc/cni/net.d)')
+    notes.push('K3s with a custom CNI: the paths are where K3s\'s containerd reads CNI files; if your CNI was installed with other paths, use those')
+  }
+  const flavour: K3sFlavour | undefined = platform.platform === 'k3s' || platform.platform === 'k3d' ? platform.platform : undefined
+  const k3s = flavour ? k3sBinDirChoice(flavour, input.nodes) : undefined
+  if (k3s) {
+    const given = value === 'k3s' || value === 'k3d' ? profileBinDir(value, istio.minor) : plannedBinDir(values)
+    if (k3s.binDir !== undefined && !samePath(given, k3s.binDir)) {
+      values = merge(values, {cni: {cniBinDir: k3s.binDir}})
+      notes.push(`K3s ${k3s.release} has containerd read CNI binaries from ${k3s.binDir}${value ? `, not ${given} as global.platform=${value} in Istio ${istio.minor} sets` : ''}`)
+    }
+    if (k3s.binDir === undefined) notes.push(`no node shows its K3s release, so the CNI bin dir could not be matched to it: K3s releases from October 2024 (v1.28.15, v1.29.10, v1.30.6, v1.31.2, 1.32+) use /var/lib/rancher/k3s/data/cni, older ones /var/lib/rancher/k3s/data/current/bin/`)
+    if (k3s.mixed) notes.push(`the nodes run K3s ${k3s.mixed.join(', ')}, which read CNI binaries from different directories; upgrade every node to ${k3s.release} first`)
   }
   const usesCni = mode === 'ambient' || platform.platform === 'openshift' || platform.platform === 'talos'
   if (mode === 'sidecar' && platform.platform === 'openshift') {
@@ -136,7 +218,8 @@ export function planInstall(input: PlanInput): InstallPlan {
     ...(mode === 'ambient' ? [{release: 'ztunnel', chart: 'istio/ztunnel', namespace: agents}] : []),
   ]
   const supported = !(mode === 'ambient' && (hasFeature(platform, 'gke-autopilot') || platform.platform === 'docker-desktop'))
-  return {mode, platformValue: value, values, istioctl: istioctlArgs(input, values, agents, usesCni), releases, supported, notes}
+  const cniPaths = effectiveCniPaths(values, istio.minor, platform.platform === 'gke')
+  return {mode, platformValue: value, values, istioctl: istioctlArgs(input, values, agents, usesCni), releases, supported, notes, cniPaths, k3s}
 }
 
 function istioctlArgs(input: PlanInput, values: HelmValues, agents: string, usesCni: boolean): string[] {

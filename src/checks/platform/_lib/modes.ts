@@ -6,7 +6,8 @@ const key = (o: Outcome) => [o.severity, o.subject.kind, o.subject.namespace ?? 
 
 /**
  * Judges each selected mode and merges identical results into one outcome naming the modes it applies to
- * (`evidence.modes`). A result for only some of the selected modes is prefixed with them: "ambient: …".
+ * (`evidence.modes`). A result for only some of the selected modes is prefixed with them ("ambient: …") and, when it
+ * is about exactly one mode, carries it as `mode` (so a mode outside the install plan is shown, not counted).
  */
 export function forModes(modes: readonly Mode[], judge: (mode: Mode) => readonly Outcome[]): Outcome[] {
   const merged = new Map<string, {outcome: Outcome; modes: Mode[]}>()
@@ -21,6 +22,7 @@ export function forModes(modes: readonly Mode[], judge: (mode: Mode) => readonly
     ...outcome,
     message: applies.length < modes.length ? `${applies.join(', ')}: ${outcome.message}` : outcome.message,
     evidence: {...outcome.evidence, modes: applies},
+    mode: applies.length === 1 ? applies[0] : null,
   }))
 }
 

@@ -20,7 +20,7 @@ export function cidrContains(cidr: string, address: string): boolean {
   return list.check(address, f)
 }
 
-/** The probe SNAT addresses ambient needs allowed: IPv4 always, IPv6 when any node has IPv6 (platforms.md §3.6, §6.3). */
+/** The probe SNAT addresses ambient needs allowed: IPv4 always, IPv6 when any node has IPv6 (https://istio.io/latest/docs/ambient/usage/networkpolicy/). */
 export const snatAddresses = (nodes: readonly NodeSummary[], ipv6 = false): string[] =>
   ipv6 || nodes.some((n) => n.ipv6) ? [PROBE_SNAT_IPV4, PROBE_SNAT_IPV6] : [PROBE_SNAT_IPV4]
 

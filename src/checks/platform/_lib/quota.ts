@@ -5,7 +5,7 @@ import {NODE_CRITICAL_PRIORITY} from '../../../knowledge/istio-platform.js'
 import type {Fact} from '../../types.js'
 import {namespaceGap} from './inventory.js'
 
-/** One scopeSelector expression against a priority class name (platforms.md §5.2). */
+/** One scopeSelector expression against a priority class name (https://kubernetes.io/docs/concepts/policy/resource-quotas/#quota-scopes). */
 export function scopeExpressionMatches(e: ScopeExpression, value: string): boolean {
   switch (e.operator) {
     case 'In':
