@@ -20,6 +20,7 @@ import {PROBE_REQUEST} from '../gather/probe/script.js'
 import type {FunctionalFamilies} from '../gather/probe/script.js'
 import type {Backend, Interception, Mode} from '../knowledge/kernel-modules.js'
 import {BACKENDS, MODES} from '../knowledge/kernel-modules.js'
+import {dnsCaptureDefault} from '../knowledge/istio-interception.js'
 import type {AlternativeSummary, AreaCoverage} from '../engine/report.js'
 import type {InstallPlan} from '../engine/plan.js'
 import {inPlan} from '../engine/plan.js'
@@ -127,7 +128,8 @@ function setupOf(options: NodesAreaOptions, ipFamilies: IpFamilies, ipFamiliesSo
     backends: options.backends,
     ipFamilies,
     ipFamiliesSource,
-    dnsCapture: {sidecar: options.dnsCapture ?? false, ambient: options.dnsCapture ?? true},
+    // Istio's defaults for the judged release: sidecars off, ambient on from 1.25 (knowledge/istio-interception.ts).
+    dnsCapture: {sidecar: options.dnsCapture ?? dnsCaptureDefault('sidecar', options.istioVersion), ambient: options.dnsCapture ?? dnsCaptureDefault('ambient', options.istioVersion)},
     interception: options.interception,
     functional: options.functional,
     image: options.offline ? undefined : probeImage(options),
