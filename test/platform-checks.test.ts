@@ -34,6 +34,14 @@ function awsNode(env: Raw[], initEnv: Raw[] = [], envFrom: Raw[] = []): Raw {
 }
 const EKS: ClusterShape = {serverVersion: 'v1.30.2-eks-db838b0', nodes: [NODES.eksEc2], apiGroups: ['vpcresources.k8s.aws']}
 const SGP = [{namespace: 'payments', name: 'pods-sg'}]
+const ISTIOD: Raw = {apiVersion: 'apps/v1', kind: 'Deployment', metadata: {namespace: 'istio-system', name: 'istiod', labels: {app: 'istiod'}}, spec: {template: {spec: {containers: [{name: 'discovery', image: 'docker.io/istio/pilot:1.30.1'}]}}}}
+/** The istio-cni-node DaemonSet as the chart renders it, with its hostPath volumes. */
+function ISTIO_CNI_DS(paths: Record<string, string> = {'cni-bin-dir': '/opt/cni/bin', 'cni-net-dir': '/etc/cni/net.d'}): Raw {
+  const ds = dsObject('istio-system', 'istio-cni-node', {containers: [{name: 'install-cni', image: 'docker.io/istio/install-cni:1.30.1'}], podLabels: {'k8s-app': 'istio-cni-node'}})
+  const spec = (ds.spec as {template: {spec: Record<string, unknown>}}).template.spec
+  spec.volumes = [...Object.entries(paths).map(([name, path]) => ({name, hostPath: {path}})), {name: 'cni-socket-dir', hostPath: {path: '/var/run/istio-cni'}}]
+  return ds
+}
 
 interface Row {
   name: string
@@ -184,7 +192,39 @@ const rows: Row[] = [
   },
 
   // Cilium (§4)
-  {name: 'Cilium cni-exclusive true fails ambient', shape: {nodes: [NODES.plain], daemonSets: [CILIUM_DS], configMaps: [ciliumConfig({'cni-exclusive': 'true'})]}, id: 'platform.cilium-cni-exclusive', expected: [['fail', /^ambient: cni-exclusive: "true" in kube-system\/cilium-config: Cilium renames other CNI configurations to \*\.cilium_bak/]]},
+  {
+    name: 'Cilium 1.16 cni-exclusive true fails ambient (the agent rewrites its conflist since 1.14); sidecar with istio-init is not affected',
+    shape: {nodes: [NODES.plain], daemonSets: [CILIUM_DS], configMaps: [ciliumConfig({'cni-exclusive': 'true'})]},
+    id: 'platform.cilium-cni-exclusive',
+    expected: [['fail', /^ambient: cni-exclusive: "true" in kube-system\/cilium-config and the ambient install uses istio-cni: on Cilium 1\.16\.3 the agent owns the CNI configuration directory: it renames other CNI configurations to \*\.cilium_bak and rewrites its own 05-cilium\.conflist/]],
+  },
+  {
+    name: 'Cilium cni-exclusive true with istio-cni already installed for sidecars fails in both modes',
+    shape: {nodes: [NODES.plain], daemonSets: [CILIUM_DS, ISTIO_CNI_DS()], deployments: [ISTIOD], configMaps: [ciliumConfig({'cni-exclusive': 'true'})]},
+    id: 'platform.cilium-cni-exclusive',
+    expected: [['fail', /^cni-exclusive: "true" in kube-system\/cilium-config and istio-cni is installed \(istio-system\/istio-cni-node\): on Cilium 1\.16\.3/]],
+  },
+  {
+    name: 'Cilium 1.13 cni-exclusive true only warns: the install script rewrites the conflist at agent start, istio-cni re-inserts itself',
+    shape: {nodes: [NODES.plain], daemonSets: [dsObject('kube-system', 'cilium', {image: 'quay.io/cilium/cilium:v1.13.4'})], configMaps: [ciliumConfig({'cni-exclusive': 'true'})]},
+    options: {modes: ['ambient']},
+    id: 'platform.cilium-cni-exclusive',
+    expected: [['warn', /on Cilium 1\.13\.4 the install script renames other CNI configurations .* at every agent start/]],
+  },
+  {
+    name: 'Cilium 1.9 predates CNI exclusivity',
+    shape: {nodes: [NODES.plain], daemonSets: [dsObject('kube-system', 'cilium', {image: 'quay.io/cilium/cilium:v1.9.18'})], configMaps: [ciliumConfig({'cni-exclusive': 'true'})]},
+    options: {modes: ['ambient']},
+    id: 'platform.cilium-cni-exclusive',
+    expected: [['pass', /Cilium 1\.9\.18 predates CNI exclusivity/]],
+  },
+  {
+    name: 'Cilium without a visible version is judged as 1.14 or later',
+    shape: {nodes: [NODES.plain], daemonSets: [dsObject('kube-system', 'cilium', {image: 'quay.io/cilium/cilium@sha256:abc'})], configMaps: [ciliumConfig({'cni-exclusive': 'true'})]},
+    options: {modes: ['ambient']},
+    id: 'platform.cilium-cni-exclusive',
+    expected: [['fail', /Cilium \(version not visible, judged as 1\.14 or later\)/]],
+  },
   {name: 'Cilium cni-exclusive absent means the agent default false', shape: {nodes: [NODES.plain], daemonSets: [CILIUM_DS], configMaps: [ciliumConfig({'cni-chaining-mode': 'none'})]}, id: 'platform.cilium-cni-exclusive', expected: [['pass', /no cni-exclusive key .* agent default false applies/]]},
   {name: 'Cilium config in another namespace is found', shape: {nodes: [NODES.plain], daemonSets: [dsObject('cilium', 'cilium')], configMaps: [ciliumConfig({'cni-exclusive': 'false'}, 'cilium')]}, id: 'platform.cilium-cni-exclusive', expected: [['pass', /cni-exclusive: "false" in cilium\/cilium-config/]]},
   {name: 'no Cilium: skipped', shape: {nodes: [NODES.kind], daemonSets: [dsObject('kube-system', 'kindnet')]}, id: 'platform.cilium-cni-exclusive', expected: [['skip', /Cilium is not installed/]]},
@@ -281,23 +321,71 @@ const rows: Row[] = [
   },
   {name: 'OpenShift with routingViaHost passes', shape: {nodes: [NODES.openshiftOnAws], apiGroups: ['config.openshift.io'], openshiftNetwork: {networkType: 'OVNKubernetes', routingViaHost: true}}, id: 'platform.openshift-ovn-gateway-mode', expected: [['pass', /local gateway mode/]]},
   {
-    name: 'Calico eBPF dataplane (operator) without CTLB disabled warns for ambient',
-    shape: {nodes: [NODES.plain], daemonSets: [dsObject('calico-system', 'calico-node')], apiGroups: ['operator.tigera.io'], calico: {linuxDataplane: 'BPF'}},
+    name: 'Calico 3.29 eBPF dataplane (operator) without CTLB disabled warns for ambient',
+    shape: {nodes: [NODES.plain], daemonSets: [dsObject('calico-system', 'calico-node', {image: 'docker.io/calico/node:v3.29.1'})], apiGroups: ['operator.tigera.io'], calico: {linuxDataplane: 'BPF'}},
     id: 'platform.calico-bpf-dataplane',
     expected: [['warn', /^ambient: Calico runs the eBPF dataplane with connect-time load balancing at its default/]],
   },
   {
-    name: 'Calico eBPF (manifest, FELIX_BPFENABLED) with CTLB disabled passes',
-    shape: {nodes: [NODES.plain], daemonSets: [dsObject('kube-system', 'calico-node', {containers: [{name: 'calico-node', image: 'calico/node:v3.28.0', env: [{name: 'FELIX_BPFENABLED', value: 'true'}]}]})], calico: {felixConnectTimeLb: 'Disabled'}},
+    name: 'Calico 3.28.2 eBPF (manifest, FELIX_BPFENABLED) with CTLB disabled passes',
+    shape: {nodes: [NODES.plain], daemonSets: [dsObject('kube-system', 'calico-node', {containers: [{name: 'calico-node', image: 'calico/node:v3.28.2', env: [{name: 'FELIX_BPFENABLED', value: 'true'}]}]})], calico: {felixConnectTimeLb: 'Disabled'}},
+    id: 'platform.calico-bpf-dataplane',
+    expected: [['pass', /connect-time load balancing disabled/]],
+  },
+  ...(
+    [
+      ['3.28.1', 'fail'],
+      ['3.27.3', 'fail'],
+      ['3.28.2', 'pass'],
+      ['3.29.0', 'pass'],
+      ['3.30.2', 'pass'],
+    ] as const
+  ).map(
+    ([version, severity]): Row => ({
+      name: `Calico ${version} eBPF with CTLB disabled: ${severity} (ambient probes fixed in 3.28.2 and 3.29.0, istio/istio#52765)`,
+      shape: {nodes: [NODES.plain], daemonSets: [dsObject('calico-system', 'calico-node', {image: `quay.io/calico/node:v${version}`})], apiGroups: ['operator.tigera.io'], calico: {linuxDataplane: 'BPF', felixConnectTimeLb: 'Disabled'}},
+      id: 'platform.calico-bpf-dataplane',
+      expected: [[severity, severity === 'fail' ? new RegExp(`^ambient: Calico ${version.replaceAll('.', '\\.')} with the eBPF dataplane: the eBPF dataplane drops the kubelet probes ambient SNATs to 169\\.254\\.7\\.127.*fixed in 3\\.28\\.2 and 3\\.29\\.0`) : /connect-time load balancing disabled/]],
+    }),
+  ),
+  {
+    name: 'Calico eBPF with no visible version: judged on its settings only',
+    shape: {nodes: [NODES.plain], daemonSets: [dsObject('calico-system', 'calico-node', {image: 'quay.io/calico/node@sha256:abc'})], calico: {linuxDataplane: 'BPF', felixConnectTimeLb: 'Disabled'}},
     id: 'platform.calico-bpf-dataplane',
     expected: [['pass', /connect-time load balancing disabled/]],
   },
   {
-    name: 'K3s with a custom CNI: explicit paths to verify (warn)',
+    name: 'K3s v1.30.5 with a custom CNI: sidecars with istio-init need no paths (pass); ambient warns with the explicit paths for that K3s release',
     shape: {nodes: [NODES.k3sCustomCni], daemonSets: [CILIUM_DS], configMaps: [ciliumConfig({})]},
     id: 'platform.install-values',
-    expected: [['warn', /^sidecar: K3s: set cni\.cniConfDir=\/var\/lib\/rancher\/k3s\/agent\/etc\/cni\/net\.d, cni\.cniBinDir=\/var\/lib\/rancher\/k3s\/data\/current\/bin\//], ['warn', /^ambient: K3s: set cni\.cniConfDir=.*istioctl: --set profile=ambient --set values\.cni\.cniConfDir=/]],
+    expected: [
+      ['pass', /^sidecar: K3s: set cni\.cniConfDir=\/var\/lib\/rancher\/k3s\/agent\/etc\/cni\/net\.d, cni\.cniBinDir=\/var\/lib\/rancher\/k3s\/data\/current\/bin\/.*Sidecars with istio-init write no CNI files/],
+      ['warn', /^ambient: K3s: install with these values, the chart defaults \(\/opt\/cni\/bin and \/etc\/cni\/net\.d\) will fail here: set cni\.cniConfDir=.*istioctl: --set profile=ambient --set values\.cni\.cniConfDir=/],
+    ],
   },
+  ...(
+    [
+      ['K3s', NODES.k3s, 'v1.30.5+k3s1', '/var/lib/rancher/k3s/data/current/bin/'],
+      ['K3s', NODES.k3s, 'v1.30.6+k3s1', '/var/lib/rancher/k3s/data/cni'],
+      ['MicroK8s', NODES.microk8s, 'v1.31.2', '/var/snap/microk8s/current/opt/cni/bin'],
+      ['k3d', NODES.k3d, 'v1.31.6+k3s1', '/bin'],
+      ['k3d', NODES.k3d, 'v1.31.7+k3s1', '/var/lib/rancher/k3s/data/cni'],
+    ] as const
+  ).flatMap(([name, node, kubelet, binDir]): Row[] => {
+    const nodes = [{...node, kubeletVersion: kubelet}]
+    const cniDs = (bin: string) => ISTIO_CNI_DS({'cni-bin-dir': bin, 'cni-net-dir': name === 'MicroK8s' ? '/var/snap/microk8s/current/args/cni-network' : '/var/lib/rancher/k3s/agent/etc/cni/net.d'})
+    const bin = binDir.replaceAll('/', '\\/').replaceAll('.', '\\.')
+    return [
+      {name: `${name} ${kubelet}, no Istio: ambient warns (the defaults fail), sidecar passes`, shape: {nodes}, id: 'platform.install-values', expected: [['pass', new RegExp(`^sidecar: ${name}: .*Sidecars with istio-init write no CNI files`)], ['warn', new RegExp(`^ambient: ${name}: install with these values, the chart defaults .* will fail here`)]]},
+      {name: `${name} ${kubelet}, istio-cni installed with the right paths: pass`, shape: {nodes, daemonSets: [cniDs(binDir)], deployments: [ISTIOD]}, id: 'platform.install-values', expected: [['pass', new RegExp(`^istio-cni in istio-system mounts the ${name} CNI directories \\(cni-bin-dir ${bin}, `)]]},
+      {
+        name: `${name} ${kubelet}, istio-cni installed with the chart defaults: fail in both modes`,
+        shape: {nodes, daemonSets: [cniDs('/opt/cni/bin')], deployments: [ISTIOD]},
+        id: 'platform.install-values',
+        expected: [['fail', new RegExp(`^istio-cni in istio-system was installed without the ${name} paths: cniBinDir is /opt/cni/bin, ${name}( ${kubelet.replaceAll('.', '\\.').replace('+', '\\+')})? needs ${bin}`)]],
+      },
+    ]
+  }),
 ]
 
 describe('platform checks, table-driven over cluster shapes', () => {
@@ -352,5 +440,50 @@ describe('platform checks, table-driven over cluster shapes', () => {
     expect(view.rows).toContainEqual(['mode support', 'PASS', 'FAIL'])
     expect(view.rows).toContainEqual(['gvisor runtime class', '-', 'PASS'])
     expect(view.rows.some((r) => r[0] === 'eks pod security groups')).toBe(false) // skipped everywhere
+  })
+})
+
+describe('findings about one mode, judged against the install plan', () => {
+  const shape: ClusterShape = {nodes: [NODES.dockerDesktop], runtimeClasses: [{apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: {name: 'gvisor'}, handler: 'runsc'}]}
+
+  it('sets mode on findings about exactly one mode, null on findings that hold for both', () => {
+    const findings = judge(shape).findings
+    const support = of(findings, 'platform.mode-support')
+    expect(support.map((f) => [f.mode, f.severity])).toEqual(expect.arrayContaining([['sidecar', 'pass'], ['ambient', 'fail']]))
+    expect(of(findings, 'platform.detection')[0]!.mode).toBeNull()
+    expect(of(findings, 'platform.gvisor-runtime-class')[0]).toMatchObject({mode: 'ambient', severity: 'warn'})
+  })
+
+  it.each([
+    ['no plan given: every judged mode is planned', {}, {sidecar: true, ambient: true}],
+    ['plannedModes [sidecar]: ambient findings are information', {plannedModes: ['sidecar'] as const}, {sidecar: true, ambient: false}],
+    ['plan {modes: [ambient]}: sidecar findings are information', {plan: {modes: ['ambient'] as const}}, {sidecar: false, ambient: true}],
+    ['plannedModes wins over plan', {plannedModes: ['sidecar'] as const, plan: {modes: ['ambient'] as const}}, {sidecar: true, ambient: false}],
+  ])('%s', (_name, options, planned) => {
+    const findings = judge(shape, options).findings
+    for (const f of findings) {
+      if (f.mode === null) expect(f.planned, `${f.checkId} ${f.message}`).toBe(true)
+      else expect(f.planned, `${f.checkId} ${f.message}`).toBe(planned[f.mode])
+    }
+    expect(findings.some((f) => f.mode === 'ambient' && f.severity === 'fail')).toBe(true)
+  })
+})
+
+describe('platform coverage', () => {
+  it.each([
+    ['a normal read', {nodes: [NODES.kind]}, 1, undefined],
+    ['only nodes refused: still judged, the reason named', {nodes: [NODES.kind], unavailable: {nodes: 'forbidden: you may not list nodes (cluster-wide)'}}, 1, /not read: forbidden: you may not list nodes/],
+    [
+      'nodes, DaemonSets and namespaces all refused and no platform signal: nothing judged',
+      {unavailable: {nodes: 'forbidden: nodes', daemonSets: 'forbidden: daemonsets', namespaces: 'forbidden: namespaces'}},
+      0,
+      /^nothing could be read: forbidden: nodes; forbidden: daemonsets; forbidden: namespaces$/,
+    ],
+    ['all refused but the server version names GKE: judged', {serverVersion: 'v1.30.3-gke.1', unavailable: {nodes: 'forbidden: nodes', daemonSets: 'forbidden: daemonsets', namespaces: 'forbidden: namespaces'}}, 1, /not read/],
+  ] as const)('%s', (_name, shape, judged, reason) => {
+    const coverage = judge(shape as ClusterShape).coverage!
+    expect(coverage).toMatchObject({area: 'platform', judged, unit: 'platform detection'})
+    if (reason) expect(coverage.reason).toMatch(reason)
+    else expect(coverage.reason).toBeUndefined()
   })
 })

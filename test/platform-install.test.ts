@@ -4,7 +4,7 @@ import {judgePlatform} from '../src/areas/platform.js'
 import type {InstallPlan} from '../src/checks/platform/_lib/install-plan.js'
 import {valuesDocument} from '../src/checks/platform/_lib/install-plan.js'
 import type {Mode} from '../src/knowledge/istio-platform.js'
-import {ISTIO_PLATFORM_PROFILES, ISTIO_PLATFORM_VALUES, NOT_ISTIO_PLATFORM_VALUES} from '../src/knowledge/istio-platform.js'
+import {ISTIO_PLATFORM_PROFILES, ISTIO_PLATFORM_VALUES, k3sCniBinDir, k3sRelease, NOT_ISTIO_PLATFORM_VALUES} from '../src/knowledge/istio-platform.js'
 import {PLATFORM_CATALOGUE} from '../src/knowledge/platform-signals.js'
 import type {ClusterShape, NodeShape} from './platform-fixtures.js'
 import {CHART_DEFAULTS, dsObject, effectiveCni, inputsFrom, NODES, parseIstioctl, REFERENCE_PROFILES} from './platform-fixtures.js'
@@ -22,7 +22,9 @@ interface Row {
 
 const cases: Row[] = [
   {name: 'GKE', shape: {serverVersion: 'v1.30.3-gke.1', nodes: [NODES.gke]}, platform: 'gke', cni: {cniBinDir: '', cniConfDir: '/etc/cni/net.d'}},
-  {name: 'K3s bundled Flannel', shape: {nodes: [NODES.k3s]}, platform: 'k3s', cni: {cniConfDir: '/var/lib/rancher/k3s/agent/etc/cni/net.d', cniBinDir: '/var/lib/rancher/k3s/data/cni'}},
+  {name: 'K3s v1.30.5 bundled Flannel (before the static CNI bin dir)', shape: {nodes: [NODES.k3s]}, platform: 'k3s', cni: {cniConfDir: '/var/lib/rancher/k3s/agent/etc/cni/net.d', cniBinDir: '/var/lib/rancher/k3s/data/current/bin/'}},
+  {name: 'K3s v1.30.6 bundled Flannel (static CNI bin dir)', shape: {nodes: [{...NODES.k3s, kubeletVersion: 'v1.30.6+k3s1'}]}, platform: 'k3s', cni: {cniConfDir: '/var/lib/rancher/k3s/agent/etc/cni/net.d', cniBinDir: '/var/lib/rancher/k3s/data/cni'}},
+  {name: 'k3d on K3s v1.31.7 (the container image moved to the static dir)', shape: {nodes: [{...NODES.k3d, kubeletVersion: 'v1.31.7+k3s1'}]}, platform: 'k3d', cni: {cniConfDir: '/var/lib/rancher/k3s/agent/etc/cni/net.d', cniBinDir: '/var/lib/rancher/k3s/data/cni'}},
   {
     name: 'K3s custom CNI (explicit paths from the Istio docs)',
     shape: {nodes: [NODES.k3sCustomCni], daemonSets: [dsObject('kube-system', 'cilium')]},
@@ -84,7 +86,7 @@ describe('install values compared with the reference platform profiles', () => {
   it('a release older than the profile spells the settings out instead (k3s 1.24 bin dir, then 1.23 without a profile)', () => {
     const v124 = plan({nodes: [NODES.k3s]}, 'ambient', '1.24')
     expect(v124.platformValue).toBe('k3s')
-    const v123 = plan({nodes: [NODES.k3s]}, 'ambient', '1.23')
+    const v123 = plan({nodes: [NODES.k3s]}, 'ambient', '1.23') // K3s v1.30.5: data/current/bin is right for it
     expect(v123.platformValue).toBeUndefined()
     expect(v123.values).toEqual({profile: 'ambient', cni: {cniConfDir: '/var/lib/rancher/k3s/agent/etc/cni/net.d', cniBinDir: '/var/lib/rancher/k3s/data/current/bin/'}})
     const gke124 = plan({serverVersion: 'v1.30.3-gke.1', nodes: [NODES.gke]}, 'sidecar', '1.24')
@@ -127,3 +129,82 @@ describe('install values compared with the reference platform profiles', () => {
     expect(doc).toContain('#   helm install ztunnel istio/ztunnel -n istio-system -f values.yaml --wait')
   })
 })
+
+const K3S = '/var/lib/rancher/k3s/data/current/bin/'
+const STATIC = '/var/lib/rancher/k3s/data/cni'
+
+describe('the CNI bin dir follows the K3s release (k3s-io/k3s#10868 in October 2024, the container image in March 2025)', () => {
+  it.each([
+    ['k3s', 'v1.27.16+k3s1', K3S],
+    ['k3s', 'v1.28.14+k3s1', K3S],
+    ['k3s', 'v1.28.15+k3s1', STATIC],
+    ['k3s', 'v1.29.9+k3s1', K3S],
+    ['k3s', 'v1.29.10+k3s1', STATIC],
+    ['k3s', 'v1.30.5+k3s1', K3S],
+    ['k3s', 'v1.30.6+k3s1', STATIC],
+    ['k3s', 'v1.31.1+k3s1', K3S],
+    ['k3s', 'v1.31.2+k3s1', STATIC],
+    ['k3s', 'v1.32.0+k3s1', STATIC],
+    ['k3s', 'v1.33.4+k3s1', STATIC],
+    ['k3d', 'v1.28.15+k3s1', '/bin'],
+    ['k3d', 'v1.29.14+k3s1', '/bin'],
+    ['k3d', 'v1.29.15+k3s1', STATIC],
+    ['k3d', 'v1.30.10+k3s1', '/bin'],
+    ['k3d', 'v1.30.11+k3s1', STATIC],
+    ['k3d', 'v1.31.6+k3s1', '/bin'],
+    ['k3d', 'v1.31.7-rc1+k3s1', STATIC],
+    ['k3d', 'v1.32.2+k3s1', '/bin'],
+    ['k3d', 'v1.32.3+k3s1', STATIC],
+    ['k3d', 'v1.33.0+k3s1', STATIC],
+  ] as const)('%s %s reads CNI binaries from %s', (flavour, version, dir) => {
+    const release = k3sRelease(version)!
+    expect(k3sCniBinDir(flavour, release).binDir).toBe(dir)
+  })
+
+  it.each(['v1.30.5', 'v1.30.5+rke2r1', 'v1.29.4+k0s.0', '', undefined])('%s is not a K3s release', (v) => expect(k3sRelease(v)).toBeUndefined())
+
+  // The values printed must work on the detected release, whatever Istio's own profile for the judged release says.
+  it.each([
+    ['k3s', NODES.k3s, 'v1.30.5+k3s1', '1.30', K3S],
+    ['k3s', NODES.k3s, 'v1.30.6+k3s1', '1.30', STATIC],
+    ['k3s', NODES.k3s, 'v1.30.6+k3s1', '1.24', STATIC], // the 1.24 profile still had data/current/bin
+    ['k3s', NODES.k3s, 'v1.30.5+k3s1', '1.24', K3S],
+    ['k3s', NODES.k3s, 'v1.31.2+k3s1', '1.23', STATIC], // no profile yet: spelled out
+    ['k3s custom CNI', NODES.k3sCustomCni, 'v1.31.2+k3s1', '1.30', STATIC],
+    ['k3d', NODES.k3d, 'v1.30.4+k3s1', '1.30', '/bin'],
+    ['k3d', NODES.k3d, 'v1.32.3+k3s1', '1.30', STATIC],
+  ] as const)('%s %s with Istio %s: --values and --istioctl give cniBinDir %s', (_what, node, kubelet, istio, dir) => {
+    const p = plan({nodes: [{...node, kubeletVersion: kubelet}], daemonSets: _what.includes('custom') ? [dsObject('kube-system', 'cilium')] : []}, 'ambient', istio)
+    const values = parse(valuesDocument(p, 'test')) as Json
+    const profileOf = (v: Json) => {
+      // The judged release's own profile: before 1.25 the k3s profile used data/current/bin (istio/istio#54112).
+      const platform = (v.global as Json | undefined)?.platform
+      return platform === 'k3s' && istio === '1.24' ? deepSet(v, K3S) : v
+    }
+    const effective = effectiveCni(profileOf(values))
+    expect(String(effective.cniBinDir).replace(/\/$/, '')).toBe(dir.replace(/\/$/, ''))
+    expect(p.cniPaths.cniBinDir.replace(/\/$/, '')).toBe(dir.replace(/\/$/, ''))
+    const flags = parseIstioctl(p.istioctl.join(' '))
+    const fromFlags = flags['values.cni.cniBinDir'] ?? (flags['values.global.platform'] === 'k3d' ? '/bin' : flags['values.global.platform'] === 'k3s' ? (istio === '1.24' ? K3S : STATIC) : undefined)
+    expect(fromFlags?.replace(/\/$/, '')).toBe(dir.replace(/\/$/, ''))
+    expect(p.k3s?.release).toBe(kubelet)
+  })
+
+  it('a cluster whose nodes run K3s releases with different bin dirs says so, and takes the newest', () => {
+    const p = plan({nodes: [NODES.k3s, {...NODES.k3s, name: 'k3s-agent-2', kubeletVersion: 'v1.30.6+k3s1'}]}, 'ambient')
+    expect(p.k3s).toMatchObject({release: 'v1.30.6+k3s1', binDir: STATIC, mixed: ['v1.30.5+k3s1', 'v1.30.6+k3s1']})
+    expect(p.notes.join(' ')).toMatch(/the nodes run K3s v1\.30\.5\+k3s1, v1\.30\.6\+k3s1, which read CNI binaries from different directories/)
+  })
+
+  it('no visible K3s release: the profile stays, with a note naming both directories', () => {
+    const p = plan({nodes: [{...NODES.k3s, kubeletVersion: 'v1.30.5'}]}, 'ambient')
+    expect(p.values).toEqual({profile: 'ambient', global: {platform: 'k3s'}})
+    expect(p.notes.join(' ')).toMatch(/no node shows its K3s release/)
+  })
+})
+
+/** Replaces the k3s profile's bin dir (what an older judged release renders). */
+function deepSet(values: Json, binDir: string): Json {
+  const cni = (values.cni as Json | undefined) ?? {}
+  return cni.cniBinDir === undefined ? {...values, cni: {...cni, cniBinDir: binDir}} : values
+}

@@ -5,11 +5,12 @@ import {cidrContains} from '../src/checks/platform/_lib/probe-snat.js'
 import {parseQuantity, quotaAdmitsPriority} from '../src/checks/platform/_lib/quota.js'
 import {forModes} from '../src/checks/platform/_lib/modes.js'
 import {CLUSTER_SUBJECT} from '../src/checks/types.js'
-import {findInstalledIstio} from '../src/gather/platform-istio.js'
+import {findInstalledIstio, injectorConfigMapName, withIstioSettings} from '../src/gather/platform-istio.js'
 import type {WorkloadSummary} from '../src/gather/platform-objects.js'
 import {imageTag, imageVersion, summarizeConfigMap, summarizeQuota, summarizeWorkload} from '../src/gather/platform-objects.js'
 import {branchEniFix} from '../src/checks/platform/eks-pod-security-groups.js'
 import {istioPatchOf} from '../src/knowledge/istio-platform.js'
+import {calicoBpfProblems, ciliumExclusiveBehaviour, versionBefore} from '../src/knowledge/cni-signals.js'
 import {dsObject, NODES, summarized} from './platform-fixtures.js'
 
 const ds = (namespace: string, name: string, image?: string) => summarizeWorkload('DaemonSet')(dsObject(namespace, name, {image}))
@@ -69,6 +70,7 @@ describe('installed Istio from workloads', () => {
   })
   it('nothing installed', () => {
     expect(findInstalledIstio([ds('kube-system', 'kindnet')])).toEqual({components: [], version: undefined, minor: undefined, gaps: []})
+    expect(findInstalledIstio([ds('kube-system', 'kindnet')]).modes).toBeUndefined()
   })
   it.each([
     ['quay.io/cilium/cilium:v1.16.3@sha256:abc', 'v1.16.3', '1.16.3'],
@@ -138,4 +140,90 @@ describe('the judged Istio patch', () => {
     expect(branchEniFix({minor: '1.31', namespace: 'istio-system'})).toEqual({fixed: true})
     expect(branchEniFix({minor: '1.27', namespace: 'istio-system'})).toEqual({fixed: false})
   })
+})
+
+describe('what the installed Istio runs, for the install plan', () => {
+  const istiod = (rev?: string) =>
+    summarizeWorkload('Deployment')({metadata: {namespace: 'istio-system', name: 'istiod', labels: {app: 'istiod', ...(rev ? {'istio.io/rev': rev} : {})}}, spec: {template: {spec: {containers: [{name: 'discovery', image: 'istio/pilot:1.30.1'}]}}}})
+  const ztunnel = summarizeWorkload('DaemonSet')(dsObject('istio-system', 'ztunnel', {image: 'istio/ztunnel:1.30.1', podLabels: {app: 'ztunnel'}}))
+  const cni = (env: Array<{name: string; value: string}> = []) => {
+    const raw = dsObject('istio-system', 'istio-cni-node', {containers: [{name: 'install-cni', image: 'istio/install-cni:1.30.1', env}], podLabels: {'k8s-app': 'istio-cni-node'}})
+    ;(raw.spec as {template: {spec: Record<string, unknown>}}).template.spec.volumes = [
+      {name: 'cni-bin-dir', hostPath: {path: '/var/lib/rancher/k3s/data/cni'}},
+      {name: 'cni-net-dir', hostPath: {path: '/var/lib/rancher/k3s/agent/etc/cni/net.d'}},
+      {name: 'cni-netns-dir', hostPath: {path: '/var/run/netns', type: 'DirectoryOrCreate'}},
+      {name: 'cni-socket-dir', hostPath: {path: '/var/run/istio-cni'}},
+      {name: 'config', configMap: {name: 'x'}},
+    ]
+    return summarizeWorkload('DaemonSet')(raw)
+  }
+
+  it.each([
+    ['istiod only: sidecar', [istiod()], ['sidecar']],
+    ['istiod, istio-cni and ztunnel: ambient in addition to sidecar', [istiod(), cni(), ztunnel], ['sidecar', 'ambient']],
+    ['ztunnel alone still means ambient (and sidecar)', [ztunnel], ['sidecar', 'ambient']],
+  ] as const)('%s', (_name, workloads, modes) => {
+    expect(findInstalledIstio([...workloads]).modes).toEqual(modes)
+  })
+
+  it('reads the host paths istio-cni mounts from its hostPath volumes', () => {
+    const found = findInstalledIstio([cni()])
+    expect(found.components[0]!.cniPaths).toEqual({cniBinDir: '/var/lib/rancher/k3s/data/cni', cniConfDir: '/var/lib/rancher/k3s/agent/etc/cni/net.d', cniNetnsDir: '/var/run/netns'})
+    expect(cni().hostPaths).not.toHaveProperty('config')
+  })
+
+  it.each([
+    ['nothing readable: no backend', {}, undefined],
+    ['injector values without nativeNftables: Istio default iptables', {injectorValues: [{ref: 'istio-system/istio-sidecar-injector', values: '{"global":{"hub":"docker.io/istio"}}'}]}, 'iptables'],
+    ['injector values global.nativeNftables=true', {injectorValues: [{ref: 'istio-system/istio-sidecar-injector', values: '{"global":{"nativeNftables":true}}'}]}, 'nftables'],
+    ['istio-cni-config NATIVE_NFTABLES=true', {cniConfig: [{ref: 'istio-system/istio-cni-config', data: {NATIVE_NFTABLES: 'true', AMBIENT_ENABLED: 'true'}}]}, 'nftables'],
+    ['istio-cni-config without the key says nothing', {cniConfig: [{ref: 'istio-system/istio-cni-config', data: {AMBIENT_ENABLED: 'true'}}]}, undefined],
+    ['malformed injector values are ignored', {injectorValues: [{ref: 'x', values: '{not json'}]}, undefined],
+    ['one nftables source wins over an iptables one', {injectorValues: [{ref: 'a', values: '{}'}], cniConfig: [{ref: 'b', data: {NATIVE_NFTABLES: 'true'}}]}, 'nftables'],
+  ] as const)('backend: %s', (_name, sources, backend) => {
+    const installed = withIstioSettings(findInstalledIstio([istiod(), cni()]), sources)
+    expect(installed.backend).toBe(backend)
+    if (backend) expect(installed.backendEvidence!.length).toBeGreaterThan(0)
+  })
+
+  it('the install-cni env NATIVE_NFTABLES decides too; gaps are kept apart from the component gaps', () => {
+    const installed = withIstioSettings(findInstalledIstio([cni([{name: 'NATIVE_NFTABLES', value: 'true'}])]), {gaps: ['istio-system/istio-cni-config: forbidden']})
+    expect(installed.backend).toBe('nftables')
+    expect(installed.backendGaps).toEqual(['istio-system/istio-cni-config: forbidden'])
+    expect(installed.gaps).toEqual([])
+  })
+
+  it.each([
+    [undefined, 'istio-sidecar-injector'],
+    ['default', 'istio-sidecar-injector'],
+    ['1-30', 'istio-sidecar-injector-1-30'],
+  ])('revision %s reads ConfigMap %s', (rev, name) => expect(injectorConfigMapName(rev)).toBe(name))
+})
+
+describe('CNI behaviour by CNI version', () => {
+  it.each([
+    ['1.16.3', 'fail'],
+    ['v1.14.0', 'fail'],
+    ['1.13.9', 'warn'],
+    ['1.10.0', 'warn'],
+    ['1.9.18', undefined],
+    [undefined, 'fail'],
+  ] as const)('Cilium %s with cni-exclusive true: %s', (version, severity) => expect(ciliumExclusiveBehaviour(version)?.severity).toBe(severity))
+
+  it.each([
+    ['3.26.4', 1],
+    ['3.28.0', 1],
+    ['3.28.1', 1],
+    ['3.28.2', 0],
+    ['3.29.0', 0],
+    ['v3.31.1', 0],
+  ] as const)('Calico %s eBPF: %d known ambient problem(s)', (version, count) => expect(calicoBpfProblems(version)).toHaveLength(count))
+
+  it('Calico without a version: not judged by version', () => expect(calicoBpfProblems(undefined)).toBeUndefined())
+  it.each([
+    ['1.2.3', '1.2.4', true],
+    ['1.3', '1.2.9', false],
+    ['1.2.3', '1.2.3', false],
+    ['x', '1.0.0', undefined],
+  ] as const)('%s before %s: %s', (a, b, expected) => expect(versionBefore(a, b)).toBe(expected))
 })
