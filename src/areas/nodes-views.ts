@@ -54,7 +54,7 @@ function compactCell(j: ScenarioJudgement): string {
 export function matrixView(groups: readonly GroupInput[], setup: NodesSetup): ReportView {
   const cols = columns(setup)
   const varies = (key: 'architecture' | 'containerRuntime') => new Set(groups.map((g) => g.group[key])).size > 1
-  const kernelOf = (g: NodeGroup) => [g.kernelVersion || '?', varies('architecture') ? g.architecture : ''].filter(Boolean).join(' ')
+  const kernelOf = (g: NodeGroup) => [g.kernelVersion || '?', varies('architecture') && !g.kernelVersion.includes(g.architecture) ? g.architecture : ''].filter(Boolean).join(' ')
   const osOf = (g: NodeGroup) => [shortOs(g.osImage) || '?', varies('containerRuntime') ? g.containerRuntime.replace(/:\/\//, ' ') : ''].filter(Boolean).join(', ')
   return {
     title: `Node groups: will Istio's traffic interception work? (Istio ${setup.istioVersion}, ${setup.ipFamilies}${setup.functional ? ', functional tests' : ''})`,

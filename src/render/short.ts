@@ -89,7 +89,8 @@ export function nameList(names: readonly string[], room: number): string {
   let shown = names.length
   const text = (n: number) => `${names.slice(0, n).join(', ')}${n < names.length ? ` (+${names.length - n})` : ''}`
   while (shown > 1 && widthOf(text(shown)) > room) shown--
-  return text(shown)
+  // Tighter still: `nf_tables +10`.
+  return widthOf(text(shown)) > room && shown < names.length ? `${names[0]} +${names.length - 1}` : text(shown)
 }
 
 /** Parenthesised asides, innermost first, with the space before them. */

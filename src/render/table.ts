@@ -85,12 +85,15 @@ const pad = (text: string, width: number) => text + ' '.repeat(Math.max(0, width
 export function grid(headers: readonly string[], rows: ReadonlyArray<readonly string[]>, width: number, paint: Paint): string[] {
   const longest = (text: string) => Math.max(0, ...text.split('\n').map(widthOf))
   const natural = headers.map((h, i) => Math.max(longest(h), ...rows.map((r) => longest(r[i] ?? ''))))
-  const widths = fitColumns(natural, width, 6, 2)
+  // Two spaces between columns, one when that is what it takes to fit without wrapping.
+  const fits = (gap: number) => natural.reduce((a, b) => a + b, 0) + gap * (natural.length - 1) <= width
+  const gap = fits(2) || !fits(1) ? 2 : 1
+  const widths = fitColumns(natural, width, 6, gap)
   const lay = (cells: readonly string[], style?: (s: string) => string) => {
     const wrapped = widths.map((w, i) => wrapCell(cells[i] ?? '', w))
     const height = Math.max(1, ...wrapped.map((c) => c.length))
     return Array.from({length: height}, (_, line) => {
-      const text = widths.map((w, i) => pad(wrapped[i]![line] ?? '', w)).join('  ').trimEnd()
+      const text = widths.map((w, i) => pad(wrapped[i]![line] ?? '', w)).join(' '.repeat(gap)).trimEnd()
       return style ? style(text) : text
     })
   }
@@ -148,7 +151,7 @@ export function findingLines(findings: readonly Finding[], options: {width: numb
   return lines.map((l, i) => {
     // `subject: reason` after the aligned id; the cluster as subject goes without saying.
     const lead = glyphW + 1 + Math.max(idW, widthOf(ids[i]!)) + 2
-    const subject = l.finding.subject.kind === 'Cluster' ? '' : `${truncateMiddle(l.subject, Math.max(16, Math.min(32, options.width - lead - 32)))}: `
+    const subject = l.finding.subject.kind === 'Cluster' ? '' : `${truncateMiddle(l.subject, Math.max(16, Math.min(36, options.width - lead - 24)))}: `
     const room = Math.max(10, options.width - lead - widthOf(subject))
     const reason = truncate(shortReason(l.finding, room), room)
     const text = `${pad(l.glyph.text, glyphW)} ${pad(ids[i]!, idW)}  ${subject}${reason}`.trimEnd()
@@ -295,12 +298,11 @@ export function renderTable(report: Report, options: TableOptions): string {
   const showAll = options.showAll ?? false
   const sections: string[] = []
   const categories = new Set(report.findings.map((f) => f.category))
-  for (const view of report.views) {
-    const brief = view.brief
-    if (!showAll && categories.size > 1 && brief !== undefined) {
-      if (brief.length > 0) sections.push(brief.map((l) => truncate(l, width)).join('\n'))
-    } else sections.push(renderView(view, width, paint))
-  }
+  // A report spanning several areas (check) shows the views' brief lines, together at the top, then the full views.
+  const useBrief = (view: ReportView) => !showAll && categories.size > 1 && view.brief !== undefined
+  const briefs = report.views.filter(useBrief).flatMap((v) => v.brief!.map((l) => truncate(l, width)))
+  if (briefs.length > 0) sections.push(briefs.join('\n'))
+  for (const view of report.views) if (!useBrief(view)) sections.push(renderView(view, width, paint))
 
   const planned = report.findings.filter((f) => f.planned)
   const outside = report.findings.filter((f) => !f.planned)
@@ -319,23 +321,20 @@ export function renderTable(report: Report, options: TableOptions): string {
     const heading = paint('bold', truncate('Outside the plan (information, not counted in the verdict)', width))
     if (showAll) sections.push([heading, ...wideBlocks(outside, {...lineOptions, info: true})].join('\n'))
     else {
+      // Only the problems: what passes outside the plan is in the matrix and -o wide.
       const shown = worstFirst(outside.filter(problem))
-      const ok = outside.length - shown.length
-      const rest = ok > 0 ? paint('gray', `${ok} more passed or skipped (-o wide lists them)`) : undefined
-      if (shown.length > 0 || rest) sections.push([heading, ...(shown.length ? findingLines(shown, {...lineOptions, info: true}) : []), ...(rest ? [rest] : [])].join('\n'))
+      if (shown.length > 0) sections.push([heading, ...findingLines(shown, {...lineOptions, info: true})].join('\n'))
     }
   }
 
   const fixes = collectFixes(showAll ? [...planned, ...outside] : planned)
   const outsideFixes = showAll ? 0 : collectFixes(outside).length
-  if (fixes.length > 0 || outsideFixes > 0) {
-    const lines = [paint('bold', 'How to fix (worst first)'), ...renderFixes(fixes, {...lineOptions, showAll})]
-    if (outsideFixes > 0) lines.push(paint('gray', truncate(`${outsideFixes} more for set-ups outside the plan: -o wide, or kubectl mesh-ready explain`, width)))
-    sections.push(lines.join('\n'))
-  }
-  if (report.findings.some(problem)) {
-    sections.push(paint('gray', ['Details of one check: kubectl mesh-ready explain CHECK-ID [SUBJECT]', `Every check: ${DOCS_BASE}`].map((l) => (widthOf(l) > width ? l.replace('Every check: ', '') : l)).join('\n')))
-  }
+  const pointer = showAll
+    ? ['One check in full: kubectl mesh-ready explain CHECK-ID [SUBJECT]', `Every check: ${DOCS_BASE}`]
+    : [outsideFixes > 0 ? `${outsideFixes} fix${outsideFixes === 1 ? '' : 'es'} outside the plan, every reason: -o wide or kubectl mesh-ready explain ID` : 'Every reason and the evidence: kubectl mesh-ready explain CHECK-ID [SUBJECT]']
+  const footer = report.findings.some(problem) ? pointer.map((l) => paint('gray', truncate(l, width))) : []
+  if (fixes.length > 0) sections.push([paint('bold', 'How to fix (worst first)'), ...renderFixes(fixes, {...lineOptions, showAll}), ...footer].join('\n'))
+  else if (footer.length > 0) sections.push(footer.join('\n'))
   const suppressed = suppressedSection(report, {showAll, width, bold: (t) => paint('bold', t), gray: (t) => paint('gray', t)})
   if (suppressed) sections.push(suppressed)
   sections.push(verdictLine(report, paint, width))
