@@ -169,7 +169,8 @@ describe('kubectl mesh-ready pods -A against pods-mixed (no Istio installed)', (
     for (const line of judged.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80)
     expect(r.stdout).toMatch(/^Workloads needing attention: 5 of 10 judged \(14 pods read\)/)
     expect(r.stdout).toMatch(/deployment\/legacy\s+1 pod, sidecar mode; warn app-version-labels, fail\s/)
-    expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(/^NOT READY for Istio/)
+    // The verdict block: its first line says the verdict and the judged plan; indented lines follow.
+    expect(r.stdout.trimEnd().split('\n').filter((l) => /^\S/.test(l)).at(-1)).toMatch(/^NOT READY for sidecar on iptables \(Istio [\d.]+ default\)$/)
   })
 
   it('-n reads one namespace only', async () => {
@@ -302,5 +303,83 @@ describe('many namespaces and paginated lists (pods-scale: 18,000 pods in 30 nam
     expect(pages).toHaveLength(36)
     expect(pages.filter((r) => r.query.continue)).toHaveLength(35)
     expect(report.summary.unknown).toBe(0)
+  })
+})
+
+describe('issue 9 §4 through the CLI (pods-protocols)', () => {
+  const ctx = serve('pods-protocols')
+  let report: Report
+  beforeAll(async () => {
+    report = await ctx.json('-A')
+  })
+  const find = (checkId: string, name: string) => report.findings.find((f) => f.checkId === checkId && f.subject.name === name)
+
+  it('fails an HTTP Service port on the sidecar health-check port 15021 and moves it to the targetPort', () => {
+    const f = find('workload.reserved-service-ports', 'web-status')!
+    expect(f).toMatchObject({severity: 'fail', mode: 'sidecar'})
+    expect(f.message).toMatch(/^port 15021 "http-status" → 8080 \(http\) is on the port of every sidecar's health-check listener/)
+    expect(f.remediation?.command).toBe(`kubectl -n shop patch service web-status --type=json -p '[{"op":"replace","path":"/spec/ports/0/port","value":8080}]'`)
+    expect(outcome(report, 'workload.reserved-service-ports', 'shop', 'web')).toBe('pass')
+  })
+
+  it.each([
+    ['queue', 'fail', /port 14222 \(unnamed\) → 4222 looks like NATS by its port 4222/],
+    ['sshd', 'warn', /SSH by its image lscr.io\/linuxserver\/openssh-server:latest: both sides send at once/],
+  ])('server-first: Service %s → %s', (name, severity, message) => {
+    const f = find('workload.server-first', name)!
+    expect(f.severity).toBe(severity)
+    expect(f.message).toMatch(message)
+  })
+
+  it('MongoDB behind a sniffed port is not a server-first failure (the client speaks first)', () => {
+    expect(outcome(report, 'workload.server-first', 'shop', 'docs')).toBe('pass')
+  })
+
+  it('the port-protocol fix agrees with the other findings: tcp where another Service says tcp or the protocol is not HTTP', () => {
+    const exportFix = find('workload.port-protocol', 'docs-export')!
+    expect(exportFix.remediation?.yaml).toContain('appProtocol: tcp')
+    expect(exportFix.remediation?.text).toContain('Service docs already declares target port 9000 tcp')
+    expect(find('workload.port-protocol', 'queue')!.remediation?.yaml).toMatch(/port: 14222\n\s+appProtocol: tcp/)
+    expect(find('workload.port-protocol', 'docs')!.remediation?.yaml).toContain('appProtocol: tcp')
+    expect(find('workload.protocol-conflict', 'deployment/docs')?.severity).toBe('fail')
+  })
+
+  it('a workload in a namespace Istio will not inject gets no label warning', () => {
+    expect(outcome(report, 'workload.app-version-labels', 'plain', 'deployment/batch')).toBe('skip')
+    expect(report.findings.filter((f) => f.checkId === 'workload.app-version-labels' && f.severity === 'warn')).toEqual([])
+  })
+
+  it('a pass says what was checked', () => {
+    const uid = report.findings.find((f) => f.checkId === 'workload.uid-1337' && f.subject.name === 'deployment/batch')
+    expect(uid?.message).toMatch(/^no container sets runAsUser or runAsGroup 1337 .*the image's own USER is not visible/)
+  })
+})
+
+describe('pods coverage: nothing judged is incomplete (exit 5), naming why', () => {
+  const empty = serve({name: 'pods-empty', objects: [{apiVersion: 'v1', kind: 'Namespace', metadata: {name: 'shop'}}]})
+  it('0 workloads in the namespace → incomplete, exit 5, the reason in the JSON and on the verdict line', async () => {
+    const r = await empty.pods('-n', 'shop', '-o', 'json')
+    expect(r.code).toBe(5)
+    const report = JSON.parse(r.stdout) as Report & {coverage: Array<Record<string, unknown>>}
+    expect(report.verdict).toBe('incomplete')
+    expect(report.coverage).toEqual([{area: 'pods', judged: 0, unit: 'workloads', reason: 'no pods in namespace shop'}])
+    const table = await empty.pods('-n', 'shop')
+    expect(table.code).toBe(5)
+    expect(table.stdout).toMatch(/pods: 0 workloads judged \(no pods in namespace shop\)/)
+  })
+
+  const forbidden = serve({
+    name: 'pods-forbidden',
+    extends: 'pods-mixed',
+    rbac: {denied: [{verbs: ['list', 'get', 'watch'], resources: ['pods', 'namespaces'], apiGroups: ['']}]},
+  })
+  it('the whole area forbidden → incomplete, exit 5, judged 0 with the verb and resource that were denied', async () => {
+    const r = await forbidden.pods('-A', '-o', 'json')
+    expect(r.code).toBe(5)
+    const report = JSON.parse(r.stdout) as Report & {coverage: Array<{area: string; judged: number; reason?: string}>}
+    expect(report.verdict).toBe('incomplete')
+    expect(report.coverage).toHaveLength(1)
+    expect(report.coverage[0]).toMatchObject({area: 'pods', judged: 0})
+    expect(report.coverage[0]!.reason).toMatch(/forbidden: you may not list pods \(cluster-wide\); forbidden: you may not list namespaces \(cluster-wide\)/)
   })
 })
