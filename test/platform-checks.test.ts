@@ -487,3 +487,12 @@ describe('platform coverage', () => {
     else expect(coverage.reason).toBeUndefined()
   })
 })
+
+describe('alternatives for the verdict line', () => {
+  it('summarises each judged mode outside the plan from its own findings', () => {
+    const result = judge({nodes: [NODES.dockerDesktop]}, {plannedModes: ['sidecar']})
+    expect(result.alternatives).toEqual([{label: 'ambient', verdict: 'not-ready', detail: 'on the platform (mode-support)'}])
+    expect(judge({nodes: [NODES.kind]}, {plannedModes: ['sidecar']}).alternatives).toEqual([{label: 'ambient', verdict: 'ready'}])
+    expect(judge({nodes: [NODES.kind]}).alternatives).toEqual([])
+  })
+})

@@ -9,7 +9,7 @@ import {assessNodeCritical} from '../checks/platform/_lib/quota.js'
 import {platformChecks} from '../checks/platform/index.js'
 import type {Fact, Finding, Severity} from '../checks/types.js'
 import {known, worstOf} from '../checks/types.js'
-import type {AreaCoverage, ReportView} from '../engine/report.js'
+import type {AlternativeSummary, AreaCoverage, ReportView} from '../engine/report.js'
 import {runChecks} from '../engine/run-checks.js'
 import type {PlatformInputs} from '../gather/platform.js'
 import type {InstalledIstio} from '../gather/platform-istio.js'
@@ -145,6 +145,19 @@ export function platformCoverage(inputs: PlatformInputs, detection: PlatformDete
   return {area: 'platform', judged: 1, unit: 'platform detection', ...(reasons.length > 0 ? {reason: `not read: ${[...new Set(reasons)].join('; ')}`} : {})}
 }
 
+/** The judged modes outside the plan, summarised for the verdict line from their own (planned: false) findings. */
+export function platformAlternatives(findings: readonly Finding[], modes: readonly Mode[], plannedModes: readonly Mode[]): AlternativeSummary[] {
+  return modes
+    .filter((m) => !plannedModes.includes(m))
+    .map((mode): AlternativeSummary => {
+      const own = findings.filter((f) => f.mode === mode)
+      const failing = [...new Set(own.filter((f) => f.severity === 'fail').map((f) => f.checkId.replace(/^platform\./, '')))]
+      const warning = own.some((f) => f.severity === 'warn' || f.severity === 'unknown')
+      const verdict = failing.length > 0 ? 'not-ready' : warning ? 'warnings' : 'ready'
+      return {label: mode, verdict, ...(failing.length > 0 ? {detail: `on the platform (${failing.join(', ')})`} : {})}
+    })
+}
+
 /** Pure: detection, install plans and every platform check over already gathered inputs. */
 export function judgePlatform(inputs: PlatformInputs, options: PlatformAreaOptions): PlatformResult {
   const modes = options.modes ?? MODES
@@ -186,6 +199,7 @@ export function judgePlatform(inputs: PlatformInputs, options: PlatformAreaOptio
     plans,
     detection,
     coverage: platformCoverage(inputs, detection),
+    alternatives: platformAlternatives(findings, modes, plannedModes),
     data: {
       platform: {
         id: detection.platform,

@@ -9,7 +9,7 @@ import {platformLabel} from '../checks/platform/_lib/detect-platform.js'
 import {exitCodeFor} from '../engine/exit-codes.js'
 import {gatherPlatform} from '../gather/platform.js'
 import type {Mode} from '../knowledge/istio-platform.js'
-import {istioPatchOf} from '../knowledge/istio-platform.js'
+import {istioPatchOf, MODES} from '../knowledge/istio-platform.js'
 import {startProgress} from '../render/progress.js'
 
 export default class Platform extends MeshReadyCommand {
@@ -44,10 +44,11 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
     const installed = inputs.installedIstio.state === 'known' ? inputs.installedIstio.value : undefined
     const judged = await this.judgedPlan(flags, client, {mode: flags.mode, installed: installed ?? null})
     const {istioVersion} = judged
-    // --values/--istioctl print the settings of the planned mode (the installed Istio's, --mode, else sidecar).
-    const modes: readonly Mode[] = printing ? judged.modes.slice(0, 1) : judged.modes
+    // --values/--istioctl print the settings of the planned mode (the installed Istio's, --mode, else sidecar); the
+    // report judges both modes and marks the ones outside the plan planned:false (shown, never counted).
+    const modes: readonly Mode[] = printing ? judged.modes.slice(0, 1) : MODES
     const istioPatch = istioPatchOf(flags['istio-version'] ?? installed?.version, istioVersion)
-    const result = judgePlatform(inputs, {istioVersion, istioPatch, modes})
+    const result = judgePlatform(inputs, {istioVersion, istioPatch, modes, plannedModes: judged.modes})
     const report = reportFrom('platform', judged, client, [result])
     const plan = result.plans[modes[0]!]
     if (printing === undefined || plan === undefined) {
