@@ -23,24 +23,47 @@ const plain = painter(false)
 describe('table renderer', () => {
   const text = render(report, 'table', {paint: plain, width: 80})
 
-  it('fits 80 columns, groups by category and ends with a verdict line', () => {
-    for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(80)
-    expect(text.indexOf('Cluster')).toBeLessThan(text.indexOf('Workloads'))
-    expect(text.trimEnd().split('\n').slice(-2)).toEqual(['NOT READY for sidecar on iptables (Istio 1.30 default)', '  on kind-kind: 1 fail, 1 warn, 1 pass'])
-    expect(render(report, 'table', {paint: plain, width: 120}).trimEnd().split('\n').at(-1)).toBe('NOT READY for sidecar on iptables (Istio 1.30 default) on kind-kind: 1 fail, 1 warn, 1 pass')
+  it('fits 80 columns with no trailing spaces, one line per problem worst first, and ends with a verdict line', () => {
+    for (const line of text.split('\n')) {
+      expect(line.length).toBeLessThanOrEqual(80)
+      expect(line).not.toMatch(/ $/)
+    }
+    const lines = text.split('\n')
+    const fail = lines.findIndex((l) => l.includes('cluster.kubernetes-version') && !l.includes(':  '))
+    const warn = lines.findIndex((l) => l.includes('workload.uid-1337'))
+    expect(fail).toBeGreaterThan(-1)
+    expect(fail).toBeLessThan(warn)
+    // one line each: the long message is shortened, not wrapped
+    expect(lines[fail + 1]).toContain('workload.uid-1337')
+    expect(lines[fail]).toMatch(/…$|\)$|supports$/)
+    expect(text.trimEnd().endsWith(`\n\n${verdictLine(report, plain, 80)}`)).toBe(true)
+    expect(text).toContain('NOT READY for sidecar on iptables (Istio 1.30 default)')
   })
 
-  it('collapses passes unless wide, shows remediation commands and views', () => {
+  it('counts passes unless wide, shows remediation commands without a prompt, and views', () => {
     expect(text).not.toContain('cluster.api-server')
-    expect(text).toContain('1 more passed or skipped')
-    expect(text).toContain('$ kubectl mesh-ready check --istio-version 1.23')
+    expect(text).toContain('1 passed (-o wide lists them)')
+    expect(text).toContain('\n    kubectl mesh-ready check --istio-version 1.23\n')
+    expect(text).not.toContain('$ kubectl')
     expect(text).toContain('Matrix')
-    expect(render(report, 'wide', {paint: plain, width: 80})).toContain('cluster.api-server')
+    const wide = render(report, 'wide', {paint: plain, width: 80})
+    expect(wide).toContain('cluster.api-server')
+    // wide has the whole message, wrapped
+    expect(wide.replace(/\s+/g, ' ')).toContain('this sentence is long enough that it has to wrap in an 80 column terminal')
   })
 
   it('has no ANSI escapes when colour is off, and has them when on', () => {
     expect(text).not.toMatch(/\u001b\[/)
     expect(render(report, 'table', {paint: painter(true), width: 80})).toMatch(/\u001b\[/)
+  })
+
+  it('uses glyphs, or ASCII words with ascii: true', () => {
+    expect(text).toMatch(/^× cluster\.kubernetes-version/m)
+    expect(text).toMatch(/^‼ workload\.uid-1337/m)
+    const ascii = render(report, 'table', {paint: plain, width: 80, ascii: true})
+    expect(ascii).toMatch(/^FAIL cluster\.kubernetes-version/m)
+    expect(ascii).toMatch(/^WARN workload\.uid-1337/m)
+    expect(ascii).not.toMatch(/[^\x00-\x7F–—…]/) // only the typography of the messages themselves is non-ASCII
   })
 })
 
@@ -62,7 +85,8 @@ describe('colour decision', () => {
     [{noColorFlag: false, isTTY: true, env: {}}, true],
     [{noColorFlag: false, isTTY: false, env: {}}, false],
     [{noColorFlag: true, isTTY: true, env: {}}, false],
-    [{noColorFlag: false, isTTY: true, env: {NO_COLOR: ''}}, false],
+    [{noColorFlag: false, isTTY: true, env: {NO_COLOR: ''}}, true], // no-color.org: only a non-empty value counts
+    [{noColorFlag: false, isTTY: true, env: {NO_COLOR: '0'}}, false],
     [{noColorFlag: false, isTTY: true, env: {TERM: 'dumb'}}, false],
     [{noColorFlag: false, isTTY: false, env: {FORCE_COLOR: '1'}}, true],
     [{noColorFlag: false, isTTY: true, env: {FORCE_COLOR: '0'}}, false],
