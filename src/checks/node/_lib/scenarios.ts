@@ -158,12 +158,12 @@ export function judgeIptables(ev: KernelEvidence, base: Scenario): IptablesJudge
   }
   const probe = legacyProbePasses(ev, base.istioVersion)
   if (probe.table === 'filter' && probe.passes === true) {
-    return {chosen: 'legacy', why: `Istio ${base.istioVersion} takes iptables-legacy whenever its test rule fits the legacy filter table, which it does here (istio/istio#57380, fixed in 1.28)`, paths}
+    return {chosen: 'legacy', why: `Istio ${base.istioVersion} takes iptables-legacy whenever its test rule fits the legacy filter table, as it does here; istio/istio#57380, fixed in 1.28`, paths}
   }
   const failures = (j: ScenarioJudgement) => j.items.filter((i) => i.outcome === 'fail').length
   const better = RANK[paths.nft.readiness] - RANK[paths.legacy.readiness] || failures(paths.nft) - failures(paths.legacy)
   const chosen: IptablesPath = better <= 0 ? 'nft' : 'legacy'
-  const unsure = probe.table === 'filter' && probe.passes === undefined ? `; Istio ${base.istioVersion} would take iptables-legacy instead if its filter table is loaded on the running node (istio/istio#57380)` : ''
+  const unsure = probe.table === 'filter' && probe.passes === undefined ? `; Istio ${base.istioVersion} would take iptables-legacy instead if its filter table is loaded on the running node, istio/istio#57380` : ''
   const why = chosen === 'nft' ? `no legacy tables in use, so Istio picks iptables-nft${unsure}` : 'iptables-nft would not work, so Istio falls back to iptables-legacy'
   return {chosen, why, paths}
 }
