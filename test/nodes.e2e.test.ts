@@ -25,7 +25,7 @@ interface Report {
   verdict: string
   coverage: Array<{area: string; judged: number; unit: string; reason?: string}>
   findings: Finding[]
-  data: {nodes: {setup: {ipFamilies: string; ipFamiliesSource: string}; probe: {podsCreated: number; image: string; namespace: string | null}; groups: Array<{name: string; nodes: string[]; notReady: string[]; probe: {state: string; problem?: string; node?: string}; matrix: Record<string, {readiness: string}>}>}}
+  data: {nodes: {setup: {ipFamilies: string; ipFamiliesSource: string}; probe: {podsCreated: number; image: string; namespace: string | null}; groups: Array<{name: string; kernelVersion: string; nodes: string[]; notReady: string[]; probe: {state: string; problem?: string; node?: string}; matrix: Record<string, {readiness: string}>}>}}
 }
 
 function leftovers(server: TestApiServer) {
@@ -43,7 +43,8 @@ function capturePods(server: TestApiServer): KubeObject[] {
 
 const nodes = (server: TestApiServer, ...args: string[]) => runCli(['nodes', '--kubeconfig', server.kubeconfigPath, '--istio-version', '1.29', ...args])
 const json = (r: RunResult): Report => JSON.parse(r.stdout) as Report
-const byGroup = (r: Report, prefix: string) => r.data.nodes.groups.find((g) => g.name.startsWith(prefix))!
+// Groups are named by pool or first node (worker-0 +1); these tests find them by kernel.
+const byGroup = (r: Report, kernel: string) => r.data.nodes.groups.find((g) => g.kernelVersion.startsWith(kernel))!
 
 describe('node groups on real kernel data (nodes-groups)', () => {
   let server: TestApiServer
