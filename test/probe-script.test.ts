@@ -45,6 +45,24 @@ describe.each(shells)('static probe under %s on the Debian 12 tree', (name, file
   })
 })
 
+describe('the probe reports what the requirement table asks for (Debian 12 tree, plain sh)', () => {
+  it("includes the rows Istio's rules need beyond its docs: filter tables, connection marks, route chains (merged on 6.1)", async () => {
+    expect(PROBE_REQUEST.modules).toEqual(expect.arrayContaining(['iptable_filter', 'ip6table_filter', 'nft_chain_route_ipv4', 'nft_chain_route_ipv6']))
+    expect(PROBE_REQUEST.symbols).toEqual(expect.arrayContaining(['NF_CONNTRACK_MARK', 'IP_NF_FILTER', 'IP6_NF_FILTER', 'NFT_CHAIN_ROUTE_IPV4', 'NF_TABLES_IPV6']))
+    const script = await loadProbeScript()
+    const parsed = parseProbeOutput(await sh('sh', ['-c', script, ...probeArgs('')], {HOST_ROOT: DEBIAN_12_TREE, TERMINATION_MESSAGE_PATH: '/dev/null'}), PROBE_REQUEST)
+    expect(parsed.ok).toBe(true)
+    if (!parsed.ok) return
+    const ev = parsed.evidence
+    // modules.order lists kernel/net/ipv4/netfilter/iptable_filter.ko and the IPv6 one; 6.1 has no route chain modules
+    expect([ev.modules.iptable_filter?.loadable, ev.modules.ip6table_filter?.loadable]).toEqual([true, true])
+    expect(ev.modules.nft_chain_route_ipv4?.loadable).toBe(false)
+    expect([ev.config?.NF_CONNTRACK_MARK, ev.config?.IP_NF_FILTER, ev.config?.NF_TABLES_IPV6, ev.config?.NFT_CHAIN_ROUTE_IPV4]).toEqual(['y', 'm', 'y', undefined])
+    // an image has not booted: nothing is loaded and no modules-load.d exists in this tree
+    expect([ev.procModules, ev.bootConfig]).toEqual([false, false])
+  })
+})
+
 describe('the probe writes its report to the termination message path as well', () => {
   it('writes exactly what it prints', async () => {
     const script = await loadProbeScript()
