@@ -63,11 +63,10 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
       const installed = platformInputs?.installedIstio.state === 'known' ? platformInputs.installedIstio.value : undefined
       const plan = await this.judgedPlan(flags, client, {mode: flags.mode, backend: flags.backend, istioNamespace, installed: platformInputs ? (installed ?? null) : undefined})
       const {istioVersion} = plan
-      const modes = plan.modes
       const areas = AREAS.filter((a) => !skip.has(a))
 
       const platform = platformInputs
-        ? judgePlatform(platformInputs, {istioVersion, istioPatch: istioPatchOf(flags['istio-version'] ?? installed?.version, istioVersion), modes})
+        ? judgePlatform(platformInputs, {istioVersion, istioPatch: istioPatchOf(flags['istio-version'] ?? installed?.version, istioVersion), plannedModes: plan.modes})
         : undefined
       // The preflight, the probes and the workload lists do not depend on each other: run them together.
       const [cluster, nodes, workloads] = await Promise.all([
