@@ -1,4 +1,4 @@
-import type {Report} from '../engine/report.js'
+import type {AlternativeSummary, Report, Verdict} from '../engine/report.js'
 import {buildReport} from '../engine/report.js'
 import type {InstallPlan} from '../engine/plan.js'
 import type {KubeClient} from '../gather/kube/client.js'
@@ -13,10 +13,26 @@ export function reportFrom(command: string, plan: InstallPlan, client: KubeClien
     plan,
     scope,
     coverage: results.flatMap((r) => (r.coverage ? [r.coverage] : [])),
-    alternatives: results.flatMap((r) => r.alternatives ?? []),
+    alternatives: mergeAlternatives(results.flatMap((r) => r.alternatives ?? [])),
     target: client ? {context: client.target.contextName, server: client.server, kubernetesVersion: typeof data.kubernetesVersion === 'string' ? data.kubernetesVersion : undefined} : {},
     findings: results.flatMap((r) => r.findings),
     data,
     views: results.flatMap((r) => r.views ?? []),
+  })
+}
+
+const VERDICT_RANK: Record<Verdict, number> = {ready: 0, warnings: 1, incomplete: 2, 'not-ready': 3}
+
+/**
+ * One summary per alternative across areas (platform and nodes both judge `ambient`): the worst verdict wins and
+ * keeps the details of every area that reached it, so "ambient: READY" from one area never hides another's failure.
+ */
+export function mergeAlternatives(alternatives: readonly AlternativeSummary[]): AlternativeSummary[] {
+  const byLabel = new Map<string, AlternativeSummary[]>()
+  for (const a of alternatives) byLabel.set(a.label, [...(byLabel.get(a.label) ?? []), a])
+  return [...byLabel.entries()].map(([label, all]) => {
+    const worst = all.reduce((w, a) => (VERDICT_RANK[a.verdict] > VERDICT_RANK[w.verdict] ? a : w))
+    const details = [...new Set(all.filter((a) => a.verdict === worst.verdict && a.detail).map((a) => a.detail!))]
+    return {label, verdict: worst.verdict, ...(details.length ? {detail: details.join('; ')} : {})}
   })
 }

@@ -7,6 +7,7 @@ import type {AreaCoverage} from '../../src/engine/report.js'
 import {buildReport} from '../../src/engine/report.js'
 import {painter} from '../../src/render/color.js'
 import {verdictLines} from '../../src/render/verdict.js'
+import {mergeAlternatives} from '../../src/areas/report.js'
 
 const finding = (severity: Severity, planned = true, mode: Finding['mode'] = null): Finding => ({
   checkId: 'node.iptables-backend', title: 't', category: 'node', docsUrl: 'u', severity, subject: CLUSTER_SUBJECT, message: 'm', mode, backend: mode ? 'iptables' : null, planned,
@@ -89,5 +90,15 @@ describe('verdict lines', () => {
     const incomplete = buildReport({command: 'nodes', istioVersion: '1.30', plan, target: {}, findings: [finding('unknown')], coverage: [{area: 'nodes', judged: 0, unit: 'node groups', reason: 'the probe failed (image-pull)'}]})
     expect(incomplete.verdict).toBe('incomplete')
     expect(verdictLines(incomplete, plain, 200)[0]).toBe('INCOMPLETE for sidecar on iptables (Istio 1.30 default): 1 unknown — not judged: nodes: 0 node groups judged (the probe failed (image-pull))')
+  })
+})
+
+describe('alternatives across areas', () => {
+  it.each([
+    ['a failure in one area beats a ready in another', [{label: 'ambient', verdict: 'ready'}, {label: 'ambient', verdict: 'not-ready', detail: 'on 1 of 3 node groups'}], [{label: 'ambient', verdict: 'not-ready', detail: 'on 1 of 3 node groups'}]],
+    ['failures of two areas keep both details', [{label: 'ambient', verdict: 'not-ready', detail: 'on the platform (gke-quota)'}, {label: 'ambient', verdict: 'not-ready', detail: 'on 1 of 3 node groups'}], [{label: 'ambient', verdict: 'not-ready', detail: 'on the platform (gke-quota); on 1 of 3 node groups'}]],
+    ['different labels stay apart, in order', [{label: 'ambient', verdict: 'ready'}, {label: 'nftables', verdict: 'warnings', detail: 'x'}], [{label: 'ambient', verdict: 'ready'}, {label: 'nftables', verdict: 'warnings', detail: 'x'}]],
+  ] as const)('%s', (_name, input, expected) => {
+    expect(mergeAlternatives(input)).toEqual(expected)
   })
 })
