@@ -1,11 +1,6 @@
-import {execFile} from 'node:child_process'
 import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
-import {promisify} from 'node:util'
-import Ajv from 'ajv'
-import Ajv4 from 'ajv-draft-04'
-import addFormats from 'ajv-formats'
 import {marked} from 'marked'
 import type {Tokens} from 'marked'
 import {parse as parseYaml} from 'yaml'
@@ -13,7 +8,8 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import type {TestApiServer} from './apiserver/index.js'
 import {startApiServer} from './apiserver/index.js'
 import {allChecks} from '../src/checks/index.js'
-import {pluginPathDir, repoRoot, run} from './helpers/cli.js'
+import {pluginPathDir, run} from './helpers/cli.js'
+import {reportValidator, sarifValidator, xmllintJunit, xpath} from './helpers/schemas.js'
 
 /**
  * The report formats, --output-file, --suppress and --policy end to end: the built CLI run by the real kubectl as a
@@ -23,24 +19,10 @@ import {pluginPathDir, repoRoot, run} from './helpers/cli.js'
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'formats-e2e-'))
 const env = {...process.env, NO_COLOR: '1', PATH: `${pluginPathDir()}${path.delimiter}${process.env.PATH}`}
-const schemas = path.join(repoRoot, 'test/fixtures/schemas')
 
-const ajv = new Ajv({allErrors: true})
-addFormats(ajv)
-const validateReport = ajv.compile(JSON.parse(readFileSync(path.join(repoRoot, 'docs/report.schema.json'), 'utf8')))
-const ajv4 = new Ajv4({allErrors: true, strict: false, unicodeRegExp: false})
-addFormats(ajv4)
-const validateSarif = ajv4.compile(JSON.parse(readFileSync(path.join(schemas, 'sarif-2.1.0-rtm.5.json'), 'utf8')))
-
-async function xmllint(file: string): Promise<{ok: boolean; output: string}> {
-  try {
-    const {stderr} = await promisify(execFile)('xmllint', ['--noout', '--schema', path.join(schemas, 'junit-4.xsd'), file])
-    return {ok: true, output: stderr}
-  } catch (error) {
-    return {ok: false, output: String((error as {stderr?: string}).stderr ?? error)}
-  }
-}
-const xpath = async (file: string, expression: string) => (await promisify(execFile)('xmllint', ['--xpath', expression, file])).stdout.trim()
+const validateReport = reportValidator()
+const validateSarif = sarifValidator()
+const xmllint = xmllintJunit
 
 interface Finding {
   checkId: string

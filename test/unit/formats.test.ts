@@ -1,9 +1,6 @@
-import {execFileSync} from 'node:child_process'
-import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
-import Ajv4 from 'ajv-draft-04'
-import addFormats from 'ajv-formats'
 import {marked} from 'marked'
 import type {Tokens} from 'marked'
 import {parse as parseYaml} from 'yaml'
@@ -15,8 +12,8 @@ import {buildReport} from '../../src/engine/report.js'
 import {applyPolicy, parseSuppression} from '../../src/engine/suppress.js'
 import {painter} from '../../src/render/color.js'
 import {render} from '../../src/render/index.js'
+import {sarifValidator, xmllintJunit, xpath} from '../helpers/schemas.js'
 
-const schemas = path.resolve(import.meta.dirname, '../fixtures/schemas')
 const tmp = mkdtempSync(path.join(tmpdir(), 'formats-'))
 const plain = painter(false)
 const ids = allChecks.map((c) => c.id)
@@ -44,65 +41,55 @@ const report = buildReport({
 })
 const policed = applyPolicy(report, {suppress: [parseSuppression('workload.app-version-labels=legacy/*', ids)], severities: {}})
 
-/** Jenkins' junit-4.xsd through libxml2's validator; returns xmllint's verdict (it prints "<file> validates"). */
-function xmllint(xml: string, name: string): {ok: boolean; output: string} {
+/** Writes the document to a file and validates it with xmllint against Jenkins' junit-4.xsd. */
+const xmllint = (xml: string, name: string) => {
   const file = path.join(tmp, name)
   writeFileSync(file, xml)
-  try {
-    const output = execFileSync('xmllint', ['--noout', '--schema', path.join(schemas, 'junit-4.xsd'), file], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
-    return {ok: true, output}
-  } catch (error) {
-    return {ok: false, output: String((error as {stderr?: string}).stderr ?? error)}
-  }
+  return xmllintJunit(file)
 }
-const xpath = (xml: string, expression: string) => {
-  const file = path.join(tmp, 'xpath.xml')
+const xpathOf = (xml: string) => {
+  const file = path.join(tmp, `xpath-${Math.random().toString(36).slice(2)}.xml`)
   writeFileSync(file, xml)
-  return execFileSync('xmllint', ['--xpath', expression, file], {encoding: 'utf8'}).trim()
-}
-
-function sarifValidator() {
-  // unicodeRegExp: false — the schema's `language` pattern ("…{2}]?$") is valid JavaScript only without the u flag
-  const ajv = new Ajv4({allErrors: true, strict: false, unicodeRegExp: false})
-  addFormats(ajv)
-  return ajv.compile(JSON.parse(readFileSync(path.join(schemas, 'sarif-2.1.0-rtm.5.json'), 'utf8')))
+  return (expression: string) => xpath(file, expression)
 }
 
 describe('-o junit', () => {
   const xml = render(policed, 'junit', {paint: plain})
 
-  it('is valid against Jenkins junit-4.xsd (xmllint), and the validator rejects a broken document', () => {
-    expect(xmllint(xml, 'report.xml')).toMatchObject({ok: true})
+  it('is valid against Jenkins junit-4.xsd (xmllint), and the validator rejects a broken document', async () => {
+    expect(await xmllint(xml, 'report.xml')).toMatchObject({ok: true})
     // the same document with a testcase that lost its required name: the validator must say no
-    expect(xmllint(xml.replace(/<testcase classname="cluster.api-server" name="cluster"/, '<testcase classname="cluster.api-server"'), 'broken.xml').ok).toBe(false)
+    expect((await xmllint(xml.replace(/<testcase classname="cluster.api-server" name="cluster"/, '<testcase classname="cluster.api-server"'), 'broken.xml')).ok).toBe(false)
   })
 
-  it('has one testcase per check × subject × mode/backend, failures, errors and skips as JUnit expects', () => {
-    expect(Number(xpath(xml, 'count(//testcase)'))).toBe(findings.length)
-    expect(xpath(xml, 'string(/testsuites/@tests)')).toBe(String(findings.length))
+  it('has one testcase per check × subject × mode/backend, failures, errors and skips as JUnit expects', async () => {
+    const q = xpathOf(xml)
+    expect(Number(await q('count(//testcase)'))).toBe(findings.length)
+    expect(await q('string(/testsuites/@tests)')).toBe(String(findings.length))
     // fail and (default --fail-on warn) warn are failures; unknown is an error; skip, outside the plan and suppressed are skipped
-    expect(xpath(xml, 'string(//testcase[@classname="cluster.kubernetes-version"]/failure/@type)')).toBe('fail')
-    expect(Number(xpath(xml, 'count(//testcase[@classname="workload.uid-1337"]/failure[@type="warn"])'))).toBe(2)
-    expect(xpath(xml, 'string(//testcase[@classname="platform.pod-security-admission"]/error/@type)')).toBe('unknown')
-    expect(xpath(xml, 'string(//testcase[@classname="platform.cni"]/skipped)')).toBe('not applicable')
-    expect(xpath(xml, 'string(//testcase[@classname="node.iptables-backend"][contains(@name, "ambient on iptables")]/skipped)')).toMatch(/^outside the install plan \(ambient on iptables\)/)
-    expect(xpath(xml, 'string(//testcase[@classname="workload.app-version-labels"]/skipped)')).toMatch(/^suppressed by --suppress workload.app-version-labels=legacy\/\*/)
-    expect(xpath(xml, 'string(/testsuites/@failures)')).toBe('3')
-    expect(xpath(xml, 'string(/testsuites/@errors)')).toBe('1')
+    expect(await q('string(//testcase[@classname="cluster.kubernetes-version"]/failure/@type)')).toBe('fail')
+    expect(Number(await q('count(//testcase[@classname="workload.uid-1337"]/failure[@type="warn"])'))).toBe(2)
+    expect(await q('string(//testcase[@classname="platform.pod-security-admission"]/error/@type)')).toBe('unknown')
+    expect(await q('string(//testcase[@classname="platform.cni"]/skipped)')).toBe('not applicable')
+    expect(await q('string(//testcase[@classname="node.iptables-backend"][contains(@name, "ambient on iptables")]/skipped)')).toMatch(/^outside the install plan \(ambient on iptables\)/)
+    expect(await q('string(//testcase[@classname="workload.app-version-labels"]/skipped)')).toMatch(/^suppressed by --suppress workload.app-version-labels=legacy\/\*/)
+    expect(await q('string(/testsuites/@failures)')).toBe('3')
+    expect(await q('string(/testsuites/@errors)')).toBe('1')
     // the failure body carries the fix and the docs link; XML specials survive escaping
-    expect(xpath(xml, 'string(//testcase[@classname="cluster.kubernetes-version"]/failure/@message)')).toContain('<&> "quoted"')
-    expect(xpath(xml, 'string(//testcase[@classname="cluster.kubernetes-version"]/failure)')).toContain('$ kubectl mesh-ready check --istio-version 1.23')
+    expect(await q('string(//testcase[@classname="cluster.kubernetes-version"]/failure/@message)')).toContain('<&> "quoted"')
+    expect(await q('string(//testcase[@classname="cluster.kubernetes-version"]/failure)')).toContain('$ kubectl mesh-ready check --istio-version 1.23')
   })
 
   it.each([
     ['fail', 0, 0],
     ['unknown', 0, 1],
     ['never', 0, 0],
-  ] as const)('--fail-on %s: warnings are %i failures, %i errors (JUnit follows the exit code)', (failOn, warnFailures, errors) => {
+  ] as const)('--fail-on %s: warnings are %i failures, %i errors (JUnit follows the exit code)', async (failOn, warnFailures, errors) => {
     const out = render(policed, 'junit', {paint: plain, failOn})
-    expect(xmllint(out, `fail-on-${failOn}.xml`).ok).toBe(true)
-    expect(Number(xpath(out, 'count(//failure[@type="warn"])'))).toBe(warnFailures)
-    expect(Number(xpath(out, 'count(//error)'))).toBe(errors)
+    expect((await xmllint(out, `fail-on-${failOn}.xml`)).ok).toBe(true)
+    const q = xpathOf(out)
+    expect(Number(await q('count(//failure[@type="warn"])'))).toBe(warnFailures)
+    expect(Number(await q('count(//error)'))).toBe(errors)
   })
 })
 
