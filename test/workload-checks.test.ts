@@ -439,6 +439,9 @@ describe('workload.reserved-service-ports: the Service port itself (conflictWith
     [{name: 'http', port: 15000, targetPort: 8080}, 'pass'],
     [{name: 'http', port: 15020, targetPort: 8080}, 'pass'],
     [{name: 'http', port: 8080}, 'pass'],
+    // 15008: only where sidecars listen for HBONE, and not guarded by istiod: a warning
+    [{name: 'http', port: 15008, targetPort: 8080}, 'warn'],
+    [{name: 'tcp', port: 15008, targetPort: 8080}, 'pass'],
   ])('%j → %s', (port, severity) => {
     const f = one(judge('workload.reserved-service-ports', {pods, services: [service('shop', 'web', {app: 'web'}, [port])]}), 'web')
     expect(f.severity).toBe(severity)

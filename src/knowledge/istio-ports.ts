@@ -44,6 +44,11 @@ export interface SidecarListenerPort {
   /** The mesh or proxy setting that holds the port (its default is `port`). */
   readonly setting: string
   readonly listener: string
+  /**
+   * false: only when the sidecar listens there (HBONE), and istiod does not skip the colliding Service port, so the
+   * outcome is a warning about a condition the plugin cannot see.
+   */
+  readonly always: boolean
 }
 
 /**
@@ -56,10 +61,13 @@ export interface SidecarListenerPort {
  * Source: conflictWithReservedListener in https://github.com/istio/istio/blob/master/pilot/pkg/model/context.go.
  */
 export const SIDECAR_LISTENER_PORTS: readonly SidecarListenerPort[] = [
-  {port: 15001, setting: 'meshConfig.proxyListenPort', listener: 'virtual outbound listener'},
-  {port: 15006, setting: 'meshConfig.proxyInboundListenPort', listener: 'virtual inbound listener'},
-  {port: 15021, setting: 'proxy metadata EnvoyStatusPort', listener: 'health-check listener'},
-  {port: 15090, setting: 'proxy metadata EnvoyPrometheusPort', listener: 'Prometheus telemetry listener'},
+  {port: 15001, setting: 'meshConfig.proxyListenPort', listener: 'virtual outbound listener', always: true},
+  {port: 15006, setting: 'meshConfig.proxyInboundListenPort', listener: 'virtual inbound listener', always: true},
+  {port: 15021, setting: 'proxy metadata EnvoyStatusPort', listener: 'health-check listener', always: true},
+  {port: 15090, setting: 'proxy metadata EnvoyPrometheusPort', listener: 'Prometheus telemetry listener', always: true},
+  // Sidecars that listen for HBONE (EnableHBONEListen: ambient interoperability) bind 0.0.0.0:15008; the guard was
+  // left without 15008 on purpose ("only needed if we have hbone enabled", istio/istio#48551 review).
+  {port: 15008, setting: 'HBONE inbound, when sidecars listen for HBONE', listener: 'HBONE listener', always: false},
 ]
 
 export const SIDECAR_LISTENER_SOURCE =

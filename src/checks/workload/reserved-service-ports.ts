@@ -8,8 +8,7 @@ import {serviceContexts, workloadContexts} from './_lib/context.js'
 import {describePort, selectProtocol} from './_lib/protocol.js'
 import {serviceJsonPatch} from './_lib/patch.js'
 
-const LISTENER_PORTS = SIDECAR_LISTENER_PORTS.map((l) => l.port)
-const taken = new Set([...LISTENER_PORTS, ...POD_RESERVED_PORTS.map((r) => r.port)])
+const taken = new Set([...SIDECAR_LISTENER_PORTS.map((l) => l.port), ...POD_RESERVED_PORTS.map((r) => r.port)])
 
 /** A port to move the Service to: its own numeric targetPort when that is free, so clients keep a familiar number. */
 function newPortFor(service: ServiceSummary, port: ServicePort): number | undefined {
@@ -20,7 +19,7 @@ function newPortFor(service: ServiceSummary, port: ServicePort): number | undefi
 
 export const reservedServicePorts = defineCheck<WorkloadFacts>()({
   id: 'workload.reserved-service-ports',
-  title: 'No HTTP Service port collides with a listener every sidecar already has (15001, 15006, 15021, 15090)',
+  title: 'No HTTP Service port collides with a listener sidecars already have (15001, 15006, 15021, 15090; 15008 with HBONE)',
   category: 'workload',
   needs: ['inventory', 'mesh', 'settings'],
   source: `${SIDECAR_LISTENER_SOURCE}; https://github.com/istio/istio/pull/45670; https://github.com/istio/istio/pull/48551; https://istio.io/latest/docs/ops/deployment/application-requirements/#ports-used-by-istio`,
@@ -37,9 +36,20 @@ export const reservedServicePorts = defineCheck<WorkloadFacts>()({
         return listener && HTTP_PROTOCOLS.includes(protocol) ? [{port, index, listener, protocol}] : []
       })
       if (clashes.length === 0) {
-        return {severity: 'pass', subject, mode: 'sidecar', message: `no port is both HTTP-like and one of ${LISTENER_PORTS.join(', ')}, the ports of the listeners every sidecar already has on 0.0.0.0`}
+        return {severity: 'pass', subject, mode: 'sidecar', message: `no port is both HTTP-like and one of ${SIDECAR_LISTENER_PORTS.map((l) => l.port).join(', ')}, the ports of the listeners a sidecar has on 0.0.0.0`}
       }
-      const moves = clashes.map((c) => ({...c, to: newPortFor(service, c.port)}))
+      const sure = clashes.filter((c) => c.listener.always)
+      if (sure.length === 0) {
+        return {
+          severity: 'warn',
+          subject,
+          mode: 'sidecar',
+          message: `${clashes.map((c) => `${describePort(c.port)} (${c.protocol})`).join(', ')} is the port of the sidecar's HBONE listener: where sidecars listen for HBONE (ambient interoperability), every sidecar gets a second listener on 0.0.0.0:15008, the collision istio/istio#41239 shows for 15021, and istiod does not skip this port`,
+          remediation: {text: 'Give the Service another port and point its clients at it, or declare the port tcp (appProtocol: tcp), which Istio binds on the Service\'s own address.'},
+          evidence: {ports: clashes.map((c) => String(c.port.port))},
+        }
+      }
+      const moves = sure.map((c) => ({...c, to: newPortFor(service, c.port)}))
       const command = moves.every((m) => m.to !== undefined)
         ? serviceJsonPatch(service.namespace, service.name, moves.flatMap((m) => [
             {op: 'replace', path: `/spec/ports/${m.index}/port`, value: m.to},
@@ -49,12 +59,12 @@ export const reservedServicePorts = defineCheck<WorkloadFacts>()({
         severity: 'fail',
         subject,
         mode: 'sidecar',
-        message: `${clashes.map((c) => `${describePort(c.port)} (${c.protocol})`).join(', ')} ${clashes.length === 1 ? 'is' : 'are'} on the port of every sidecar's ${clashes.map((c) => `${c.listener.listener} (${c.listener.setting})`).join(', ')}: older istiod sends every sidecar a listener Envoy rejects (istio/istio#41239); newer istiod drops the port, so no sidecar can reach the Service on it (istio/istio#49905)`,
+        message: `${sure.map((c) => `${describePort(c.port)} (${c.protocol})`).join(', ')} ${sure.length === 1 ? 'is' : 'are'} on the port of every sidecar's ${sure.map((c) => `${c.listener.listener} (${c.listener.setting})`).join(', ')}: older istiod sends every sidecar a listener Envoy rejects (istio/istio#41239); newer istiod drops the port, so no sidecar can reach the Service on it (istio/istio#49905)`,
         remediation: {
           text: `Give the Service another port and point its clients at it${command ? ' (the command reuses the targetPort number, which keeps the pods as they are)' : ' (keep targetPort pointing at the pods)'}; or declare the port tcp (appProtocol: tcp), which Istio binds on the Service's own address instead, at the cost of HTTP routing and telemetry.`,
           command,
         },
-        evidence: {ports: clashes.map((c) => String(c.port.port))},
+        evidence: {ports: sure.map((c) => String(c.port.port))},
       }
     })
   },
