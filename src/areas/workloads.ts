@@ -112,7 +112,7 @@ export async function workloadsArea(client: KubeClient, options: WorkloadsAreaOp
       `${podCount(workload.pods)}, ${mode.modes.join('+') || 'no'} mode; ${attention.map((f) => `${f.severity} ${f.checkId.replace('workload.', '')}`).join(', ')}`,
     ]),
     // check's one-screen view: the findings list names them.
-    brief: [`Workloads: ${flagged.length} of ${judged.length} judged need attention (${inventory.value.pods} pods read)`],
+    brief: [],
   }
   const workloads = judged.map(({workload: w, mode, result, attention}) => ({
     namespace: w.namespace, kind: w.kind, name: w.name, pods: w.pods, modes: mode.modes, modeReason: mode.reason, result, attention: attention.map((f) => f.checkId),

@@ -20,7 +20,7 @@ import {nodesFlags} from './nodes.js'
 const AREAS = ['nodes', 'platform', 'pods'] as const satisfies readonly PermissionArea[]
 
 export default class Check extends MeshReadyCommand {
-  static override summary = 'Everything before installing Istio: cluster, nodes, platform and workloads, one verdict.'
+  static override summary = 'Cluster, nodes, platform and workloads before Istio: one verdict.'
   static override description = `Runs the cluster preflight (API server, Kubernetes version against the judged Istio release, the permissions the checks need), then the platform, nodes and pods checks, and prints one report with one verdict.
 --skip leaves an area out (for example --skip nodes where privileged probe pods are not allowed).
 The verdict judges the planned install (the installed Istio's mode and backend, else --mode/--backend, else Istio's default: sidecar on iptables) in every namespace the caller can list (-n narrows it); other modes and backends are shown as information.

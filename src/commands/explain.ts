@@ -77,7 +77,7 @@ export function findCheck(id: string): CheckDefinition<any, any> {
 export function explainText(check: CheckDefinition<any, any>, findings: readonly Finding[], options: {paint: Paint; ascii: boolean; width: number; planned?: string; source?: string}): string {
   const {paint, width} = options
   const marks = glyphs(options.ascii)
-  const out: string[] = [paint('bold', `${check.id}: ${check.title}`)]
+  const out: string[] = wrap(`${check.id}: ${check.title}`, width, '').map((l, i) => paint('bold', i === 0 ? l : `  ${l}`))
   const field = (name: string, value: string) => {
     const head = `${name.padEnd(9)}`
     if (widthOf(head) + widthOf(value) <= width || !value.includes(' ')) out.push(`${head}${value}`)

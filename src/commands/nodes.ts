@@ -33,7 +33,7 @@ export const nodesFlags = {
 }
 
 export default class Nodes extends MeshReadyCommand {
-  static override summary = 'Kernel readiness of every node group for sidecar and ambient, iptables and nftables.'
+  static override summary = 'Kernel readiness of each node group for every mode and backend.'
   static override description = `Runs one short-lived probe pod per node group (nodes sharing kernel, OS image, architecture and container runtime) that reads the kernel config, module lists, SELinux mode and legacy iptables tables, then judges them against every kernel requirement of Istio's interception, including merged modules (nf_conntrack_ipv4 → nf_conntrack) and what Istio's docs omit. The default view is a matrix of sidecar/ambient × iptables/nftables per group; -o wide adds each module's evidence.
 Probe pods and the namespace are deleted on success, failure, timeout, Ctrl-C and SIGTERM; "kubectl mesh-ready cleanup" removes leftovers of any earlier run.
 The verdict judges the planned install (the installed Istio's mode and backend, else --mode/--backend, else Istio's default: sidecar on iptables); the matrix still shows every mode and backend.

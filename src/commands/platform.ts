@@ -13,7 +13,7 @@ import {istioPatchOf, MODES} from '../knowledge/istio-platform.js'
 import {startProgress} from '../render/progress.js'
 
 export default class Platform extends MeshReadyCommand {
-  static override summary = 'Detect the platform and CNI, check their prerequisites and print the exact install flags.'
+  static override summary = 'Platform and CNI prerequisites, and the exact install flags.'
   static override description = `Reads only the Kubernetes API: nodes, DaemonSets, discovery, quotas, policies and CNI settings. Detects the platform (GKE, EKS, AKS, OpenShift, K3s, k3d, RKE2, MicroK8s, minikube, kind, Docker Desktop, Talos, kubeadm) with the signals that matched and a confidence, the CNI and any installed Istio (the default for --istio-version), then judges each prerequisite for sidecar and ambient side by side.
 --values prints a Helm values file and --istioctl the istioctl flags for the detected platform and one --mode.
 Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fail, 4 warnings only, 5 incomplete (see --fail-on).`

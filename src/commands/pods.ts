@@ -10,7 +10,7 @@ import {MODE_FLAGS} from '../knowledge/mesh-labels.js'
 import {startProgress} from '../render/progress.js'
 
 export default class Pods extends MeshReadyCommand {
-  static override summary = "Workloads against Istio's application requirements (UID 1337, capabilities, ports, protocols, labels)."
+  static override summary = "Workloads against Istio's requirements: UID, capabilities, ports."
   static override description = `Reads every pod in every namespace the caller can list (-n narrows it) page by page, groups pods by workload (Deployment, StatefulSet, DaemonSet, CronJob, Job, bare pod) and judges each workload once: UID/GID 1337, NET_ADMIN/NET_RAW admission for istio-init, app/version labels, Service port protocols and conflicts, ports Istio reserves, server-first protocols, hostNetwork, headless Services and UDP.
 Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fail, 4 warnings only, 5 incomplete (see --fail-on).`
   static override examples = [

@@ -101,7 +101,7 @@ export function grid(headers: readonly string[], rows: ReadonlyArray<readonly st
 }
 
 function renderView(view: ReportView, width: number, paint: Paint): string {
-  return [paint('bold', view.title), ...grid(view.headers, view.rows, width, paint)].join('\n')
+  return [...wrap(view.title, width, '').map((l, i) => paint('bold', i === 0 ? l : `  ${l}`)), ...grid(view.headers, view.rows, width, paint)].join('\n')
 }
 
 /** Worst first (fail, warn, unknown, skip, pass), then category, then the report's own order. */
@@ -300,7 +300,9 @@ export function renderTable(report: Report, options: TableOptions): string {
   const categories = new Set(report.findings.map((f) => f.category))
   // A report spanning several areas (check) shows the views' brief lines, together at the top, then the full views.
   const useBrief = (view: ReportView) => !showAll && categories.size > 1 && view.brief !== undefined
-  const briefs = report.views.filter(useBrief).flatMap((v) => v.brief!.map((l) => truncate(l, width)))
+  // An install command for a mode outside the plan is in -o wide and `platform`; the screen keeps the plan's.
+  const outsidePlan = (line: string) => /^Install \((sidecar|ambient)\):/.exec(line)?.[1] !== undefined && !report.plan.modes.includes(/^Install \((\w+)\)/.exec(line)![1] as never)
+  const briefs = report.views.filter(useBrief).flatMap((v) => v.brief!.filter((l) => !outsidePlan(l)).map((l) => truncate(l, width)))
   if (briefs.length > 0) sections.push(briefs.join('\n'))
   for (const view of report.views) if (!useBrief(view)) sections.push(renderView(view, width, paint))
 
