@@ -21,7 +21,7 @@ import {painter, terminalOptions} from '../render/color.js'
 import type {OutputFormat} from '../render/index.js'
 import {render} from '../render/index.js'
 import {UserError} from './errors.js'
-import {baseFlags} from './flags.js'
+import {baseFlags, HelpShown} from './flags.js'
 
 /** oclif's parsed flags and args (its FlagOutput/ArgOutput, which @oclif/core does not export). */
 type OclifOutput = {[name: string]: any}
@@ -201,6 +201,10 @@ export abstract class MeshReadyCommand extends Command {
     this.parsed = true
     if (this.signalExit !== undefined) {
       process.exitCode = this.signalExit
+      return
+    }
+    if (error instanceof HelpShown) {
+      process.exitCode = ExitCode.Ready
       return
     }
     if (error instanceof UserError) return this.printError(error.line, error.exitCode)

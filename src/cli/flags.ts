@@ -47,9 +47,27 @@ export const connectionFlags = {
   v: boundedIntegerFlag(0, 10)({char: 'v', default: 0, description: 'Log level: 6 logs each API request (method, URL, status, duration) to stderr, 7 adds request headers (tokens masked).', helpGroup: GLOBAL}),
 }
 
+/** Thrown once -h has printed the help: the command ends with exit 0 (base-command's catch). */
+export class HelpShown extends Error {}
+
+/**
+ * -h/--help on every command, as kubectl has it (oclif itself only knows --help). oclif's own help flag cannot be
+ * used: its exit(0) is rewritten into a flag-parsing failure (exit 2).
+ */
+const helpFlag = Flags.boolean({
+  char: 'h',
+  description: 'Show help.',
+  helpGroup: GLOBAL,
+  async parse(_input, cmd) {
+    const {Help} = await import('@oclif/core/help')
+    await new Help(cmd.config).showHelp(cmd.id ? [cmd.id] : [])
+    throw new HelpShown('help shown')
+  },
+})
+
 /** Flags every command takes (kubectl's names, so muscle memory works). */
 export const baseFlags = {
-  help: Flags.help({char: 'h', description: 'Show help.', helpGroup: GLOBAL}),
+  help: helpFlag,
   kubeconfig: Flags.string({description: 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).', helpGroup: GLOBAL}),
   context: Flags.string({description: 'The kubeconfig context to use.', helpGroup: GLOBAL}),
   ...connectionFlags,

@@ -5,6 +5,7 @@ import Explain from './explain.js'
 import Nodes from './nodes.js'
 import Platform from './platform.js'
 import Pods from './pods.js'
+import Version from './version.js'
 
 /**
  * Every command, by id. oclif reads this map (package.json `oclif.commands`, explicit strategy) and so does the
@@ -18,4 +19,5 @@ export const COMMANDS = {
   nodes: Nodes,
   platform: Platform,
   pods: Pods,
+  version: Version,
 } as const satisfies Record<string, Command.Class>

@@ -11,6 +11,8 @@ export interface RequestRecord {
   path: string;
   query: Record<string, string>;
   status: number;
+  /** Impersonate-User / Impersonate-Group headers, when the request had them (recorded, not enforced). */
+  impersonate?: { user?: string; groups: string[] };
 }
 
 const MAX_BODY = 3 * 1024 * 1024;

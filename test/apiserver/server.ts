@@ -71,6 +71,15 @@ export function parseResourcePath(path: string): ResourcePath | undefined {
 
 const HEALTH_PATHS = new Set(['/healthz', '/livez', '/readyz']);
 
+/** The impersonation a client asked for (kubectl --as/--as-group); the test server records it for tests to assert. */
+function impersonation(req: IncomingMessage): { user?: string; groups: string[] } | undefined {
+  const user = req.headers['impersonate-user'];
+  const raw = req.headers['impersonate-group'];
+  const groups = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).flatMap((g) => g.split(',').map((v) => v.trim()));
+  if (user === undefined && groups.length === 0) return undefined;
+  return { ...(typeof user === 'string' ? { user } : {}), groups };
+}
+
 export class Router {
   constructor(
     private readonly state: ServerState,
@@ -88,7 +97,8 @@ export class Router {
     const url = new URL(req.url ?? '/', 'https://apiserver.invalid');
     const path = url.pathname;
     const method = (req.method ?? 'GET').toUpperCase();
-    const reply = new Reply(res, { method, path, query: Object.fromEntries(url.searchParams) }, this.requests);
+    const impersonate = impersonation(req);
+    const reply = new Reply(res, { method, path, query: Object.fromEntries(url.searchParams), ...(impersonate ? { impersonate } : {}) }, this.requests);
     let retryAfter: number | undefined;
     try {
       if (req.headers.authorization !== `Bearer ${this.token()}`) throw unauthorized();
