@@ -74,7 +74,7 @@ function outcomeFor(subject: Subject, kernel: KernelEvidence, scenario: Scenario
     }
   }
   if (!kernel.live) {
-    return {severity: 'skip', subject, ...about, message: `${label}: ${listed}; whether autoload works is decided on the running node (SELinux mode, kernel.modprobe), not by the image`, evidence}
+    return {severity: 'skip', subject, ...about, message: `${label}: ${listed}; whether autoload works is decided on the running node (SELinux mode, kernel.modprobe), which these files do not show`, evidence}
   }
   const unread = [kernel.selinux === 'unknown' ? 'the SELinux mode' : '', kernel.modprobe ? '' : 'kernel.modprobe'].filter(Boolean)
   if (unread.length > 0) {

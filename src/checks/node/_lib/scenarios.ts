@@ -164,6 +164,8 @@ export function judgeIptables(ev: KernelEvidence, base: Scenario): IptablesJudge
   const better = RANK[paths.nft.readiness] - RANK[paths.legacy.readiness] || failures(paths.nft) - failures(paths.legacy)
   const chosen: IptablesPath = better <= 0 ? 'nft' : 'legacy'
   const unsure = probe.table === 'filter' && probe.passes === undefined ? `; Istio ${base.istioVersion} would take iptables-legacy instead if its filter table is loaded on the running node, istio/istio#57380` : ''
-  const why = chosen === 'nft' ? `no legacy tables in use, so Istio picks iptables-nft${unsure}` : 'iptables-nft would not work, so Istio falls back to iptables-legacy'
+  // Only a running node shows which legacy tables are registered; files alone never claim "none in use".
+  const none = ev.legacyTables ? 'no legacy tables in use, so Istio picks iptables-nft' : 'judged on iptables-nft, the path Istio takes where no legacy rules exist (only a running node shows whether some do)'
+  const why = chosen === 'nft' ? `${none}${unsure}` : 'iptables-nft would not work, so Istio falls back to iptables-legacy'
   return {chosen, why, paths}
 }
