@@ -103,9 +103,10 @@ describe('workload.net-admin-capabilities', () => {
 
   it.each([
     ['the istio-cni DaemonSet', 'pass', {cniDaemonSet: known('DaemonSet kube-system/istio-cni-node')}, /not needed: istio-cni is installed \(DaemonSet kube-system\/istio-cni-node\)/],
-    ["the injector's pilot.cni.enabled=true", 'pass', {injectorCni: known(true)}, /not needed: the sidecar injector has pilot.cni.enabled=true/],
+    ["the injector's pilot.cni.enabled=true and the node agent", 'pass', {injectorCni: known(true), cniDaemonSet: known('DaemonSet istio-system/istio-cni-node')}, /not needed: the sidecar injector has pilot.cni.enabled=true/],
     ['pilot.cni.enabled=false although the DaemonSet runs (ambient-only CNI)', 'fail', {injectorCni: known(false), cniDaemonSet: known('DaemonSet istio-system/istio-cni-node')}, /enforces/],
     ['istio-cni unknown', 'unknown', {cniDaemonSet: unavailable('forbidden: you may not list daemonsets.apps (cluster-wide)')}, /unless istio-cni is installed: whether istio-cni is installed could not be read \(forbidden/],
+    ["pilot.cni.enabled=true but no istio-cni-node DaemonSet", 'warn', {injectorCni: known(true), cniDaemonSet: known(null)}, /pilot.cni.enabled=true, so pods get no istio-init, but no istio-cni-node DaemonSet was found/],
   ])('restricted namespace with %s → %s', (_name, severity, mesh, message) => {
     const f = one(judge('workload.net-admin-capabilities', {pods: pods('shop'), namespaces: {shop: psa({enforce: 'restricted'})}, mesh}), 'shop')
     expect(f.severity).toBe(severity)

@@ -4,6 +4,7 @@ import {defineCheck, worse} from '../types.js'
 import type {AdmissionVerdict} from './_lib/admission.js'
 import {cniRemediation, istioCni, podSecurityAdmission, podSecurityPolicies, securityContextConstraints} from './_lib/admission.js'
 import {namespaceSubject, plural, podCount, workloadContexts} from './_lib/context.js'
+import {ISTIO_CNI_DAEMONSET} from '../../knowledge/mesh-labels.js'
 
 const worst = (verdicts: readonly AdmissionVerdict[]) => verdicts.reduce((a, b) => (worse(a.severity, b.severity) === a.severity ? a : b))
 
@@ -26,6 +27,16 @@ export const netAdminCapabilities = defineCheck<WorkloadFacts>()({
       const pods = sidecar.reduce((n, c) => n + c.workload.pods, 0)
       const scope = `${plural(sidecar.length, 'workload')}, ${podCount(pods)} in sidecar mode`
       const evidence = {workloads: sidecar.length, pods, istioCni: cni.state}
+      if (cni.state === 'present' && cni.missing === 'component') {
+        return {
+          severity: 'warn',
+          subject,
+          mode,
+          message: `${cni.text}, so pods get no istio-init, but no ${ISTIO_CNI_DAEMONSET} DaemonSet was found: nothing would redirect their traffic, and istio-cni's istio-validation init container fails (${scope})`,
+          remediation: cniRemediation(cni, settings.istioNamespace),
+          evidence,
+        }
+      }
       if (cni.state === 'present') return {severity: 'pass', subject, mode, message: `not needed: ${cni.text}, so pods get no istio-init (${scope})`, evidence}
       const serviceAccounts = [...new Set(sidecar.flatMap((c) => c.workload.shapes.map((s) => s.shape.serviceAccount)))].sort()
       const labels = inventory.namespaces.find((n) => n.name === namespace)?.labels ?? {state: 'unavailable' as const, reason: `namespace ${namespace} was not read`}

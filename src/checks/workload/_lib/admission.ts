@@ -58,8 +58,8 @@ export interface CniState {
   readonly state: 'present' | 'absent' | 'unknown'
   readonly text: string
   /**
-   * What is missing for the injector to leave istio-init out: `pilot.cni.enabled` on istiod (the istio-cni node agent
-   * already runs), the istio-cni component itself, or both (undefined when present or unknown).
+   * What is missing for istio-cni to replace istio-init: `pilot.cni.enabled` on istiod (the istio-cni node agent
+   * already runs), the istio-cni component itself (also when the injector already expects it), or both.
    */
   readonly missing?: 'injector-setting' | 'component' | 'both'
 }
@@ -71,7 +71,8 @@ export function istioCni(mesh: MeshInstall): CniState {
   const daemonSet = cniDaemonSet.state === 'known' ? cniDaemonSet.value !== null : undefined
   if (injectorCni.state === 'known' && injectorCni.value !== null) {
     const text = `the sidecar injector has pilot.cni.enabled=${injectorCni.value}${ds}`
-    if (injectorCni.value) return {state: 'present', text}
+    // The injector leaves istio-init out, so without the node agent nothing redirects the pods' traffic.
+    if (injectorCni.value) return {state: 'present', text, ...(daemonSet === false ? {missing: 'component' as const} : {})}
     return {state: 'absent', text, missing: daemonSet === true ? 'injector-setting' : daemonSet === false ? 'both' : undefined}
   }
   if (cniDaemonSet.state === 'unavailable') return {state: 'unknown', text: `whether istio-cni is installed could not be read (${cniDaemonSet.reason})`}
