@@ -61,7 +61,7 @@ export const SERVER_FIRST_PROTOCOLS: readonly ServerFirstProtocol[] = [
   {protocol: 'implicit TLS (SMTPS, IMAPS, POP3S)', speaks: 'client', ports: [465, 993, 995], images: [], source: 'https://www.rfc-editor.org/rfc/rfc8314#section-3 (TLS starts at once: the client sends its ClientHello)'},
   {protocol: 'MySQL X Protocol', speaks: 'client', ports: [33060], images: [], source: 'https://dev.mysql.com/worklog/task/?id=12240 ("in X, client initiates the conversation")'},
   {protocol: 'MongoDB', speaks: 'client', ports: [27017, 27018, 27019], images: ['mongo', 'mongodb', 'mongodb-community-server'], source: 'https://github.com/mongodb/specifications/blob/master/source/mongodb-handshake/handshake.md (the client sends hello first); ' + ISTIO_DOCS},
-  {protocol: 'DNS over TCP', speaks: 'client', ports: [53], images: ['coredns', 'bind9', 'dnsmasq', 'powerdns', 'unbound'], source: 'https://www.rfc-editor.org/rfc/rfc7766#section-5 (the client sends the query); ' + ISTIO_DOCS},
+  {protocol: 'DNS over TCP', speaks: 'client', ports: [53], images: ['coredns', 'bind9', 'dnsmasq', 'powerdns', 'unbound'], source: 'https://www.rfc-editor.org/rfc/rfc7766 (DNS over TCP: the client sends a length-prefixed query, the server answers); ' + ISTIO_DOCS},
 ]
 
 /** `docker.io/library/mysql:8.0` → `mysql`; `registry:5000/team/nats@sha256:…` → `nats`. */
