@@ -308,10 +308,9 @@ describe("Istio's iptables backend selection by release (istio/istio#57380, fixe
     expect(j.why).toContain('if its filter table is loaded on the running node')
   })
   it.each([
-    ['a running node that shows no registered legacy tables', {release: '6.12.0', live: true, proc: true, lists: true, legacy: [] as string[]}, /^no legacy tables in use, so Istio picks iptables-nft$/],
-    ['files alone never claim that no legacy tables are in use', {release: '6.12.0'}, /only a running node shows whether some do/],
-  ])('%s', (_name, e, why) => {
-    const ev = evidence({...e, config: all(), modules: e.lists ? loadable : undefined})
+    ['a running node that shows no registered legacy tables', evidence({release: '6.12.0', live: true, proc: true, lists: true, legacy: [], config: all(), modules: loadable}), /^no legacy tables in use, so Istio picks iptables-nft$/],
+    ['files alone never claim that no legacy tables are in use', evidence({release: '6.12.0', config: all()}), /only a running node shows whether some do/],
+  ])('%s', (_name, ev, why) => {
     expect(judgeIptables(ev, base('1.30')).why).toMatch(why)
   })
   it('the release boundary is the behaviour row, not a literal', () => {

@@ -96,8 +96,8 @@ export function evidenceRows(kernel: KernelEvidence, setup: NodesSetup): Evidenc
   const scenarios = scenariosOf(setup)
   return KERNEL_REQUIREMENTS.flatMap((r) => {
     const neededFor = scenarios.flatMap((s) => {
-      const c = r.when.find((x) => conditionHolds(x, s))
-      return c ? [`${scenarioName(s)}${(c.severity ?? r.severity) === 'warn' ? ' (warn)' : ''}`] : []
+      // Every judged row is required where it applies (rows Istio does not use are notes with no conditions).
+      return r.when.some((x) => conditionHolds(x, s)) ? [scenarioName(s)] : []
     })
     if (neededFor.length === 0) return []
     const e = requirementEvidence(r, kernel)
