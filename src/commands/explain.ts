@@ -80,7 +80,8 @@ export function explainText(check: CheckDefinition<any, any>, findings: readonly
   const out: string[] = wrap(`${check.id}: ${check.title}`, width, '').map((l, i) => paint('bold', i === 0 ? l : `  ${l}`))
   const field = (name: string, value: string) => {
     const head = `${name.padEnd(9)}`
-    if (widthOf(head) + widthOf(value) <= width || !value.includes(' ')) out.push(`${head}${value}`)
+    if (widthOf(head) + widthOf(value) <= width) out.push(`${head}${value}`)
+    else if (!value.includes(' ')) out.push(name, value) // a URL: whole, on its own line
     else out.push(...wrap(value, width, ' '.repeat(9)).map((l, i) => (i === 0 ? head + l.trimStart() : l)))
   }
   field('category', check.category)
@@ -95,7 +96,9 @@ export function explainText(check: CheckDefinition<any, any>, findings: readonly
     const mark = marks[f.severity]
     const tag = configTag(f)
     const where = [tag, f.planned ? '' : 'outside the plan: information, not counted in the verdict'].filter(Boolean).join('; ')
-    out.push('', `${paint(mark.style, mark.text)} ${f.severity.toUpperCase()}  ${subjectLabel(f)}${where ? `  (${where})` : ''}`)
+    const word = options.ascii ? mark.text.trim() : `${mark.text} ${f.severity.toUpperCase()}`
+    const [head = '', ...more] = wrap(`${word}  ${subjectLabel(f)}${where ? `  (${where})` : ''}`, width, '')
+    out.push('', paint(mark.style, word) + head.slice(word.length), ...more.map((l) => `  ${l}`))
     // Every reason on its own line: the message's parts (`… — missing a: …; b: …`).
     const [summary = '', ...details] = f.message.split(' — ')
     out.push(...wrap(summary, width, '  '))
