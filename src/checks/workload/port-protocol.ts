@@ -32,7 +32,8 @@ function suggest(service: ServiceSummary, port: ServicePort, workloads: readonly
     }
   }
   const known = serverFirstMatch(port, workloads.map((c) => c.workload), {clientFirstToo: true})
-  if (known) return {protocol: 'tcp', because: `it looks like ${known.why}${known.protocol.speaks === 'client' ? ', not HTTP' : ', a server-first protocol'}`}
+  const kind = {client: ', not HTTP', server: ', a server-first protocol', both: ', whose clients may wait for the server to speak first'}[known?.protocol.speaks ?? 'client']
+  if (known) return {protocol: 'tcp', because: `it looks like ${known.why}${kind}`}
   return {protocol: 'http'}
 }
 
