@@ -576,6 +576,13 @@ describe('issue 9 §4: fixes do not contradict other findings', () => {
     expect(f.remediation?.text).toContain('it looks like MongoDB by its port 27017, not HTTP')
   })
 
+  it('port-protocol does not call SSH server-first: its clients may wait for the server', () => {
+    const sshd = deploymentPods('shop', 'sshd', {containers: [{name: 'sshd', image: 'lscr.io/linuxserver/openssh-server:latest', ports: [{containerPort: 2222}]}]})
+    const f = one(judge('workload.port-protocol', {pods: sshd, services: [service('shop', 'sshd', {app: 'sshd'}, [{name: 'ssh', port: 22, targetPort: 2222}])]}), 'sshd')
+    expect(f.remediation?.text).toContain('SSH by its image lscr.io/linuxserver/openssh-server:latest, whose clients may wait for the server to speak first')
+    expect(f.remediation?.text).not.toContain('server-first protocol')
+  })
+
   it('port-protocol labels its HTTP example a guess only when nothing else is known', () => {
     const f = one(judge('workload.port-protocol', {pods: db, services: [service('shop', 'db', {app: 'db'}, [{name: 'main', port: 9000}])]}), 'db')
     expect(f.remediation?.yaml).toContain('appProtocol: http')
