@@ -200,6 +200,18 @@ describe('every real kernel config gives the verdict its files imply (Istio 1.29
   })
 })
 
+describe("ambient DNS capture follows the judged release's default (on from Istio 1.25)", () => {
+  it.each([
+    ['1.24', false],
+    ['1.25', true],
+  ] as const)('Istio %s: ambient DNS capture %s, so Android (NF_CONNTRACK_ZONES not set) misses zones only when it is on', async (version, on) => {
+    const {result} = await judgeOffline({kind: 'kernel-config', file: config('android-pixel-3a-aarch64')}, {istioVersion: version, plan: resolvePlan({istioVersion: version, mode: 'both', backend: 'both'})})
+    expect((result.data?.nodes as {setup: NodesSetup}).setup.dnsCapture).toEqual({sidecar: false, ambient: on})
+    const ambient = result.findings.find((f) => f.checkId === 'node.iptables-backend' && f.mode === 'ambient')!
+    expect((ambient.evidence?.missing as string[]).includes('NF_CONNTRACK_ZONES')).toBe(on)
+  })
+})
+
 describe('the Debian 12 tree (modules.order + modules.builtin + config, no modules.dep)', () => {
   it('passes every backend and reports the merged modules as merged, never missing', async () => {
     const {group, result} = await judgeOffline({kind: 'host-root', dir: DEBIAN_12_TREE})
