@@ -113,7 +113,7 @@ function worstFirst(findings: readonly Finding[]): Finding[] {
     .map(({f}) => f)
 }
 
-/** The id column at least: most ids (`workload.port-protocol`); wider while 48 columns stay for subject and reason. */
+/** The id column at least: most ids (`workload.port-protocol`); wider while 44 columns stay for subject and reason. */
 const ID_COLUMN = 22
 
 interface Line {
@@ -147,7 +147,7 @@ export function findingLines(findings: readonly Finding[], options: {width: numb
   const ids = lines.map((l) => (l.more ? `${l.id} +${l.more}` : l.id))
   const glyphW = Math.max(...lines.map((l) => widthOf(l.glyph.text)))
   // Ids are aligned up to a width; a longer one pushes its own line's text along rather than every line's.
-  const idW = Math.min(Math.max(...ids.map(widthOf)), Math.max(ID_COLUMN, options.width - glyphW - 3 - 48))
+  const idW = Math.min(Math.max(...ids.map(widthOf)), Math.max(ID_COLUMN, options.width - glyphW - 3 - 44))
   return lines.map((l, i) => {
     // `subject: reason` after the aligned id; the cluster as subject goes without saying.
     const lead = glyphW + 1 + Math.max(idW, widthOf(ids[i]!)) + 2

@@ -10,7 +10,7 @@ import {groupNames, groupNodes, summarizeNode} from '../../src/gather/nodes.js'
 import {outputWidth, painter, unicodeEnabled} from '../../src/render/color.js'
 import {render} from '../../src/render/index.js'
 import {nameList, shortReason, truncate, truncateMiddle} from '../../src/render/short.js'
-import {collectFixes, commandLines} from '../../src/render/table.js'
+import {collectFixes, commandLines, findingLines} from '../../src/render/table.js'
 
 const finding = (over: Partial<Finding>): Finding => ({
   checkId: 'node.iptables-backend', title: 't', category: 'node', docsUrl: 'u', mode: null, backend: null, planned: true,
@@ -44,6 +44,18 @@ describe('short reasons (one line at 80 columns)', () => {
     expect(truncate('port 6379 has no recognised protocol, so Istio sniffs it', 30)).toBe('port 6379 has no recognised…')
     expect(truncateMiddle('data/pod/redis-6c9f7d5b4a-z8x6v', 20)).toBe('data/pod/redi…-z8x6v')
     expect(nameList(['nf_tables', 'nft_nat', 'nft_ct'], 12)).toBe('nf_tables +2')
+  })
+})
+
+describe('finding lines', () => {
+  it.each([true, false])('align the ids (ascii: %s) and fit the width', (ascii) => {
+    const out = findingLines([
+      finding({checkId: 'workload.protocol-conflict', category: 'workload', subject: {kind: 'Workload', name: 'pod/redis-6c9f7d5b4a-z8x6v', namespace: 'data'}, message: 'Services disagree on the protocol of the same port of its pods: target port 9090/TCP'}),
+      finding({checkId: 'workload.port-protocol', category: 'workload', severity: 'warn', subject: {kind: 'Service', name: 'redis', namespace: 'data'}, message: 'port 6379 has no recognised protocol, so Istio sniffs it'}),
+    ], {width: 80, paint: plain, ascii})
+    const at = (l: string) => l.indexOf(l.includes('conflict') ? 'data/pod' : 'service')
+    expect(at(out[0]!)).toBe(at(out[1]!))
+    for (const l of out) expect([...l].length).toBeLessThanOrEqual(80)
   })
 })
 
