@@ -15,6 +15,7 @@ import {startApiServer} from './apiserver/index.js'
 import type {RunResult} from './helpers/cli.js'
 import {pluginPathDir, repoRoot, run} from './helpers/cli.js'
 import {ISTIO_RELEASES} from '../src/knowledge/istio-releases.js'
+import {COMMANDS} from '../src/commands/index.js'
 
 const dir = mkdtempSync(path.join(tmpdir(), 'kubectl-conventions-'))
 const home = mkdtempSync(path.join(tmpdir(), 'kubectl-conventions-home-'))
@@ -56,8 +57,8 @@ const kubeconfig = (name: string, cluster: Record<string, unknown>, user: Record
     'current-context': name,
   })
 
-describe('help and version, as kubectl plugins have them', () => {
-  const commands = ['check', 'nodes', 'platform', 'pods', 'cleanup', 'version']
+describe('help and version, as kubectl plugins have them', {timeout: 120_000}, () => {
+  const commands = Object.keys(COMMANDS)
 
   it.each(commands)('kubectl mesh-ready %s -h shows the help of that command', async (command) => {
     const short = await kubectl([command, '-h'])
@@ -84,7 +85,7 @@ describe('help and version, as kubectl plugins have them', () => {
     [['help', 'nope'], 'nope'],
   ])('an unknown command %j is one usage error in the words typed', async (args, typed) => {
     const line = usageError(await kubectl(args))
-    expect(line).toBe(`error: unknown command "${typed}"; use one of: check, cleanup, nodes, platform, pods, version (kubectl mesh-ready --help)`)
+    expect(line).toBe(`error: unknown command "${typed}"; use one of: ${Object.keys(COMMANDS).sort().join(', ')} (kubectl mesh-ready --help)`)
   })
 
   it('version, --version and version -o json agree', async () => {
@@ -108,7 +109,7 @@ describe('help and version, as kubectl plugins have them', () => {
   })
 })
 
-describe('connection flags and kubeconfig problems', () => {
+describe('connection flags and kubeconfig problems', {timeout: 240_000}, () => {
   let server: TestApiServer
   /** `pods -o json` (few requests) with a kubeconfig; resolves with the report's verdict or the error. */
   const pods = (args: readonly string[], env: NodeJS.ProcessEnv = {}) => kubectl(['pods', '-o', 'json', '--istio-version', '1.29', ...args], env)
@@ -200,15 +201,15 @@ describe('connection flags and kubeconfig problems', () => {
     const file = kubeconfig('exec-hang', {server: server.url, 'certificate-authority-data': caData}, user(hang))
     const started = Date.now()
     const line = usageError(await pods(['--kubeconfig', file, '--request-timeout', '1s'], {}))
-    expect(Date.now() - started).toBeLessThan(15_000)
+    expect(Date.now() - started).toBeLessThan(30_000) // the plugin sleeps 60s; node start-up on a busy machine takes a few
     expect(line).toBe(`error: exec credential plugin "${hang}" of user "exec-hang" did not answer within 1s (--request-timeout); Install hang-plugin: see https://example.invalid/hang-plugin`)
 
     const missing = kubeconfig('exec-missing', {server: server.url, 'certificate-authority-data': caData}, user('no-such-auth-plugin'))
     expect(usageError(await pods(['--kubeconfig', missing]))).toMatch(/exec credential plugin "no-such-auth-plugin" of user "exec-missing" was not found .*; Install hang-plugin/)
-  }, 30_000)
+  })
 })
 
-describe('a plain-http API server (kubectl proxy)', () => {
+describe('a plain-http API server (kubectl proxy)', {timeout: 120_000}, () => {
   let server: TestApiServer
   let proxy: ChildProcess
   let proxyUrl: string
@@ -242,7 +243,7 @@ describe('a plain-http API server (kubectl proxy)', () => {
   })
 })
 
-describe('flag values: ranges and Istio releases', () => {
+describe('flag values: ranges and Istio releases', {timeout: 120_000}, () => {
   let server: TestApiServer
   let newer: TestApiServer
   beforeAll(async () => {
@@ -299,7 +300,7 @@ describe('flag values: ranges and Istio releases', () => {
   })
 })
 
-describe('NO_COLOR and signals on a terminal', () => {
+describe('NO_COLOR and signals on a terminal', {timeout: 120_000}, () => {
   let server: TestApiServer
   beforeAll(async () => {
     server = await startApiServer({scenario: 'kind-small'})
@@ -357,5 +358,5 @@ describe('NO_COLOR and signals on a terminal', () => {
     } finally {
       await slow.stop()
     }
-  }, 60_000)
+  }, 120_000)
 })

@@ -1,6 +1,7 @@
 import type {Report, Verdict} from '../engine/report.js'
 import {planLabel} from '../engine/plan.js'
 import type {Paint, Style} from './color.js'
+import {cleanupVerdictLine} from './cleanup-verdict.js'
 
 export const VERDICT_WORDS: Record<Verdict, string> = {
   ready: 'READY',
@@ -33,6 +34,8 @@ const fit = (text: string, width: number) => (text.length > width ? `${text.slic
  * reason of an incomplete verdict and each alternative. No line is wider than `width`.
  */
 export function verdictLines(report: Report, paint: Paint, width = 80): string[] {
+  // cleanup judges no Istio install: its own words (src/render/cleanup-verdict.ts), never "READY for Istio".
+  if (report.command === 'cleanup') return [cleanupVerdictLine(report, paint)]
   const order = ['fail', 'warn', 'unknown', 'pass', 'skip'] as const
   const counts = order.filter((s) => report.summary[s] > 0).map((s) => `${report.summary[s]} ${s}`)
   const verdict = VERDICT_WORDS[report.verdict]

@@ -1,3 +1,4 @@
+import {hostname} from 'node:os'
 import pLimit from 'p-limit'
 import type {KubeClient} from '../kube/client.js'
 import {ApiError, ConnectionError, isConflict, isNotFound} from '../kube/errors.js'
@@ -137,6 +138,54 @@ interface PodObject {
   }
 }
 
+/**
+ * A run says it is alive with a coordination.k8s.io Lease (`mesh-ready-run-<run id>`, in the probe namespace) that it
+ * renews every LEASE_RENEW_SECONDS while its probes exist. `kubectl mesh-ready cleanup` leaves the pods and namespace
+ * of a run alone while its lease was renewed within LEASE_DURATION_SECONDS; after that the run is dead (killed, lost
+ * its connection) and its objects are leftovers. A run that may not create leases still probes; cleanup then cannot
+ * tell it is alive.
+ */
+export const LEASE_DURATION_SECONDS = 60
+export const LEASE_RENEW_SECONDS = 15
+export const leaseName = (runId: string) => `mesh-ready-run-${runId}`
+export const leasesPath = (ns: string) => `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(ns)}/leases`
+/** metav1.MicroTime: RFC 3339 with six fractional digits. */
+export const microTime = (date = new Date()) => date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z')
+
+interface HeldLease {
+  release(): Promise<void>
+}
+
+/** Creates the run's lease and renews it until released; never fails the run (RBAC may refuse leases). */
+async function holdLease(client: KubeClient, namespace: string, runId: string): Promise<HeldLease> {
+  const name = leaseName(runId)
+  const path = `${leasesPath(namespace)}/${name}`
+  const now = microTime()
+  const body = {
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: {name, namespace, labels: {[MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [RUN_ID_LABEL]: runId}},
+    spec: {holderIdentity: `kubectl-mesh-ready@${hostname()}/${process.pid}`, leaseDurationSeconds: LEASE_DURATION_SECONDS, acquireTime: now, renewTime: now},
+  }
+  try {
+    await client.create(leasesPath(namespace), body)
+  } catch {
+    return {release: async () => {}}
+  }
+  let renewing: Promise<unknown> = Promise.resolve()
+  const timer = setInterval(() => {
+    renewing = client.mergePatch(path, {spec: {renewTime: microTime()}}).catch(() => undefined)
+  }, LEASE_RENEW_SECONDS * 1000)
+  timer.unref()
+  return {
+    release: async () => {
+      clearInterval(timer)
+      await renewing
+      await client.delete(path).catch(() => undefined)
+    },
+  }
+}
+
 const podsPath = (ns: string) => `/api/v1/namespaces/${encodeURIComponent(ns)}/pods`
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -206,11 +255,15 @@ export async function startProbeSession(client: KubeClient, options: PodProbeOpt
   const namespace = options.namespace ?? PROBE_NAMESPACE
   let ready: Promise<PodProbeResult | undefined> | undefined
   let stop: PodProbeResult | undefined
+  let lease: Promise<HeldLease> | undefined
 
   let closing = false
   options.onCleanup(async () => {
     closing = true // no create starts from here on; wait for those under way, so nothing is created after cleanup
     await Promise.allSettled([ready, ...tasks, ...inflight])
+    // The run is over either way (also with --keep-probes: what it kept is now cleanup's to remove).
+    const held = await lease?.catch(() => undefined)
+    await held?.release()
     if (ready === undefined && created.size === 0) return // nothing was ever created
     if (options.keepProbes) {
       if (created.size > 0) options.notice?.(`kept ${created.size} probe pod(s) in namespace ${namespace} (--keep-probes); remove them with: kubectl mesh-ready cleanup`)
@@ -242,6 +295,9 @@ export async function startProbeSession(client: KubeClient, options: PodProbeOpt
     const failed = await namespaceReady()
     if (failed) stop = failed
     if (signal.aborted || stop || closing) return
+    // Before the first pod: cleanup must see this run as alive as soon as it has anything to clean up.
+    await (lease ??= holdLease(client, namespace, options.runId))
+    if (signal.aborted || closing) return
     const name = `mesh-ready-probe-${options.runId}-${t.groupId}`
     const manifest = probePodManifest({name, namespace, node: t.node, groupId: t.groupId, runId: options.runId, image: options.image, imagePullSecret: options.imagePullSecret, script, functional: options.functional, deadlineSeconds})
     const request = client.create(podsPath(namespace), manifest)
