@@ -496,3 +496,12 @@ describe('alternatives for the verdict line', () => {
     expect(judge({nodes: [NODES.kind]}).alternatives).toEqual([])
   })
 })
+
+describe('platform coverage when lists were refused cluster-wide and in every namespace', () => {
+  it('counts a kind refused in every namespace as not read', () => {
+    const denied = {'kube-system': 'forbidden: daemonsets in kube-system', 'istio-system': 'forbidden: daemonsets in istio-system'}
+    const coverage = judge({denied, unavailable: {nodes: 'forbidden: nodes', namespaces: 'forbidden: namespaces'}}).coverage!
+    expect(coverage.judged).toBe(0)
+    expect(coverage.reason).toMatch(/^nothing could be read: forbidden: nodes; forbidden: you may not list them \(cluster-wide\); forbidden: namespaces$/)
+  })
+})

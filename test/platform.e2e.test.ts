@@ -13,11 +13,15 @@ interface Finding {
   subject: {kind: string; name: string; namespace?: string}
   remediation?: {text: string; command?: string; yaml?: string}
   evidence?: {modes?: string[]}
+  mode: string | null
+  planned: boolean
 }
 interface Report {
   command: string
   istioVersion: string
   verdict: string
+  plan: {modes: string[]; backends: string[]; source: string}
+  coverage: Array<{area: string; judged: number}>
   findings: Finding[]
   data: {
     platform: {
@@ -28,7 +32,7 @@ interface Report {
       nodeGroups: Array<{name: string; nodes: number}>
       signals: Array<{signal: string}>
       cni: {primary: {id: string; variant?: string; version?: string} | null; gaps: string[]}
-      installedIstio: {version?: string} | null
+      installedIstio: {version?: string; modes?: string[]; backend?: string} | null
       install: Record<string, {platformValue: string | null; values: Record<string, unknown>; istioctl: string[]; helm: string[]}>
     }
   }
@@ -86,7 +90,7 @@ const cases: Case[] = [
   },
   {
     scenario: 'platform-gke-no-quota',
-    args: ['--istio-version', '1.25'],
+    args: ['--istio-version', '1.25', '--mode', 'both'],
     platform: 'gke',
     features: ['gke-dataplane-v2'],
     cni: 'cilium',
@@ -108,6 +112,7 @@ const cases: Case[] = [
   },
   {
     scenario: 'platform-gke-autopilot',
+    args: ['--mode', 'both'],
     platform: 'gke',
     features: ['gke-autopilot', 'gke-dataplane-v2'],
     cni: 'cilium',
@@ -120,7 +125,7 @@ const cases: Case[] = [
   },
   {
     scenario: 'platform-eks-strict',
-    args: ['--istio-version', '1.29.2'],
+    args: ['--istio-version', '1.29.2', '--mode', 'both'],
     platform: 'eks',
     confidence: 'high',
     cni: 'aws-vpc-cni',
@@ -137,6 +142,7 @@ const cases: Case[] = [
     ], values: {mode: 'sidecar', cni: CHART_DEFAULTS}},
   {
     scenario: 'platform-openshift',
+    args: ['--mode', 'both'],
     platform: 'openshift',
     cni: 'ovn-kubernetes',
     exit: 3,
@@ -149,14 +155,28 @@ const cases: Case[] = [
     values: {mode: 'ambient', platform: 'openshift', cni: {cniConfDir: '/etc/cni/multus/net.d', provider: 'multus'}},
   },
   {
+    // K3s v1.30.5 predates the static CNI bin dir: the values override the 1.30 profile's data/cni.
     scenario: 'platform-k3s',
     platform: 'k3s',
     cni: 'flannel',
     cniVariant: /embedded/,
     exit: 0,
     findings: [
-      ['platform.install-values', 'pass', /^sidecar: K3s: set global\.platform=k3s \(Helm: --set global\.platform=k3s; istioctl: --set profile=default --set values\.global\.platform=k3s\)$/],
-      ['platform.install-values', 'pass', /^ambient: K3s: set global\.platform=k3s .*istioctl: --set profile=ambient --set values\.global\.platform=k3s\)$/],
+      ['platform.install-values', 'pass', /^sidecar: K3s: set global\.platform=k3s, cni\.cniBinDir=\/var\/lib\/rancher\/k3s\/data\/current\/bin\/ .*K3s v1\.30\.5\+k3s1 has containerd read CNI binaries from \/var\/lib\/rancher\/k3s\/data\/current\/bin\/, not \/var\/lib\/rancher\/k3s\/data\/cni as global\.platform=k3s in Istio 1\.30 sets\. Sidecars with istio-init write no CNI files/],
+      ['platform.install-values', 'warn', /^ambient: K3s: install with these values, the chart defaults \(\/opt\/cni\/bin and \/etc\/cni\/net\.d\) will fail here: set global\.platform=k3s, cni\.cniBinDir=\/var\/lib\/rancher\/k3s\/data\/current\/bin\/ .*istioctl: --set profile=ambient --set values\.global\.platform=k3s --set values\.cni\.cniBinDir=\/var\/lib\/rancher\/k3s\/data\/current\/bin\/\)/],
+    ],
+    values: {mode: 'ambient', platform: 'k3s', cni: {cniConfDir: '/var/lib/rancher/k3s/agent/etc/cni/net.d', cniBinDir: '/var/lib/rancher/k3s/data/current/bin/'}},
+  },
+  {
+    // K3s v1.31.2 (static CNI bin dir) with Istio installed, istio-cni on the chart defaults: fail in every mode.
+    scenario: 'platform-k3s-istio-cni-defaults',
+    platform: 'k3s',
+    cni: 'flannel',
+    exit: 3,
+    fixes: [['platform.install-values', /^helm upgrade istio-cni istio\/cni -n istio-system --reuse-values --set cni\.cniBinDir=\/var\/lib\/rancher\/k3s\/data\/cni --set cni\.cniConfDir=\/var\/lib\/rancher\/k3s\/agent\/etc\/cni\/net\.d$/m]],
+    findings: [
+      ['platform.install-values', 'fail', /^istio-cni in istio-system was installed without the K3s paths: cniBinDir is \/opt\/cni\/bin, K3s v1\.31\.2\+k3s1 needs \/var\/lib\/rancher\/k3s\/data\/cni; cniConfDir is \/etc\/cni\/net\.d, K3s v1\.31\.2\+k3s1 needs \/var\/lib\/rancher\/k3s\/agent\/etc\/cni\/net\.d\. The container runtime never runs the istio-cni plugin/],
+      ['platform.installed-istio', 'pass', /istiod 1\.30\.1 rev default in istio-system, istio-cni 1\.30\.1 in istio-system, ztunnel 1\.30\.1 in istio-system; judging Istio 1\.30\.1$/],
     ],
     values: {mode: 'ambient', platform: 'k3s', cni: {cniConfDir: '/var/lib/rancher/k3s/agent/etc/cni/net.d', cniBinDir: '/var/lib/rancher/k3s/data/cni'}},
   },
@@ -164,38 +184,51 @@ const cases: Case[] = [
     scenario: 'platform-k3s-custom-cni',
     platform: 'k3s',
     cni: 'cilium',
+    args: ['--mode', 'both'],
     exit: 4,
     findings: [
-      ['platform.install-values', 'warn', /^sidecar: K3s: set cni\.cniConfDir=/],
-      ['platform.install-values', 'warn', /^ambient: K3s: set cni\.cniConfDir=/],
+      ['platform.install-values', 'pass', /^sidecar: K3s: set cni\.cniConfDir=.*Sidecars with istio-init write no CNI files/],
+      ['platform.install-values', 'warn', /^ambient: K3s: install with these values, the chart defaults .* will fail here: set cni\.cniConfDir=/],
       ['platform.cilium-cni-exclusive', 'pass', /^ambient: cni-exclusive: "false"/],
     ],
     values: {mode: 'ambient', cni: {cniConfDir: '/var/lib/rancher/k3s/agent/etc/cni/net.d', cniBinDir: '/var/lib/rancher/k3s/data/current/bin/'}},
   },
-  {scenario: 'platform-k3d', platform: 'k3d', cni: 'flannel', exit: 0, findings: [], values: {mode: 'ambient', platform: 'k3d', cni: {cniBinDir: '/bin'}}},
+  {
+    scenario: 'platform-k3d',
+    platform: 'k3d',
+    cni: 'flannel',
+    exit: 0,
+    findings: [
+      ['platform.install-values', 'warn', /^ambient: k3d: install with these values, the chart defaults .* will fail here: set global\.platform=k3d \(/],
+      ['platform.install-values', 'pass', /^sidecar: k3d: set global\.platform=k3d .*Sidecars with istio-init write no CNI files/],
+    ],
+    values: {mode: 'ambient', platform: 'k3d', cni: {cniBinDir: '/bin'}},
+  },
   {scenario: 'platform-rke2', platform: 'rke2', cni: 'canal', exit: 0, findings: [
       ['platform.install-values', 'pass', /^sidecar: RKE2: no global\.platform value needed: RKE2 uses \/etc\/cni\/net\.d and \/opt\/cni\/bin$/],
       ['platform.install-values', 'pass', /^ambient: RKE2: /],
     ], values: {mode: 'ambient', cni: CHART_DEFAULTS}},
-  {scenario: 'platform-microk8s', platform: 'microk8s', cni: 'calico', exit: 0, findings: [], values: {mode: 'sidecar', platform: 'microk8s', cni: {cniConfDir: '/var/snap/microk8s/current/args/cni-network', cniBinDir: '/var/snap/microk8s/current/opt/cni/bin'}}},
+  {scenario: 'platform-microk8s', args: ['--mode', 'both'], platform: 'microk8s', cni: 'calico', exit: 4, findings: [['platform.install-values', 'warn', /^ambient: MicroK8s: install with these values, the chart defaults/], ['platform.install-values', 'pass', /^sidecar: MicroK8s: set global\.platform=microk8s/]], values: {mode: 'sidecar', platform: 'microk8s', cni: {cniConfDir: '/var/snap/microk8s/current/args/cni-network', cniBinDir: '/var/snap/microk8s/current/opt/cni/bin'}}},
   {scenario: 'platform-minikube', platform: 'minikube', cni: null, exit: 0, findings: [['platform.cni', 'pass', /minikube's built-in bridge CNI/]], values: {mode: 'ambient', platform: 'minikube', cni: {cniNetnsDir: '/var/run/docker/netns'}}},
   {scenario: 'platform-kind', platform: 'kind', confidence: 'high', cni: 'kindnet', exit: 0, findings: [['platform.mode-support', 'pass', /^no known restriction on kind$/]], values: {mode: 'ambient', cni: CHART_DEFAULTS}},
   {
     scenario: 'platform-cilium-exclusive',
+    args: ['--mode', 'both'],
     platform: 'kubeadm',
     cni: 'cilium',
     cniVariant: /^self-managed$/,
     exit: 3,
     fixes: [['platform.cilium-cni-exclusive', /helm upgrade cilium cilium\/cilium -n kube-system --reuse-values --set cni\.exclusive=false/]],
     findings: [
-      ['platform.cilium-cni-exclusive', 'fail', /^ambient: cni-exclusive: "true" in kube-system\/cilium-config/],
+      ['platform.cilium-cni-exclusive', 'fail', /^ambient: cni-exclusive: "true" in kube-system\/cilium-config and the ambient install uses istio-cni: on Cilium 1\.16\.3 the agent owns the CNI configuration directory/],
       ['platform.cilium-kube-proxy-replacement', 'pass', /^sidecar: kube-proxy replacement with bpf-lb-sock-hostns-only: "true"$/],
       ['platform.cilium-kube-proxy-replacement', 'warn', /^ambient: kube-proxy replacement is on/],
     ],
   },
-  {scenario: 'platform-cilium-bpf-masquerade', platform: 'kubeadm', cni: 'cilium', exit: 3, fixes: [['platform.cilium-bpf-masquerade', /--set bpf\.masquerade=false/]], findings: [['platform.cilium-bpf-masquerade', 'fail', /^ambient: enable-bpf-masquerade: "true"/], ['platform.cilium-cni-exclusive', 'pass', /"false"/]]},
+  {scenario: 'platform-cilium-bpf-masquerade', args: ['--mode', 'both'], platform: 'kubeadm', cni: 'cilium', exit: 3, fixes: [['platform.cilium-bpf-masquerade', /--set bpf\.masquerade=false/]], findings: [['platform.cilium-bpf-masquerade', 'fail', /^ambient: enable-bpf-masquerade: "true"/], ['platform.cilium-cni-exclusive', 'pass', /"false"/]]},
   {
     scenario: 'platform-cilium-default-deny',
+    args: ['--mode', 'both'],
     platform: 'kubeadm',
     cni: 'cilium',
     exit: 3,
@@ -230,6 +263,7 @@ const cases: Case[] = [
   },
   {
     scenario: 'platform-docker-desktop',
+    args: ['--mode', 'both'],
     platform: 'docker-desktop',
     cni: null,
     exit: 3,
@@ -286,7 +320,8 @@ describe('kubectl mesh-ready platform against the test API server, one scenario 
       expect(code).toBe(c.exit)
 
       if (c.values) {
-        const printed = await platform(server, '--values', '--mode', c.values.mode, ...(c.args ?? []))
+        const args = (c.args ?? []).filter((a, i, all) => a !== '--mode' && all[i - 1] !== '--mode')
+        const printed = await platform(server, '--values', '--mode', c.values.mode, ...args)
         // --values exits with the verdict of that one mode
         const ofMode = r.findings.filter((f) => f.evidence?.modes === undefined || f.evidence.modes.includes(c.values!.mode)).map((f) => f.severity)
         expect(printed.code).toBe(ofMode.includes('fail') ? 3 : ofMode.includes('warn') || ofMode.includes('unknown') ? 4 : 0)
@@ -294,9 +329,45 @@ describe('kubectl mesh-ready platform against the test API server, one scenario 
         expect(values).toEqual(r.data.platform.install[c.values.mode]!.values)
         expect((values.global as {platform?: string} | undefined)?.platform).toBe(c.values.platform)
         expect(effectiveCni(values)).toMatchObject(c.values.cni)
-        const flags = await platform(server, '--istioctl', '--mode', c.values.mode, ...(c.args ?? []))
+        const flags = await platform(server, '--istioctl', '--mode', c.values.mode, ...args)
         expect(parseIstioctl(flags.stdout)).toEqual(parseIstioctl(r.data.platform.install[c.values.mode]!.istioctl.join(' ')))
       }
+    })
+  })
+
+  it('judges the plan: Istio not installed means sidecar (Istio default); ambient is still judged, shown planned:false', async () => {
+    await withServer('platform-docker-desktop', async (server) => {
+      const {report: r, code} = await report(server)
+      expect(r.plan).toMatchObject({modes: ['sidecar'], source: 'defaults'})
+      const ambient = r.findings.filter((f) => f.checkId === 'platform.mode-support' && f.mode === 'ambient')
+      expect(ambient).toMatchObject([{severity: 'fail', planned: false}])
+      expect(r.findings.filter((f) => f.mode === 'sidecar').every((f) => f.planned)).toBe(true)
+      expect(r.findings.filter((f) => f.mode === null).every((f) => f.planned)).toBe(true)
+      expect(r.coverage).toContainEqual(expect.objectContaining({area: 'platform', judged: 1}))
+      expect(code).toBe(0)
+    })
+  })
+
+  it('the installed Istio decides the plan: ztunnel means ambient too, global.nativeNftables=true means nftables', async () => {
+    await withServer('platform-k3s-istio-cni-defaults', async (server) => {
+      const {report: r} = await report(server)
+      expect(r.data.platform.installedIstio).toMatchObject({modes: ['sidecar', 'ambient'], backend: 'nftables'})
+      expect(r.plan).toMatchObject({modes: ['sidecar', 'ambient'], backends: ['nftables'], source: 'installed'})
+      expect(r.findings.every((f) => f.planned)).toBe(true)
+      // --values without --mode prints the planned mode's settings (the first planned mode)
+      const printed = await platform(server, '--values', '--fail-on', 'never')
+      expect(printed.code).toBe(0)
+      expect(parse(printed.stdout)).toEqual({global: {platform: 'k3s'}})
+    })
+  })
+
+  it('nothing of the cluster readable: coverage 0 and the verdict is incomplete (exit 5)', async () => {
+    await withServer('platform-denied', async (server) => {
+      const result = await platform(server, '-o', 'json')
+      const r = JSON.parse(result.stdout) as Report
+      expect(r.coverage).toContainEqual(expect.objectContaining({area: 'platform', judged: 0}))
+      expect(r.verdict).toBe('incomplete')
+      expect(result.code).toBe(5)
     })
   })
 
@@ -354,26 +425,26 @@ describe('kubectl mesh-ready platform against the test API server, one scenario 
 
   it('shows both modes side by side in the table and stays within 80 columns', async () => {
     await withServer('platform-docker-desktop', async (server) => {
-      const result = await platform(server)
+      const result = await platform(server, '--mode', 'both')
       expect(result.code).toBe(3)
       expect(result.stdout).toMatch(/Platform checks by mode\nCHECK\s+SIDECAR\s+AMBIENT/)
       expect(result.stdout).toMatch(/\nmode support\s+PASS\s+FAIL\s*\n/)
       expect(result.stdout).toMatch(/Platform detection\nWHAT\s+DETECTED\s+EVIDENCE\s*\nPlatform\s+Docker Desktop, high/)
       expect(result.stdout).toMatch(/\nCNI\s+Docker Desktop's built-in/)
       for (const line of result.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(80)
+      // The plan (sidecar, Istio's default) is what counts; ambient is still judged and shown, as information.
       const one = await platform(server, '--mode', 'sidecar')
       expect(one.code).toBe(0)
-      expect(one.stdout).toMatch(/CHECK\s+SIDECAR\s*\n/)
-      expect(one.stdout).not.toMatch(/AMBIENT/)
+      expect(one.stdout).toMatch(/CHECK\s+SIDECAR\s+AMBIENT\s*\n/)
     })
   })
 
   it.each([
-    [['--values'], /^error: --values prints the settings of one mode; add --mode sidecar or --mode ambient$/],
+    [['--values', '--mode', 'both'], /^error: --values prints the settings of one mode; add --mode sidecar or --mode ambient$/],
     [['--istioctl', '--values', '--mode', 'ambient'], /^error: --values and --istioctl print the same settings in two forms; pass one of them$/],
     [['--istio-namespace', 'Istio_System'], /^error: --istio-namespace "Istio_System" is not a namespace name/],
     [['--mode', 'mesh'], /^error: Expected --mode=mesh to be one of: sidecar, ambient, both/],
-    [['--istio-version', 'latest'], /^error: --istio-version "latest" is not a version; use a release such as 1\.29 or 1\.29\.3$/],
+    [['--istio-version', 'latest'], /^error: --istio-version "latest" is not a version; use one of: 1\.30, /],
   ])('bad input %j is one line and exit 2', async (args, pattern) => {
     await withServer('platform-kind', async (server) => {
       const result = await platform(server, ...args)

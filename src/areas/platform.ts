@@ -12,6 +12,7 @@ import {known, worstOf} from '../checks/types.js'
 import type {AlternativeSummary, AreaCoverage, ReportView} from '../engine/report.js'
 import {runChecks} from '../engine/run-checks.js'
 import type {PlatformInputs} from '../gather/platform.js'
+import type {Inventory} from '../gather/platform-list.js'
 import type {InstalledIstio} from '../gather/platform-istio.js'
 import {PLATFORM_BUILT_IN_CNI} from '../knowledge/cni-signals.js'
 import type {Mode} from '../knowledge/istio-platform.js'
@@ -137,9 +138,12 @@ function istioCniState(installed: Fact<InstalledIstio>): IstioCniState {
 
 /** 0 only when nothing of the cluster could be read (nodes, DaemonSets and namespaces all refused, no platform signal). */
 export function platformCoverage(inputs: PlatformInputs, detection: PlatformDetection): AreaCoverage {
-  const core = [inputs.nodes, inputs.daemonSets, inputs.namespaces]
-  const reasons = core.flatMap(reasonOf)
-  if (reasons.length === core.length && detection.platform === 'unknown') {
+  // A kind read namespace by namespace where every namespace was refused was not read either.
+  const inventoryUnread = (f: Fact<Inventory<unknown>>): string[] =>
+    f.state === 'unavailable' ? [f.reason] : f.value.clusterWideDenied !== undefined && f.value.items.length === 0 && f.value.unreadable.length === f.value.searched.length ? [f.value.clusterWideDenied] : []
+  const core = [reasonOf(inputs.nodes), inventoryUnread(inputs.daemonSets), reasonOf(inputs.namespaces)]
+  const reasons = core.flat()
+  if (core.every((r) => r.length > 0) && detection.platform === 'unknown') {
     return {area: 'platform', judged: 0, unit: 'platform detection', reason: `nothing could be read: ${[...new Set(reasons)].join('; ')}`}
   }
   return {area: 'platform', judged: 1, unit: 'platform detection', ...(reasons.length > 0 ? {reason: `not read: ${[...new Set(reasons)].join('; ')}`} : {})}

@@ -46,9 +46,9 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
     const {istioVersion} = judged
     // --values/--istioctl print the settings of the planned mode (the installed Istio's, --mode, else sidecar); the
     // report judges both modes and marks the ones outside the plan planned:false (shown, never counted).
-    const modes: readonly Mode[] = printing ? judged.modes.slice(0, 1) : MODES
+    const modes: readonly Mode[] = printing ? (flags.mode && flags.mode !== 'both' ? [flags.mode] : judged.modes.slice(0, 1)) : MODES
     const istioPatch = istioPatchOf(flags['istio-version'] ?? installed?.version, istioVersion)
-    const result = judgePlatform(inputs, {istioVersion, istioPatch, modes, plannedModes: judged.modes})
+    const result = judgePlatform(inputs, {istioVersion, istioPatch, modes, plannedModes: printing ? modes : judged.modes})
     const report = reportFrom('platform', judged, client, [result])
     const plan = result.plans[modes[0]!]
     if (printing === undefined || plan === undefined) {
