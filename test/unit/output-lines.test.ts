@@ -7,6 +7,7 @@ import {resolvePlan} from '../../src/engine/plan.js'
 import {buildReport} from '../../src/engine/report.js'
 import type {NodeGroup, NodeSummary, NodesSetup} from '../../src/gather/nodes.js'
 import {groupNames, groupNodes, summarizeNode} from '../../src/gather/nodes.js'
+import type {WidthSources} from '../../src/render/color.js'
 import {outputWidth, painter, unicodeEnabled} from '../../src/render/color.js'
 import {render} from '../../src/render/index.js'
 import {nameList, shortReason, truncate, truncateMiddle} from '../../src/render/short.js'
@@ -104,7 +105,7 @@ describe('output width', () => {
     ['a pipe: wide asks /dev/tty when stderr is redirected too', 'wide', {env: {}, terminal: () => 160}, 160],
     ['no terminal at all: 80', 'wide', {env: {}, terminal: () => undefined}, 80],
     ['a bad COLUMNS is ignored', 'wide', {env: {COLUMNS: 'wide'}, terminal: () => undefined}, 80],
-  ])('%s', (_name, format, sources, expected) => expect(outputWidth(format, sources)).toBe(expected))
+  ] as Array<[string, string, WidthSources, number]>)('%s', (_name, format, sources, expected) => expect(outputWidth(format, sources)).toBe(expected))
 
   it.each([
     [{LANG: 'en_US.UTF-8'}, false, true],
