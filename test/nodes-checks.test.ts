@@ -1,6 +1,7 @@
 /** The node checks that judge the probe itself, autoload and functional results, on small synthetic facts. */
 import {describe, expect, it} from 'vitest'
 import {functionalRules} from '../src/checks/node/functional-rules.js'
+import {iptablesBackend} from '../src/checks/node/iptables-backend.js'
 import {moduleAutoload} from '../src/checks/node/module-autoload.js'
 import {probe} from '../src/checks/node/probe.js'
 import type {Subject} from '../src/checks/types.js'
@@ -66,6 +67,28 @@ describe('node.module-autoload', () => {
   it('never claims modules-load.d or /proc/modules evidence it did not read', () => {
     const image = run(kernel({live: false, procModules: false, bootConfig: false, selinux: 'unknown', modprobe: undefined}))
     for (const o of image) expect(o.message).not.toMatch(/modules-load\.d|\/proc\/modules/)
+  })
+})
+
+describe('node.iptables-backend: legacy tables a pod cannot load (istio/istio#57380)', () => {
+  // The EKS AL2023 node of the issue: ip_tables and iptable_filter loaded, iptable_nat only loadable.
+  const eks = kernel({modules: {...kernel().modules, ip_tables: {loaded: true, builtin: false, loadable: true, bootLoad: false}, iptable_filter: {loaded: true, builtin: false, loadable: true, bootLoad: false}, iptable_nat: {loaded: false, builtin: false, loadable: true, bootLoad: false}}})
+  const run = (k: KernelEvidence, istioVersion: string) => iptablesBackend.run({group: group({state: 'ok', source: 'pod'}), kernel: k, setup: setup({istioVersion, modes: ['sidecar'], backends: ['iptables']})})
+  it('before 1.28 the sidecar fails on iptables-legacy and the fix loads the table at boot', () => {
+    const [out] = run(eks, '1.27')
+    expect([out!.severity, out!.mode, out!.backend, out!.evidence?.path, out!.evidence?.missing]).toEqual(['fail', 'sidecar', 'iptables', 'iptables-legacy', ['iptable_nat']])
+    expect(out!.message).toContain("iptable_nat: loadable (modules.dep), but not loaded (/proc/modules), and Istio's pods cannot load it")
+    expect(out!.remediation?.command).toBe("sudo modprobe -a iptable_nat && printf '%s\\n' iptable_nat | sudo tee /etc/modules-load.d/istio.conf")
+  })
+  it('from 1.28 the same node runs sidecars through iptables-nft', () => {
+    const [out] = run(eks, '1.28')
+    expect([out!.severity, out!.evidence?.path]).toEqual(['pass', 'iptables-nft'])
+  })
+  it('an image whose only path is iptables-legacy is unknown, and says the running node decides', () => {
+    const image = kernel({live: false, procModules: false, bootConfig: true, selinux: 'unknown', modprobe: undefined, modules: {...kernel().modules, nf_tables: {loaded: false, builtin: false, loadable: false, bootLoad: false}}})
+    const [out] = run(image, '1.30')
+    expect([out!.severity, out!.evidence?.path]).toEqual(['unknown', 'iptables-legacy'])
+    expect(out!.remediation?.text).toMatch(/^Whether ip_tables, iptable_nat are loaded is decided on the running node/)
   })
 })
 
