@@ -39,6 +39,7 @@ export const protocolConflict = defineCheck<WorkloadFacts>()({
         severity: 'fail',
         subject,
         message: `Services disagree on the protocol of the same port of its pods: ${described.join('; ')} (${podCount(workload.pods)})`,
+        summary: `${conflicts.map(([target]) => target).join(', ')}: ${[...new Set(conflicts[0]![1].map((u) => u.protocol))].join(' vs ')}`,
         remediation: {text: 'Give the port the same protocol (name prefix or appProtocol) in every Service that selects these pods, or point the Services at different ports.'},
         evidence: {pods: workload.pods, ports: conflicts.map(([target]) => target), services: [...new Set(conflicts.flatMap(([, uses]) => uses.map((u) => u.service)))]},
       }
