@@ -88,6 +88,13 @@ describe('report formats through kubectl mesh-ready against the demo cluster', (
     }
   })
 
+  it('cleanup -o json and the offline nodes --local -o json match the documented schema too', async () => {
+    for (const result of [await mesh('cleanup', '-o', 'json'), await run('kubectl', ['mesh-ready', 'nodes', '--local', '-o', 'json'], {env})]) {
+      const doc = JSON.parse(result.stdout)
+      expect(validateReport(doc), JSON.stringify(validateReport.errors?.slice(0, 3))).toBe(true)
+    }
+  })
+
   it('-o yaml reads back under YAML 1.1 as the JSON document (kernel config values like "y" stay strings)', async () => {
     const result = await mesh('check', '-o', 'yaml')
     const doc = parseYaml(result.stdout, {version: '1.1'}) as ReportDoc & {generatedAt: unknown}
