@@ -12,7 +12,7 @@ import {buildReport} from '../../src/engine/report.js'
 import {applyPolicy, parseSuppression} from '../../src/engine/suppress.js'
 import {painter} from '../../src/render/color.js'
 import {render} from '../../src/render/index.js'
-import {sarifValidator, xmllintJunit, xpath} from '../helpers/schemas.js'
+import {reportValidator, sarifValidator, xmllintJunit, xpath} from '../helpers/schemas.js'
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'formats-'))
 const plain = painter(false)
@@ -181,5 +181,23 @@ describe('suppressed findings in the JSON document', () => {
     expect(doc.suppressed).toHaveLength(1)
     expect(doc.suppressed[0]).toMatchObject({checkId: 'workload.app-version-labels', severity: 'warn', suppressedBy: {rule: 'workload.app-version-labels=legacy/*', source: '--suppress'}})
     expect(doc.findings.some((f: Finding) => f.checkId === 'workload.app-version-labels')).toBe(false)
+  })
+})
+
+describe('docs/report.schema.json', () => {
+  const validate = reportValidator()
+  const doc = JSON.parse(render(policed, 'json', {paint: plain}))
+
+  it('accepts the JSON document and rejects nested evidence, a finding without mode, an unknown verdict', () => {
+    expect(validate(doc), JSON.stringify(validate.errors)).toBe(true)
+    const withFinding = (change: (f: Record<string, unknown>) => void) => {
+      const copy = structuredClone(doc)
+      change(copy.findings[0])
+      return copy
+    }
+    expect(validate(withFinding((f) => (f.evidence = {nested: {a: 1}})))).toBe(false)
+    expect(validate(withFinding((f) => delete f.mode))).toBe(false)
+    expect(validate({...doc, verdict: 'maybe'})).toBe(false)
+    expect(validate({...doc, summary: {...doc.summary, suppressed: undefined}})).toBe(false)
   })
 })
