@@ -122,6 +122,13 @@ describe('WorkloadAccumulator', () => {
     expect(acc.pods).toBe(8)
   })
 
+  it("never judges the plugin's own probe pods (check lists workloads while they run)", () => {
+    const acc = new WorkloadAccumulator(new ServiceIndex(), () => undefined)
+    acc.add({metadata: {name: 'mesh-ready-probe-abc-p1', namespace: 'mesh-ready-probe', labels: {'app.kubernetes.io/managed-by': 'kubectl-mesh-ready'}}, spec})
+    acc.add({metadata: {name: 'debug', namespace: 'shop', labels: {'app.kubernetes.io/managed-by': 'helm'}}, spec})
+    expect(acc.summaries().map((w) => w.name)).toEqual(['debug'])
+  })
+
   it('forgets a namespace (or everything) when a list starts again', () => {
     const acc = new WorkloadAccumulator(new ServiceIndex(), () => undefined)
     for (const pod of [...deploymentPods('a', 'web', spec), ...deploymentPods('b', 'web', spec, {count: 3})]) acc.add(pod)

@@ -4,6 +4,7 @@
  * Job → CronJob through the CronJob names in the namespace) and reduced to the few fields the checks read; pods of
  * one workload share a shape, so a workload keeps one entry per distinct shape with a pod count.
  */
+import {MANAGED_BY_LABEL, MANAGED_BY_VALUE} from './probe/labels.js'
 import {APP_NAME_LABELS, APP_VERSION_LABELS, DATAPLANE_MODE_LABEL, ISTIO_COMPONENT_LABELS, ISTIO_CONTAINERS, POD_INJECT_LABEL} from '../knowledge/mesh-labels.js'
 import {asInt as int, asList as list, asRecord as record, asString, asStringMap as stringMap} from './json.js'
 
@@ -255,6 +256,8 @@ export class WorkloadAccumulator {
     const podName = text(metadata.name)
     if (namespace === undefined || podName === undefined) return
     const labels = stringMap(metadata.labels)
+    // The plugin's own probe pods (check lists workloads while they run) are never a workload to judge.
+    if (labels[MANAGED_BY_LABEL] === MANAGED_BY_VALUE) return
     const ref = workloadOf(namespace, podName, labels, metadata.ownerReferences, this.cronJobs)
     if (!matchesTarget(this.target, ref, podName)) return
     const shape = podShape(record(object).spec, labels, this.services.selecting(namespace, labels))
