@@ -177,8 +177,10 @@ describe('limited RBAC', () => {
     const report = JSON.parse(result.stdout)
     const messages = report.findings.filter((f: {checkId: string}) => f.checkId === 'cluster.plugin-permissions').map((f: {message: string}) => f.message)
     expect(messages).toEqual(expect.arrayContaining([expect.stringMatching(/^not allowed to list nodes \(cluster-wide\)/), expect.stringMatching(/^not allowed to create pods in namespace mesh-ready-probe/)]))
-    expect(report.verdict).toBe('warnings')
-    expect(result.code).toBe(4)
+    // no node could be listed and no probe could run: the nodes area judged nothing, so the run is incomplete
+    expect(report.coverage).toContainEqual(expect.objectContaining({area: 'nodes', judged: 0}))
+    expect(report.verdict).toBe('incomplete')
+    expect(result.code).toBe(5)
   })
 })
 

@@ -139,7 +139,11 @@ function setupOf(options: NodesAreaOptions, ipFamilies: IpFamilies, ipFamiliesSo
 export const probeImage = (options: Pick<NodesAreaOptions, 'image' | 'functional' | 'istioVersion'>): string =>
   options.image ?? (options.functional ? functionalProbeImage(options.istioVersion) : DEFAULT_PROBE_IMAGE)
 
-const functionalFamilies = (setup: NodesSetup): FunctionalFamilies => (!setup.functional ? '' : setup.ipFamilies === 'ipv4' ? '4' : '46')
+/**
+ * The functional probe tests both families whenever it runs: ambient writes IPv6 rules even on IPv4-only clusters
+ * (istio-cni `ambient.ipv6` defaults to true), and each scenario only relies on the tests it needs.
+ */
+const functionalFamilies = (setup: NodesSetup): FunctionalFamilies => (setup.functional ? '46' : '')
 
 /** Probe output → evidence; a malformed report is a reason, never an exception. */
 function evidenceFrom(output: string): {kernel: Fact<KernelEvidence>; problem?: string} {
@@ -187,8 +191,8 @@ async function gatherCluster(client: KubeClient, options: NodesAreaOptions): Pro
   const wanted = new Set(options.nodeNames)
   const runId = randomBytes(3).toString('hex')
   const image = probeImage(options)
-  // Families decide the functional tests before they are known: auto runs the IPv6 tests too.
-  const functional: FunctionalFamilies = !options.functional ? '' : flagFamilies === 'ipv4' ? '4' : '46'
+  // Both families, whatever the cluster's: ambient writes IPv6 rules on IPv4-only clusters too (see functionalFamilies).
+  const functional: FunctionalFamilies = options.functional ? '46' : ''
   const session = await startProbeSession(client, {
     runId,
     image,
