@@ -3,6 +3,8 @@
  * the planned install and names the alternatives, a run that judged nothing is `incomplete` (exit 5) whatever
  * --fail-on says, and `check`/`pods` judge every namespace unless -n narrows them.
  */
+import {readdirSync} from 'node:fs'
+import path from 'node:path'
 import {afterAll, afterEach, describe, expect, it} from 'vitest'
 import type {KubeObject, TestApiServer} from './apiserver/index.js'
 import {startApiServer} from './apiserver/index.js'
@@ -133,5 +135,26 @@ describe('check and pods judge every namespace unless -n narrows them', () => {
     expect(all.stdout.trimEnd().split('\n').at(-1)).toMatch(/ on kind-small, all namespaces: /)
     const one = await runCli(['check', '--kubeconfig', server.kubeconfigPath, '--skip', 'nodes', '-n', 'default', '-o', 'json'])
     expect(json(one.stdout).scope).toBe('namespace default')
+  })
+})
+
+describe("Istio's default plan on every real kernel fixture, through the CLI", () => {
+  const configs = path.resolve(import.meta.dirname, 'fixtures/kernels/configs')
+  it.each(readdirSync(configs).filter((f) => f.endsWith('.config')))('%s: ready, exit 0', async (file) => {
+    const result = await runCli(['nodes', '--kernel-config', path.join(configs, file), '-o', 'json'])
+    const report = json(result.stdout)
+    expect(report.plan).toMatchObject({modes: ['sidecar'], backends: ['iptables'], source: 'defaults'})
+    expect(report.findings.filter((f) => f.planned && f.severity !== 'pass' && f.severity !== 'skip')).toEqual([])
+    expect(report.verdict).toBe('ready')
+    expect(result.code).toBe(0)
+  })
+
+  it('a broken plan still fails and names the missing feature: ambient on the 4.9 Android kernel', async () => {
+    const result = await runCli(['nodes', '--kernel-config', path.join(configs, 'android-pixel-3a-aarch64.config'), '--mode', 'ambient', '-o', 'json'])
+    const report = json(result.stdout)
+    expect(report.verdict).toBe('not-ready')
+    expect(result.code).toBe(3)
+    const failed = report.findings.find((f) => f.planned && f.severity === 'fail' && f.checkId === 'node.iptables-backend')
+    expect(failed?.evidence?.missing).toEqual(expect.arrayContaining(['ip_set', 'xt_set']))
   })
 })
