@@ -25,7 +25,7 @@ const moduleLessKernel = existsSync('/proc/config.gz') && !existsSync('/proc/mod
 
 interface Report {
   verdict: string
-  findings: Array<{checkId: string; severity: string; message: string; evidence?: Record<string, unknown>}>
+  findings: Array<{checkId: string; severity: string; message: string; mode: string | null; backend: string | null; planned: boolean; evidence?: Record<string, unknown>}>
   data: {nodes: {groups: Array<{matrix: Record<string, {readiness: string; functional?: {status: string}}>}>}}
 }
 const report = (stdout: string) => JSON.parse(stdout) as Report
@@ -86,9 +86,10 @@ describe('functional mode for real', () => {
     const r = await runCli(['nodes', '--local', '--functional', '--ip-families', 'dual', '-o', 'json'])
     expect(r.code, r.stderr).toBe(0)
     const rep = report(r.stdout)
+    // one functional verdict per mode × backend, every one applied; the planned one (sidecar on iptables) went via iptables-nft
     const functional = rep.findings.filter((f) => f.checkId === 'node.functional-rules')
-    expect(functional.map((f) => f.severity)).toEqual(['pass'])
-    expect(functional[0]!.message).toContain('iptables-nft.nat')
+    expect(functional.map((f) => `${f.mode}/${f.backend}:${f.severity}`).sort()).toEqual(['ambient/iptables:pass', 'ambient/nftables:pass', 'sidecar/iptables:pass', 'sidecar/nftables:pass'])
+    expect(functional.find((f) => f.planned)!.message).toContain('iptables-nft.nat')
     expect(Object.values(rep.data.nodes.groups[0]!.matrix).map((m) => m.functional?.status)).toEqual(['ok', 'ok', 'ok', 'ok'])
     expect(hostRules()).toBe(before)
   })
@@ -109,7 +110,7 @@ describe('functional mode for real', () => {
       const r = await runCli(['nodes', '--kubeconfig', server.kubeconfigPath, '--functional', '--istio-version', '1.29', '-o', 'json'])
       expect(r.code, r.stderr).toBe(0)
       const rep = report(r.stdout)
-      expect(rep.findings.filter((f) => f.checkId === 'node.functional-rules').map((f) => f.severity)).toEqual(['pass'])
+      expect(rep.findings.filter((f) => f.checkId === 'node.functional-rules').map((f) => `${f.mode}/${f.backend}:${f.severity}`).sort()).toEqual(['ambient/iptables:pass', 'ambient/nftables:pass', 'sidecar/iptables:pass', 'sidecar/nftables:pass'])
       const container = (created[0]!.spec as {containers: Array<{image: string; securityContext: {capabilities: {add: string[]}}}>}).containers[0]!
       expect(container.image).toBe('docker.io/istio/proxyv2:1.29.0')
       expect(container.securityContext.capabilities.add).toEqual(['NET_ADMIN', 'NET_RAW'])
