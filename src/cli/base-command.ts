@@ -121,16 +121,8 @@ export abstract class MeshReadyCommand extends Command {
   }
 
   /**
-   * The release to judge: --istio-version, else the Istio installed in the cluster (one list of istiod Deployments
-   * and DaemonSets; unreadable is fine), else the newest release the plugin knows. Offline runs skip the lookup.
-   */
-  protected async judgedIstioVersion(flags: BaseFlagValues, client: KubeClient | undefined, istioNamespace?: string): Promise<string> {
-    if (flags['istio-version'] !== undefined || client === undefined) return this.istioVersion(flags)
-    return this.istioVersion(flags, (await detectInstalledIstio(client, istioNamespace)).minor)
-  }
-
-  /**
-   * The install plan the verdict judges: the judged release (see judgedIstioVersion) and the mode/backend of the
+   * The install plan the verdict judges: the release to judge (--istio-version, else the installed Istio's, else the
+   * newest the plugin knows) and the mode/backend of the
    * installed Istio, else of --mode/--backend, else Istio's defaults. `installed` skips the lookup when the caller
    * already has it (check reads it with the platform); offline runs (no client) judge flags or defaults.
    */

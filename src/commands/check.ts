@@ -3,7 +3,7 @@ import {clusterArea} from '../areas/cluster.js'
 import {nodesArea, nodesOptionsFromFlags} from '../areas/nodes.js'
 import {judgePlatform} from '../areas/platform.js'
 import {reportFrom} from '../areas/report.js'
-import {scopeOf} from '../engine/plan.js'
+import {scopeOf, targetNamespaces as targetNamespacesOf} from '../engine/plan.js'
 import type {AreaResult} from '../areas/types.js'
 import {workloadsArea} from '../areas/workloads.js'
 import {MeshReadyCommand} from '../cli/base-command.js'
@@ -52,8 +52,7 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
     const timeoutMs = parseProbeTimeout(flags.timeout)
     const client = this.kubeClient(flags)
     const istioNamespace = flags['istio-namespace']
-    // Workloads are cluster-wide by nature: every namespace the caller can list, unless -n narrows it.
-    const targetNamespaces = flags.namespace !== undefined && !flags['all-namespaces'] ? [flags.namespace] : undefined
+    const targetNamespaces = targetNamespacesOf(flags)
     // A typo in -n is a usage error before anything runs (no probe pods started for nothing).
     if (targetNamespaces && !skip.has('pods')) await namespaceLabels(client, targetNamespaces[0]!, this.abort.signal)
     const progress = await startProgress('Reading the cluster…')

@@ -6,6 +6,7 @@ import {UserError} from '../cli/errors.js'
 import type {BaseFlagValues} from '../cli/base-command.js'
 import {docsUrl} from '../engine/docs-url.js'
 import {ExitCode} from '../engine/exit-codes.js'
+import {closeMatches} from '../engine/suppress.js'
 import type {Report} from '../engine/report.js'
 import {SCHEMA_VERSION} from '../engine/report.js'
 import {terminalOptions} from '../render/color.js'
@@ -59,17 +60,10 @@ export function readReport(file: string): Report {
   return report as Report
 }
 
-/** Close ids for a typo: same slug in another category, or sharing a word. */
-function suggestions(id: string): string[] {
-  const slug = id.includes('.') ? id.slice(id.indexOf('.') + 1) : id
-  const words = slug.split(/[-.]/).filter((w) => w.length > 2)
-  return allChecks.map((c) => c.id).filter((c) => c.endsWith(`.${slug}`) || words.some((w) => c.includes(w))).slice(0, 5)
-}
-
 export function findCheck(id: string): CheckDefinition<any, any> {
   const check = allChecks.find((c) => c.id === id) ?? allChecks.filter((c) => c.id.endsWith(`.${id}`)).at(0)
   if (check) return check
-  const close = suggestions(id)
+  const close = closeMatches(id, allChecks.map((c) => c.id))
   throw new UserError(`no check "${id}"${close.length ? `; did you mean ${close.join(', ')}?` : ''} (every check: kubectl mesh-ready explain --list)`)
 }
 

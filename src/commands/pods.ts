@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {reportFrom} from '../areas/report.js'
-import {scopeOf} from '../engine/plan.js'
+import {scopeOf, targetNamespaces} from '../engine/plan.js'
 import {workloadsArea} from '../areas/workloads.js'
 import {MeshReadyCommand} from '../cli/base-command.js'
 import {UserError} from '../cli/errors.js'
@@ -36,8 +36,7 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
     const istioNamespace = flags['istio-namespace']
     const client = this.kubeClient(flags)
     const plan = await this.judgedPlan(flags, client, {mode: flags.mode === 'auto' ? undefined : flags.mode, istioNamespace})
-    // Workloads are cluster-wide by nature: every namespace the caller can list, unless -n narrows it.
-    const namespaces = flags.namespace !== undefined && !flags['all-namespaces'] ? [flags.namespace] : undefined
+    const namespaces = targetNamespaces(flags)
     const progress = await startProgress('Reading pods…')
     try {
       const workloads = await workloadsArea(client, {

@@ -61,6 +61,10 @@ export function planLabel(plan: InstallPlan): string {
   return `${plan.modes.join(' and ')} on ${plan.backends.join(' and ')} (${SOURCE_WORDS[plan.source](plan.istioVersion)})`
 }
 
+/** Workloads are cluster-wide by nature: every namespace the caller can list (undefined), unless -n narrows it. */
+export const targetNamespaces = (flags: {readonly namespace?: string; readonly 'all-namespaces'?: boolean}): readonly string[] | undefined =>
+  flags.namespace !== undefined && !flags['all-namespaces'] ? [flags.namespace] : undefined
+
 /** The verdict line's words for a namespace scope: undefined (every namespace) or the -n namespaces. */
 export const scopeOf = (namespaces: readonly string[] | undefined): string =>
   namespaces === undefined ? 'all namespaces' : namespaces.length === 1 ? `namespace ${namespaces[0]}` : `namespaces ${namespaces.join(', ')}`
