@@ -6,8 +6,8 @@
  */
 import {execFile} from 'node:child_process'
 import path from 'node:path'
-import {startApiServer} from '../test/apiserver/index.js'
-import {repoRoot} from '../test/apiserver/util.js'
+import {startApiServer} from '../test-cluster/index.js'
+import {repoRoot} from '../test-cluster/util.js'
 
 const SCENARIO = 'nodes-bench'
 const NODES = 5000

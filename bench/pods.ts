@@ -9,7 +9,7 @@ import {existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync} from
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {createInterface} from 'node:readline'
-import {repoRoot} from '../test/apiserver/util.js'
+import {repoRoot} from '../test-cluster/util.js'
 
 const SCENARIO = 'pods-bench'
 const EXPECTED = {pods: 100_000, workloads: 2_000}
@@ -60,7 +60,7 @@ function measure(command: string, args: readonly string[], stdoutFile: string): 
 }
 
 async function startServer(root: string): Promise<{child: ChildProcess; kubeconfig: string; cacheDir: string}> {
-  const cli = path.join(root, 'dist/test/apiserver/cli.js')
+  const cli = path.join(root, 'dist/test-cluster/cli.js')
   if (!existsSync(cli)) throw new Error(`bench: ${cli} is missing; run npm run build first`)
   const child = spawn(process.execPath, [cli, '--scenario', SCENARIO], {stdio: ['ignore', 'pipe', 'inherit']})
   const line = await new Promise<string>((resolve, reject) => {

@@ -1,6 +1,6 @@
 import {allChecks, retiredCheckIds} from '../src/checks/index.js'
-import {CATEGORIES} from '../src/checks/types.js'
-import {docsUrl} from '../src/engine/docs-url.js'
+import {CATEGORIES} from '../src/model/finding.js'
+import {docsUrl} from '../src/model/docs-url.js'
 
 const TITLES = {cluster: 'Cluster', node: 'Nodes', platform: 'Platform', workload: 'Workloads'} as const
 

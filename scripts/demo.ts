@@ -12,7 +12,7 @@ import {fileURLToPath} from 'node:url'
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const args = process.argv.slice(2)
 
-const server = spawn(process.execPath, [path.join(root, 'dist/test/apiserver/cli.js'), '--scenario', 'demo'], {stdio: ['ignore', 'pipe', 'inherit']})
+const server = spawn(process.execPath, [path.join(root, 'dist/test-cluster/cli.js'), '--scenario', 'demo'], {stdio: ['ignore', 'pipe', 'inherit']})
 const ready = await new Promise<{url: string; kubeconfig: string}>((resolve, reject) => {
   server.once('exit', (code) => reject(new Error(`test API server exited early (${code})`)))
   createInterface({input: server.stdout!}).once('line', (line) => resolve(JSON.parse(line)))

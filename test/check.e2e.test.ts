@@ -3,8 +3,8 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {parse} from 'yaml'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
-import type {TestApiServer} from './apiserver/index.js'
-import {startApiServer} from './apiserver/index.js'
+import type {TestApiServer} from '../test-cluster/index.js'
+import {startApiServer} from '../test-cluster/index.js'
 import {PLUGIN_PERMISSIONS} from '../src/knowledge/plugin-permissions.js'
 import {pluginPathDir, run, runCli} from './helpers/cli.js'
 
@@ -167,7 +167,7 @@ describe('limited RBAC', () => {
   beforeAll(async () => {
     server = await startApiServer({
       scenario: {
-        ...(await import('./apiserver/index.js')).loadScenario('kind-small'),
+        ...(await import('../test-cluster/index.js')).loadScenario('kind-small'),
         rbac: {denied: [{verbs: ['list'], resources: ['nodes']}, {verbs: ['create'], resources: ['pods'], namespaces: ['mesh-ready-probe']}]},
       },
     })

@@ -8,8 +8,8 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {LEASE_DURATION_SECONDS, LEASE_RENEW_SECONDS, PROBE_NAMESPACE, microTime} from '../src/gather/probe/pods.js'
 import {MANAGED_BY_LABEL, MANAGED_BY_VALUE, RUN_ID_LABEL} from '../src/gather/probe/labels.js'
-import type {KubeObject, TestApiServer} from './apiserver/index.js'
-import {startApiServer} from './apiserver/index.js'
+import type {KubeObject, TestApiServer} from '../test-cluster/index.js'
+import {startApiServer} from '../test-cluster/index.js'
 import {pluginPathDir, run} from './helpers/cli.js'
 
 const pluginDir = pluginPathDir()

@@ -11,8 +11,8 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import type {Command} from '@oclif/core'
 import {COMMANDS} from '../src/commands/index.js'
 import {OUTPUT_FORMATS} from '../src/render/index.js'
-import type {TestApiServer} from './apiserver/index.js'
-import {startApiServer} from './apiserver/index.js'
+import type {TestApiServer} from '../test-cluster/index.js'
+import {startApiServer} from '../test-cluster/index.js'
 import {pluginPathDir, repoRoot, run} from './helpers/cli.js'
 
 const script = path.join(repoRoot, 'dist/completion/kubectl_complete-mesh_ready')

@@ -3,9 +3,9 @@
  * to claim. Kernel data itself is never hand-written here: real kernels are in kernel-fixtures.test.ts.
  */
 import {describe, expect, it} from 'vitest'
-import {scenarioFor} from '../src/checks/node/_lib/describe.js'
-import {requirementEvidence} from '../src/checks/node/_lib/evidence.js'
-import {conditionHolds, judgeIptables, judgeRequirements, judgeScenario, readinessOf} from '../src/checks/node/_lib/scenarios.js'
+import {scenarioFor} from '../src/derive/kernel/describe.js'
+import {requirementEvidence} from '../src/derive/kernel/evidence.js'
+import {conditionHolds, judgeIptables, judgeRequirements, judgeScenario, readinessOf} from '../src/derive/kernel/scenarios.js'
 import type {NodesSetup} from '../src/gather/nodes.js'
 import type {ConfigValue, KernelEvidence, ModuleFlags} from '../src/gather/probe/parse-probe.js'
 import {dnsCaptureDefault, ISTIO_BEHAVIOURS} from '../src/knowledge/istio-interception.js'

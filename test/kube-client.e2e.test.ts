@@ -4,8 +4,8 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {KubeClient} from '../src/gather/kube/client.js'
 import {loadKubeTarget} from '../src/gather/kube/config.js'
-import type {TestApiServer} from './apiserver/index.js'
-import {startApiServer} from './apiserver/index.js'
+import type {TestApiServer} from '../test-cluster/index.js'
+import {startApiServer} from '../test-cluster/index.js'
 
 type Named = {metadata: {name: string; namespace?: string}}
 const key = (p: Named) => `${p.metadata.namespace}/${p.metadata.name}`

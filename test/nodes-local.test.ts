@@ -8,8 +8,8 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {gzipSync} from 'node:zlib'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import type {KubeObject, TestApiServer} from './apiserver/index.js'
-import {startApiServer} from './apiserver/index.js'
+import type {KubeObject, TestApiServer} from '../test-cluster/index.js'
+import {startApiServer} from '../test-cluster/index.js'
 import {runCli} from './helpers/cli.js'
 
 const FIXTURES = path.resolve(import.meta.dirname, 'fixtures')

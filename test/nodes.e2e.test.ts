@@ -5,8 +5,8 @@
  */
 import {execFile} from 'node:child_process'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
-import type {KubeObject, TestApiServer} from './apiserver/index.js'
-import {loadScenario, startApiServer} from './apiserver/index.js'
+import type {KubeObject, TestApiServer} from '../test-cluster/index.js'
+import {loadScenario, startApiServer} from '../test-cluster/index.js'
 import {cliPath, runCli} from './helpers/cli.js'
 import type {RunResult} from './helpers/cli.js'
 

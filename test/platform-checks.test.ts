@@ -1,8 +1,8 @@
 import {describe, expect, it} from 'vitest'
-import type {PlatformAreaOptions} from '../src/areas/platform.js'
-import {judgePlatform} from '../src/areas/platform.js'
+import type {PlatformAreaOptions} from '../src/pipeline/platform.js'
+import {judgePlatform} from '../src/pipeline/platform.js'
 import {platformChecks} from '../src/checks/platform/index.js'
-import type {Finding} from '../src/checks/types.js'
+import type {Finding} from '../src/model/finding.js'
 import type {ClusterShape} from './platform-fixtures.js'
 import {dsObject, inputsFrom, NODES} from './platform-fixtures.js'
 

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
-import type {DetectionInput} from '../src/checks/platform/_lib/detect-platform.js'
-import {detectPlatform, hasFeature} from '../src/checks/platform/_lib/detect-platform.js'
+import type {DetectionInput} from '../src/derive/platform/detect-platform.js'
+import {detectPlatform, hasFeature} from '../src/derive/platform/detect-platform.js'
 import {summarizeNode} from '../src/gather/platform-objects.js'
 import type {NodeShape} from './platform-fixtures.js'
 import {NODES, nodeObject, summarized} from './platform-fixtures.js'

@@ -2,8 +2,8 @@
  * Node objects shaped like the public examples in ../shared/reference/platforms.md §2.1 (label dumps, providerIDs,
  * kubelet version strings), shared by the platform unit tests.
  */
-import type {Fact} from '../src/checks/types.js'
-import {known, unavailable} from '../src/checks/types.js'
+import type {Fact} from '../src/model/finding.js'
+import {known, unavailable} from '../src/model/finding.js'
 import type {CiliumPolicies, DryRunResult, PlatformInputs} from '../src/gather/platform.js'
 import type {ResolvedEnv} from '../src/gather/platform-env.js'
 import {resolveWorkloadEnv} from '../src/gather/platform-env.js'
@@ -20,7 +20,7 @@ import {
   summarizeWorkload,
 } from '../src/gather/platform-objects.js'
 import type {HelmValues} from '../src/knowledge/istio-platform.js'
-import type {NodeSummary} from '../src/gather/platform-objects.js'
+import type {PlatformNode} from '../src/gather/platform-objects.js'
 import {summarizeNode} from '../src/gather/platform-objects.js'
 
 export interface NodeShape {
@@ -56,7 +56,7 @@ export function nodeObject(s: NodeShape): Record<string, unknown> {
   }
 }
 
-export const summarized = (...shapes: NodeShape[]): NodeSummary[] => shapes.map((s) => summarizeNode(nodeObject(s)))
+export const summarized = (...shapes: NodeShape[]): PlatformNode[] => shapes.map((s) => summarizeNode(nodeObject(s)))
 
 const KUBEADM = {'kubeadm.alpha.kubernetes.io/cri-socket': 'unix:///run/containerd/containerd.sock'}
 

@@ -1,8 +1,8 @@
 import {describe, expect, it} from 'vitest'
 import {parse} from 'yaml'
-import {judgePlatform} from '../src/areas/platform.js'
-import type {InstallPlan} from '../src/checks/platform/_lib/install-plan.js'
-import {valuesDocument} from '../src/checks/platform/_lib/install-plan.js'
+import {judgePlatform} from '../src/pipeline/platform.js'
+import type {InstallSettings} from '../src/derive/platform/install-plan.js'
+import {valuesDocument} from '../src/derive/platform/install-plan.js'
 import type {Mode} from '../src/knowledge/istio-platform.js'
 import {ISTIO_PLATFORM_PROFILES, ISTIO_PLATFORM_VALUES, k3sCniBinDir, k3sRelease, NOT_ISTIO_PLATFORM_VALUES} from '../src/knowledge/istio-platform.js'
 import {PLATFORM_CATALOGUE} from '../src/knowledge/platform-signals.js'
@@ -11,7 +11,7 @@ import {CHART_DEFAULTS, dsObject, effectiveCni, inputsFrom, NODES, parseIstioctl
 
 type Json = Record<string, unknown>
 
-const plan = (shape: ClusterShape, mode: Mode, istioVersion = '1.30'): InstallPlan => judgePlatform(inputsFrom(shape), {istioVersion, modes: [mode]}).plans[mode]!
+const plan = (shape: ClusterShape, mode: Mode, istioVersion = '1.30'): InstallSettings => judgePlatform(inputsFrom(shape), {istioVersion, modes: [mode]}).plans[mode]!
 
 interface Row {
   name: string

@@ -1,12 +1,12 @@
 import {describe, expect, it} from 'vitest'
-import type {CniInput} from '../src/checks/platform/_lib/detect-cni.js'
-import {cniLabel, detectCni} from '../src/checks/platform/_lib/detect-cni.js'
-import {cidrContains} from '../src/checks/platform/_lib/probe-snat.js'
-import {parseQuantity, quotaAdmitsPriority} from '../src/checks/platform/_lib/quota.js'
-import {forModes} from '../src/checks/platform/_lib/modes.js'
-import {CLUSTER_SUBJECT} from '../src/checks/types.js'
+import type {CniInput} from '../src/derive/platform/detect-cni.js'
+import {cniLabel, detectCni} from '../src/derive/platform/detect-cni.js'
+import {cidrContains} from '../src/derive/platform/probe-snat.js'
+import {parseQuantity, quotaAdmitsPriority} from '../src/derive/platform/quota.js'
+import {forModes} from '../src/derive/platform/modes.js'
+import {CLUSTER_SUBJECT} from '../src/model/finding.js'
 import {findInstalledIstio, injectorConfigMapName, withIstioSettings} from '../src/gather/platform-istio.js'
-import type {WorkloadSummary} from '../src/gather/platform-objects.js'
+import type {PlatformWorkload} from '../src/gather/platform-objects.js'
 import {imageTag, imageVersion, summarizeConfigMap, summarizeQuota, summarizeWorkload} from '../src/gather/platform-objects.js'
 import {branchEniFix} from '../src/checks/platform/eks-pod-security-groups.js'
 import {istioPatchOf} from '../src/knowledge/istio-platform.js'
@@ -55,7 +55,7 @@ describe('CNI detection (platforms.md §2.4)', () => {
 })
 
 describe('installed Istio from workloads', () => {
-  const istiod = (namespace: string, image: string, rev?: string): WorkloadSummary =>
+  const istiod = (namespace: string, image: string, rev?: string): PlatformWorkload =>
     summarizeWorkload('Deployment')({metadata: {namespace, name: rev ? `istiod-${rev}` : 'istiod', labels: {app: 'istiod', ...(rev ? {'istio.io/rev': rev} : {})}}, spec: {template: {spec: {containers: [{name: 'discovery', image}]}}}})
   it('takes the default revision, reads versions from tags (distroless, digest)', () => {
     const found = findInstalledIstio([

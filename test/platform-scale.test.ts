@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {judgePlatform} from '../src/areas/platform.js'
+import {judgePlatform} from '../src/pipeline/platform.js'
 import type {NodeShape} from './platform-fixtures.js'
 import {inputsFrom, NODES} from './platform-fixtures.js'
 

@@ -1,7 +1,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import type {TestApiServer} from './apiserver/index.js'
+import type {TestApiServer} from '../test-cluster/index.js'
 import {ISTIOD_SELECTOR} from '../src/gather/platform-istio.js'
-import {startApiServer} from './apiserver/index.js'
+import {startApiServer} from '../test-cluster/index.js'
 import type {RunResult} from './helpers/cli.js'
 import {runCli} from './helpers/cli.js'
 

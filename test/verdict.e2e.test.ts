@@ -6,8 +6,8 @@
 import {readdirSync} from 'node:fs'
 import path from 'node:path'
 import {afterAll, afterEach, describe, expect, it} from 'vitest'
-import type {KubeObject, TestApiServer} from './apiserver/index.js'
-import {startApiServer} from './apiserver/index.js'
+import type {KubeObject, TestApiServer} from '../test-cluster/index.js'
+import {startApiServer} from '../test-cluster/index.js'
 import {runCli} from './helpers/cli.js'
 
 interface Finding {

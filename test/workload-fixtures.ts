@@ -1,6 +1,6 @@
 /** Builds workload facts from pod/Service manifests through the real reduction, for the table-driven check tests. */
-import type {Fact} from '../src/checks/types.js'
-import {known, unavailable} from '../src/checks/types.js'
+import type {Fact} from '../src/model/finding.js'
+import {known, unavailable} from '../src/model/finding.js'
 import type {LegacyAdmission, MeshInstall, WorkloadFacts, WorkloadInventory} from '../src/gather/workloads.js'
 import {ServiceIndex, serviceSummary, WorkloadAccumulator} from '../src/gather/workloads-shape.js'
 import type {ModeFlag} from '../src/knowledge/mesh-labels.js'

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
-import {collapseQuiet, workloadsArea} from '../src/areas/workloads.js'
-import type {Finding} from '../src/checks/types.js'
+import {collapseQuiet, workloadsArea} from '../src/pipeline/workloads.js'
+import type {Finding} from '../src/model/finding.js'
 import type {KubeClient, ListOptions, ListPage} from '../src/gather/kube/client.js'
 import {ApiError, describeRequest} from '../src/gather/kube/errors.js'
 import {gatherLegacyAdmission, gatherMeshInstall, gatherWorkloads} from '../src/gather/workloads.js'

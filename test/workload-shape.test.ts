@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {selectProtocol} from '../src/checks/workload/_lib/protocol.js'
+import {selectProtocol} from '../src/derive/workloads/protocol.js'
 import type {ServicePort} from '../src/gather/workloads-shape.js'
 import {matchesTarget, parseWorkloadTarget, podShape, ServiceIndex, serviceSummary, WorkloadAccumulator, workloadOf} from '../src/gather/workloads-shape.js'
 import {imageRepositoryName} from '../src/knowledge/protocols.js'

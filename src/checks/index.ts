@@ -1,7 +1,7 @@
 import {clusterChecks} from './cluster/index.js'
 import {nodeChecks} from './node/index.js'
 import {platformChecks} from './platform/index.js'
-import type {CheckDefinition} from './types.js'
+import type {CheckDefinition} from '../model/finding.js'
 import {workloadChecks} from './workload/index.js'
 
 /**

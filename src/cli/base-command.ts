@@ -2,25 +2,25 @@ import {writeFileSync} from 'node:fs'
 import type {Interfaces} from '@oclif/core'
 import {Command, Errors} from '@oclif/core'
 import {allChecks} from '../checks/index.js'
-import type {Report} from '../engine/report.js'
-import type {Policy} from '../engine/suppress.js'
-import {applyPolicy, EMPTY_POLICY, PolicyError, policyFromFlags} from '../engine/suppress.js'
-import type {FailOn} from '../engine/exit-codes.js'
-import {ExitCode, exitCodeFor} from '../engine/exit-codes.js'
+import type {Report} from '../model/report.js'
+import type {Policy} from '../report/policy.js'
+import {applyPolicy, EMPTY_POLICY, PolicyError, policyFromFlags} from '../report/policy.js'
+import type {FailOn} from '../model/exit-codes.js'
+import {ExitCode, exitCodeFor} from '../model/exit-codes.js'
 import {KubeClient} from '../gather/kube/client.js'
 import {loadKubeTarget} from '../gather/kube/config.js'
 import {parseRequestTimeout} from '../gather/kube/duration.js'
 import {ConnectionError} from '../gather/kube/errors.js'
 import type {InstalledIstio} from '../gather/platform-istio.js'
 import {detectInstalledIstio} from '../gather/platform-istio.js'
-import type {MeshBackend, MeshMode} from '../checks/types.js'
-import type {InstallPlan} from '../engine/plan.js'
-import {resolvePlan} from '../engine/plan.js'
+import type {MeshBackend, MeshMode} from '../model/finding.js'
+import type {InstallPlan} from '../model/plan.js'
+import {resolvePlan} from '../model/plan.js'
 import {DEFAULT_ISTIO_VERSION, ISTIO_RELEASES, istioMinor, judgeInstalledIstio, knownIstioMinor} from '../knowledge/istio-releases.js'
 import {painter, terminalOptions} from '../render/color.js'
 import type {OutputFormat} from '../render/index.js'
 import {render} from '../render/index.js'
-import {UserError} from './errors.js'
+import {UserError} from '../model/errors.js'
 import {baseFlags, HelpShown} from './flags.js'
 
 /** oclif's parsed flags and args (its FlagOutput/ArgOutput, which @oclif/core does not export). */
@@ -159,7 +159,7 @@ export abstract class MeshReadyCommand extends Command {
   }
 
   /**
-   * Applies --suppress/--policy (src/engine/suppress.ts), renders to stdout and sets the exit code from the verdict
+   * Applies --suppress/--policy (src/report/policy.ts), renders to stdout and sets the exit code from the verdict
    * and --fail-on. With --output-file the -o report goes to the file (never coloured) and stdout gets the table
    * (wide with -o wide). docs/output.md#output-file.
    */

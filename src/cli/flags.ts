@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
-import {FAIL_ON} from '../engine/exit-codes.js'
-import {UserError} from './errors.js'
+import {FAIL_ON} from '../model/exit-codes.js'
+import {UserError} from '../model/errors.js'
 import {DEFAULT_ISTIO_VERSION} from '../knowledge/istio-releases.js'
 import {OUTPUT_FORMATS} from '../render/index.js'
 

@@ -1,5 +1,5 @@
-import type {Fact} from '../checks/types.js'
-import {known, unavailable} from '../checks/types.js'
+import type {Fact} from '../model/finding.js'
+import {known, unavailable} from '../model/finding.js'
 import type {PermissionArea, PluginPermission} from '../knowledge/plugin-permissions.js'
 import {PLUGIN_PERMISSIONS} from '../knowledge/plugin-permissions.js'
 import type {KubeClient} from './kube/client.js'

@@ -1,5 +1,5 @@
-import type {Fact} from '../checks/types.js'
-import {known, unavailable} from '../checks/types.js'
+import type {Fact} from '../model/finding.js'
+import {known, unavailable} from '../model/finding.js'
 import {ApiError} from './kube/errors.js'
 
 /**

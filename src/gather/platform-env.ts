@@ -1,5 +1,5 @@
-import type {Fact} from '../checks/types.js'
-import type {ContainerSummary, WorkloadSummary} from './platform-objects.js'
+import type {Fact} from '../model/finding.js'
+import type {ContainerSummary, PlatformWorkload} from './platform-objects.js'
 
 /** One environment variable as the container will see it. */
 export interface ResolvedEnvVar {
@@ -59,7 +59,7 @@ function resolveContainer(c: ContainerSummary, objects: EnvObjects): Record<stri
 }
 
 /** Resolves `value`, `valueFrom` (ConfigMap/Secret keys) and `envFrom` for the named containers and init containers. */
-export function resolveWorkloadEnv(workload: WorkloadSummary, containerNames: readonly string[], objects: EnvObjects): ResolvedEnv {
+export function resolveWorkloadEnv(workload: PlatformWorkload, containerNames: readonly string[], objects: EnvObjects): ResolvedEnv {
   const env: Record<string, Record<string, ResolvedEnvVar>> = {}
   for (const c of [...workload.containers, ...workload.initContainers]) if (containerNames.includes(c.name)) env[c.name] = resolveContainer(c, objects)
   return env

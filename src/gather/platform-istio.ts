@@ -1,5 +1,5 @@
-import type {Fact, MeshBackend, MeshMode} from '../checks/types.js'
-import {known} from '../checks/types.js'
+import type {Fact, MeshBackend, MeshMode} from '../model/finding.js'
+import {known} from '../model/finding.js'
 import type {CniPaths} from '../knowledge/istio-platform.js'
 import {ISTIO_CNI_HOST_PATH_VOLUMES} from '../knowledge/istio-platform.js'
 import {gatherFact} from './facts.js'
@@ -8,7 +8,7 @@ import {istioMinor} from '../knowledge/istio-releases.js'
 import type {KubeClient} from './kube/client.js'
 import type {Inventory} from './platform-list.js'
 import {listAcross} from './platform-list.js'
-import type {WorkloadSummary} from './platform-objects.js'
+import type {PlatformWorkload} from './platform-objects.js'
 import {imageVersion, summarizeWorkload} from './platform-objects.js'
 
 /** istiod Deployments carry `app: istiod` in every chart and revision (istio-discovery templates/deployment.yaml). */
@@ -62,7 +62,7 @@ export interface IstioSettingsSources {
   readonly gaps?: readonly string[]
 }
 
-const COMPONENT_RULES: ReadonlyArray<{component: IstioComponent; kind: WorkloadSummary['kind']; matches: (w: WorkloadSummary) => boolean; container: string}> = [
+const COMPONENT_RULES: ReadonlyArray<{component: IstioComponent; kind: PlatformWorkload['kind']; matches: (w: PlatformWorkload) => boolean; container: string}> = [
   {component: 'istiod', kind: 'Deployment', matches: (w) => w.labels.app === 'istiod' || w.podLabels.app === 'istiod', container: 'discovery'},
   {component: 'istio-cni', kind: 'DaemonSet', matches: (w) => w.name === 'istio-cni-node' || w.podLabels['k8s-app'] === 'istio-cni-node', container: 'install-cni'},
   {component: 'ztunnel', kind: 'DaemonSet', matches: (w) => w.name === 'ztunnel' || w.podLabels.app === 'ztunnel', container: 'istio-proxy'},
@@ -75,7 +75,7 @@ const byVersion = (a: InstalledComponent, b: InstalledComponent) => {
 }
 
 /** Pure: the Istio components among the workloads, and the version that should be judged by default. */
-export function findInstalledIstio(workloads: readonly WorkloadSummary[], gaps: readonly string[] = []): InstalledIstio {
+export function findInstalledIstio(workloads: readonly PlatformWorkload[], gaps: readonly string[] = []): InstalledIstio {
   const components: InstalledComponent[] = []
   for (const w of workloads) {
     const rule = COMPONENT_RULES.find((r) => r.kind === w.kind && r.matches(w))
@@ -160,13 +160,13 @@ export async function readIstioSettings(client: KubeClient, installed: Installed
   return withIstioSettings(installed, {injectorValues, cniConfig, gaps})
 }
 
-function gapsOf(inventory: Fact<Inventory<WorkloadSummary>>): string[] {
+function gapsOf(inventory: Fact<Inventory<PlatformWorkload>>): string[] {
   if (inventory.state === 'unavailable') return [inventory.reason]
   return inventory.value.unreadable.map((u) => u.reason)
 }
 
 /** Combines the istiod Deployment list and the DaemonSet list into what is installed. */
-export function installedIstioFrom(istiods: Fact<Inventory<WorkloadSummary>>, daemonSets: Fact<Inventory<WorkloadSummary>>): Fact<InstalledIstio> {
+export function installedIstioFrom(istiods: Fact<Inventory<PlatformWorkload>>, daemonSets: Fact<Inventory<PlatformWorkload>>): Fact<InstalledIstio> {
   if (istiods.state === 'unavailable' && daemonSets.state === 'unavailable') return istiods
   const items = [istiods, daemonSets].flatMap((f) => (f.state === 'known' ? f.value.items : []))
   return known(findInstalledIstio(items, [...gapsOf(istiods), ...gapsOf(daemonSets)]))

@@ -1,6 +1,6 @@
 import pLimit from 'p-limit'
-import type {Fact} from '../checks/types.js'
-import {known} from '../checks/types.js'
+import type {Fact} from '../model/finding.js'
+import {known} from '../model/finding.js'
 import {factFromError, gatherFact} from './facts.js'
 import type {KubeClient, ListOptions} from './kube/client.js'
 import {isForbidden} from './kube/errors.js'

@@ -3,8 +3,8 @@
  * Keeping only what the checks need keeps 5,000-node clusters cheap and makes the checks' inputs obvious.
  */
 
-import type {JsonObject} from './json.js'
-import {asList as arr, asRecord as obj, asString as str, asStringMap as stringMap, asStrings as strings} from './json.js'
+import type {JsonObject} from '../model/json.js'
+import {asList as arr, asRecord as obj, asString as str, asStringMap as stringMap, asStrings as strings} from '../model/json.js'
 
 type Json = JsonObject
 const meta = (raw: unknown) => obj(obj(raw).metadata)
@@ -14,7 +14,7 @@ export interface ObjectRef {
   readonly name: string
 }
 
-export interface NodeSummary {
+export interface PlatformNode {
   readonly name: string
   readonly labels: Readonly<Record<string, string>>
   readonly annotations: Readonly<Record<string, string>>
@@ -27,7 +27,7 @@ export interface NodeSummary {
   readonly ipv6: boolean
 }
 
-export function summarizeNode(raw: unknown): NodeSummary {
+export function summarizeNode(raw: unknown): PlatformNode {
   const spec = obj(obj(raw).spec)
   const status = obj(obj(raw).status)
   const info = stringMap(status.nodeInfo)
@@ -70,7 +70,7 @@ export interface ContainerSummary {
   readonly envFrom: readonly EnvFromSummary[]
 }
 
-export interface WorkloadSummary extends ObjectRef {
+export interface PlatformWorkload extends ObjectRef {
   readonly kind: 'DaemonSet' | 'Deployment'
   readonly labels: Readonly<Record<string, string>>
   readonly podLabels: Readonly<Record<string, string>>
@@ -107,8 +107,8 @@ function summarizeContainer(raw: unknown): ContainerSummary {
   }
 }
 
-export function summarizeWorkload(kind: WorkloadSummary['kind']) {
-  return (raw: unknown): WorkloadSummary => {
+export function summarizeWorkload(kind: PlatformWorkload['kind']) {
+  return (raw: unknown): PlatformWorkload => {
     const template = obj(obj(obj(raw).spec).template)
     const podSpec = obj(template.spec)
     return {

@@ -1,5 +1,5 @@
-import type {Fact} from '../checks/types.js'
-import {known, unavailable} from '../checks/types.js'
+import type {Fact} from '../model/finding.js'
+import {known, unavailable} from '../model/finding.js'
 import {AWS_NODE, CILIUM_CONFIG_NAME, PLATFORM_NAMESPACES} from '../knowledge/cni-signals.js'
 import {NODE_CRITICAL_PRIORITY} from '../knowledge/istio-platform.js'
 import {gatherApiServer} from './cluster.js'
@@ -18,12 +18,12 @@ import type {
   ConfigMapSummary,
   NamespaceSummary,
   NetworkPolicySummary,
-  NodeSummary,
+  PlatformNode,
   ObjectRef,
   OpenShiftNetwork,
   QuotaSummary,
   RuntimeClassSummary,
-  WorkloadSummary,
+  PlatformWorkload,
 } from './platform-objects.js'
 import {
   nameOf,
@@ -58,9 +58,9 @@ export interface PlatformInputs {
   readonly istioNamespace: string
   readonly serverVersion: Fact<string>
   readonly apiGroups: Fact<ApiGroups>
-  readonly nodes: Fact<readonly NodeSummary[]>
+  readonly nodes: Fact<readonly PlatformNode[]>
   readonly namespaces: Fact<readonly NamespaceSummary[]>
-  readonly daemonSets: Fact<Inventory<WorkloadSummary>>
+  readonly daemonSets: Fact<Inventory<PlatformWorkload>>
   readonly installedIstio: Fact<InstalledIstio>
   readonly webhooks: Fact<readonly string[]>
   readonly resourceQuotas: Fact<Inventory<QuotaSummary>>
@@ -132,7 +132,7 @@ export async function dryRunNodeCriticalPod(client: KubeClient, namespace: strin
 }
 
 /** Reads the ConfigMaps/Secrets that aws-node and calico-node take env from (one GET per referenced object). */
-async function gatherWorkloadEnv(client: KubeClient, daemonSets: Fact<Inventory<WorkloadSummary>>): Promise<Fact<Readonly<Record<string, ResolvedEnv>>>> {
+async function gatherWorkloadEnv(client: KubeClient, daemonSets: Fact<Inventory<PlatformWorkload>>): Promise<Fact<Readonly<Record<string, ResolvedEnv>>>> {
   if (daemonSets.state === 'unavailable') return daemonSets
   const wanted = daemonSets.value.items.filter((d) => (d.name === AWS_NODE.daemonSet && d.namespace === AWS_NODE.namespace) || d.name === 'calico-node')
   const out: Record<string, ResolvedEnv> = {}

@@ -6,7 +6,7 @@
  */
 import {MANAGED_BY_LABEL, MANAGED_BY_VALUE} from './probe/labels.js'
 import {APP_NAME_LABELS, APP_VERSION_LABELS, DATAPLANE_MODE_LABEL, ISTIO_COMPONENT_LABELS, ISTIO_CONTAINERS, POD_INJECT_LABEL} from '../knowledge/mesh-labels.js'
-import {asInt as int, asList as list, asRecord as record, asString, asStringMap as stringMap} from './json.js'
+import {asInt as int, asList as list, asRecord as record, asString, asStringMap as stringMap} from '../model/json.js'
 
 type Labels = Readonly<Record<string, string>>
 

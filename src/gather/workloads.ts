@@ -4,9 +4,9 @@
  * that namespace unreadable (reported as unknown) while the rest is still read.
  */
 import pLimit from 'p-limit'
-import {UserError} from '../cli/errors.js'
-import type {Fact} from '../checks/types.js'
-import {known, unavailable} from '../checks/types.js'
+import {UserError} from '../model/errors.js'
+import type {Fact} from '../model/finding.js'
+import {known, unavailable} from '../model/finding.js'
 import type {ModeFlag} from '../knowledge/mesh-labels.js'
 import {ISTIO_CNI_DAEMONSET, SIDECAR_INJECTOR_CONFIGMAP, ZTUNNEL_DAEMONSET} from '../knowledge/mesh-labels.js'
 import {factFromError, gatherFact} from './facts.js'
@@ -14,7 +14,7 @@ import type {KubeClient} from './kube/client.js'
 import {ApiError, isNotFound} from './kube/errors.js'
 import type {ServiceSummary, WorkloadSummary, WorkloadTarget} from './workloads-shape.js'
 import {pushTo, ServiceIndex, serviceSummary, WorkloadAccumulator} from './workloads-shape.js'
-import {asString, asStrings as strings} from './json.js'
+import {asString, asStrings as strings} from '../model/json.js'
 
 type Labels = Readonly<Record<string, string>>
 

@@ -7,7 +7,7 @@
  * 15009 ("HBONE port for secure networks") was listed by older revisions of the docs page only; no current Istio
  * component binds it, so it is not in the table.
  */
-import type {MeshMode} from './mesh-labels.js'
+import type {MeshMode} from '../model/finding.js'
 
 export interface ReservedPort {
   readonly port: number

@@ -1,5 +1,4 @@
 import {MODES} from './istio-modes.js'
-import type {Mode} from './istio-modes.js'
 
 /**
  * Labels and names Istio uses to decide which pods join the mesh and how, and which pods are Istio's own.
@@ -11,7 +10,6 @@ import type {Mode} from './istio-modes.js'
  */
 
 export const MESH_MODES = MODES
-export type MeshMode = Mode
 
 /** `--mode`: `auto` resolves per workload from labels and what is installed. */
 export const MODE_FLAGS = ['auto', 'sidecar', 'ambient', 'both'] as const

@@ -1,4 +1,4 @@
-import type {Report} from '../engine/report.js'
+import type {Report} from '../model/report.js'
 import type {CleanupSummary} from '../gather/probe/cleanup.js'
 import type {Paint} from './color.js'
 

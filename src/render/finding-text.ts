@@ -1,6 +1,6 @@
-import type {Finding} from '../checks/types.js'
-import type {Report} from '../engine/report.js'
-import type {PolicyFields, SuppressedFinding} from '../engine/suppress.js'
+import type {Finding} from '../model/finding.js'
+import type {Report} from '../model/report.js'
+import type {PolicyFields, SuppressedFinding} from '../report/policy.js'
 import {subjectLabel} from './table.js'
 
 /**

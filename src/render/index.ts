@@ -1,6 +1,6 @@
 import {stringify} from 'yaml'
-import type {FailOn} from '../engine/exit-codes.js'
-import type {Report} from '../engine/report.js'
+import type {FailOn} from '../model/exit-codes.js'
+import type {Report} from '../model/report.js'
 import type {Paint} from './color.js'
 import {renderJunit} from './junit.js'
 import {renderMarkdown} from './markdown.js'

@@ -1,6 +1,6 @@
-import type {Finding, Severity} from '../checks/types.js'
-import {planLabel} from '../engine/plan.js'
-import type {Report} from '../engine/report.js'
+import type {Finding, Severity} from '../model/finding.js'
+import {planLabel} from '../model/plan.js'
+import type {Report} from '../model/report.js'
 import {alternativesText, incompleteText, VERDICT_WORDS} from './verdict.js'
 import {configText, subjectText, suppressedByText, suppressedOf} from './finding-text.js'
 

@@ -1,10 +1,10 @@
 import {allChecks} from '../checks/index.js'
-import type {Finding} from '../checks/types.js'
-import {docsUrl} from '../engine/docs-url.js'
-import {planLabel} from '../engine/plan.js'
-import type {Report} from '../engine/report.js'
-import type {SuppressedFinding} from '../engine/suppress.js'
-import {subjectKey} from '../engine/suppress.js'
+import type {Finding} from '../model/finding.js'
+import {docsUrl} from '../model/docs-url.js'
+import {planLabel} from '../model/plan.js'
+import type {Report} from '../model/report.js'
+import type {SuppressedFinding} from '../report/policy.js'
+import {subjectKey} from '../report/policy.js'
 import {configText, subjectText, suppressedByText, suppressedOf} from './finding-text.js'
 
 /**

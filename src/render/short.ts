@@ -1,4 +1,4 @@
-import type {Finding, Severity} from '../checks/types.js'
+import type {Finding, Severity} from '../model/finding.js'
 import type {Style} from './color.js'
 
 /**

@@ -1,5 +1,5 @@
-import type {Report, Verdict} from '../engine/report.js'
-import {planLabel} from '../engine/plan.js'
+import type {Report, Verdict} from '../model/report.js'
+import {planLabel} from '../model/plan.js'
 import type {Paint, Style} from './color.js'
 import {cleanupVerdictLine} from './cleanup-verdict.js'
 

@@ -1,10 +1,10 @@
 import {describe, expect, it} from 'vitest'
-import type {Finding} from '../../src/checks/types.js'
-import {CLUSTER_SUBJECT, defineCheck, known, unavailable} from '../../src/checks/types.js'
-import {exitCodeFor} from '../../src/engine/exit-codes.js'
-import {resolvePlan} from '../../src/engine/plan.js'
-import {buildReport, verdictOf} from '../../src/engine/report.js'
-import {runChecks} from '../../src/engine/run-checks.js'
+import type {Finding} from '../../src/model/finding.js'
+import {CLUSTER_SUBJECT, defineCheck, known, unavailable} from '../../src/model/finding.js'
+import {exitCodeFor} from '../../src/model/exit-codes.js'
+import {resolvePlan} from '../../src/model/plan.js'
+import {buildReport, verdictOf} from '../../src/model/report.js'
+import {runChecks} from '../../src/checks/run.js'
 
 type Facts = {a: ReturnType<typeof known<number>>; b: ReturnType<typeof known<string>>}
 

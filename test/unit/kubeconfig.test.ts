@@ -3,7 +3,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {stringify} from 'yaml'
 import {describe, expect, it} from 'vitest'
-import {UserError} from '../../src/cli/errors.js'
+import {UserError} from '../../src/model/errors.js'
 import {loadKubeTarget} from '../../src/gather/kube/config.js'
 import {parseDuration, parseProbeTimeout, parseRequestTimeout} from '../../src/gather/kube/duration.js'
 

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {neededForLabel} from '../../src/areas/nodes-views.js'
+import {neededForLabel} from '../../src/render/views/nodes.js'
 import type {NodesSetup} from '../../src/gather/nodes.js'
 
 const setup: NodesSetup = {

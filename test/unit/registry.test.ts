@@ -10,7 +10,7 @@ function checkFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const full = path.join(dir, name)
     if (statSync(full).isDirectory()) return checkFiles(full)
-    return name.endsWith('.ts') && name !== 'index.ts' && name !== 'types.ts' && !full.includes(`${path.sep}_lib${path.sep}`) ? [full] : []
+    return name.endsWith('.ts') && name !== 'index.ts' && name !== 'run.ts' ? [full] : []
   })
 }
 

@@ -3,10 +3,10 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {allChecks} from '../../src/checks/index.js'
-import type {Finding} from '../../src/checks/types.js'
-import {resolvePlan} from '../../src/engine/plan.js'
-import {buildReport} from '../../src/engine/report.js'
-import {applyPolicy, closeMatches, globToRegExp, loadPolicy, parsePolicy, parseSuppression, PolicyError, policyFromFlags} from '../../src/engine/suppress.js'
+import type {Finding} from '../../src/model/finding.js'
+import {resolvePlan} from '../../src/model/plan.js'
+import {buildReport} from '../../src/model/report.js'
+import {applyPolicy, closeMatches, globToRegExp, loadPolicy, parsePolicy, parseSuppression, PolicyError, policyFromFlags} from '../../src/report/policy.js'
 
 const ids = allChecks.map((c) => c.id)
 const tmp = mkdtempSync(path.join(tmpdir(), 'suppress-'))

@@ -1,13 +1,13 @@
 import {describe, expect, it} from 'vitest'
-import type {Finding, Severity} from '../../src/checks/types.js'
-import {CLUSTER_SUBJECT} from '../../src/checks/types.js'
-import {exitCodeFor} from '../../src/engine/exit-codes.js'
-import {inPlan, planLabel, resolvePlan} from '../../src/engine/plan.js'
-import type {AreaCoverage} from '../../src/engine/report.js'
-import {buildReport} from '../../src/engine/report.js'
+import type {Finding, Severity} from '../../src/model/finding.js'
+import {CLUSTER_SUBJECT} from '../../src/model/finding.js'
+import {exitCodeFor} from '../../src/model/exit-codes.js'
+import {inPlan, planLabel, resolvePlan} from '../../src/model/plan.js'
+import type {AreaCoverage} from '../../src/model/report.js'
+import {buildReport} from '../../src/model/report.js'
 import {painter} from '../../src/render/color.js'
 import {verdictLines} from '../../src/render/verdict.js'
-import {mergeAlternatives} from '../../src/areas/report.js'
+import {mergeAlternatives} from '../../src/report/from-areas.js'
 
 const finding = (severity: Severity, planned = true, mode: Finding['mode'] = null): Finding => ({
   checkId: 'node.iptables-backend', title: 't', category: 'node', docsUrl: 'u', severity, subject: CLUSTER_SUBJECT, message: 'm', mode, backend: mode ? 'iptables' : null, planned,

@@ -1,5 +1,5 @@
 import type {ClusterFacts} from '../../gather/cluster.js'
-import {CLUSTER_SUBJECT, defineCheck} from '../types.js'
+import {CLUSTER_SUBJECT, defineCheck} from '../../model/finding.js'
 
 export const apiServerReachable = defineCheck<ClusterFacts>()({
   id: 'cluster.api-server',

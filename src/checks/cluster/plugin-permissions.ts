@@ -1,8 +1,8 @@
 import {stringify} from 'yaml'
 import type {ClusterFacts, PermissionResult} from '../../gather/cluster.js'
 import {describePermission} from '../../gather/kube/errors.js'
-import type {Outcome, Subject} from '../types.js'
-import {CLUSTER_SUBJECT, defineCheck} from '../types.js'
+import type {Outcome, Subject} from '../../model/finding.js'
+import {CLUSTER_SUBJECT, defineCheck} from '../../model/finding.js'
 
 const label = (r: PermissionResult) =>
   describePermission({verb: r.permission.verb, resource: r.permission.resource, group: r.permission.group, namespace: r.namespace})

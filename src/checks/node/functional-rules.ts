@@ -1,10 +1,10 @@
 import type {NodeGroupFacts, NodesSetup} from '../../gather/nodes.js'
 import type {KernelEvidence} from '../../gather/probe/parse-probe.js'
 import type {Scenario} from '../../knowledge/kernel-modules.js'
-import type {Outcome} from '../types.js'
-import {defineCheck} from '../types.js'
-import {GROUP_SUBJECT, PATH_NAMES, scenarioFor, scenarioLabel} from './_lib/describe.js'
-import {functionalTests, judgeIptables} from './_lib/scenarios.js'
+import type {Outcome} from '../../model/finding.js'
+import {defineCheck} from '../../model/finding.js'
+import {GROUP_SUBJECT, PATH_NAMES, scenarioFor, scenarioLabel} from '../../derive/kernel/describe.js'
+import {functionalTests, judgeIptables} from '../../derive/kernel/scenarios.js'
 
 /** Each judged mode × backend as Istio runs it (for iptables, on the path it would take). */
 function scenarios(kernel: KernelEvidence, setup: NodesSetup): Scenario[] {

@@ -1,7 +1,7 @@
 import type {NodeGroupFacts} from '../../gather/nodes.js'
-import {defineCheck} from '../types.js'
-import {cell, GROUP_SUBJECT, PATH_NAMES, scenarioFor, scenarioLabel, scenarioOutcome} from './_lib/describe.js'
-import {judgeIptables} from './_lib/scenarios.js'
+import {defineCheck} from '../../model/finding.js'
+import {cell, GROUP_SUBJECT, PATH_NAMES, scenarioFor, scenarioLabel, scenarioOutcome} from '../../derive/kernel/describe.js'
+import {judgeIptables} from '../../derive/kernel/scenarios.js'
 
 export const iptablesBackend = defineCheck<NodeGroupFacts>()({
   id: 'node.iptables-backend',

@@ -1,10 +1,10 @@
 import type {NodeGroupFacts, NodesSetup} from '../../gather/nodes.js'
 import type {KernelEvidence} from '../../gather/probe/parse-probe.js'
 import type {Scenario} from '../../knowledge/kernel-modules.js'
-import type {Outcome, Subject} from '../types.js'
-import {defineCheck} from '../types.js'
-import {GROUP_SUBJECT, PATH_NAMES, scenarioFor, scenarioLabel} from './_lib/describe.js'
-import {judgeIptables, judgeScenario} from './_lib/scenarios.js'
+import type {Outcome, Subject} from '../../model/finding.js'
+import {defineCheck} from '../../model/finding.js'
+import {GROUP_SUBJECT, PATH_NAMES, scenarioFor, scenarioLabel} from '../../derive/kernel/describe.js'
+import {judgeIptables, judgeScenario} from '../../derive/kernel/scenarios.js'
 
 /** The scenario Istio runs for a mode and backend (for iptables, on the path it would take). */
 function judged(kernel: KernelEvidence, setup: NodesSetup, mode: Scenario['mode'], backend: Scenario['backend']) {

@@ -1,7 +1,7 @@
 import type {NodeGroupFacts} from '../../gather/nodes.js'
-import {defineCheck} from '../types.js'
-import {GROUP_SUBJECT, scenarioFor, scenarioLabel, scenarioOutcome} from './_lib/describe.js'
-import {judgeScenario} from './_lib/scenarios.js'
+import {defineCheck} from '../../model/finding.js'
+import {GROUP_SUBJECT, scenarioFor, scenarioLabel, scenarioOutcome} from '../../derive/kernel/describe.js'
+import {judgeScenario} from '../../derive/kernel/scenarios.js'
 
 export const nftablesBackend = defineCheck<NodeGroupFacts>()({
   id: 'node.nftables-backend',

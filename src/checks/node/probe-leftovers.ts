@@ -1,6 +1,6 @@
 import type {CleanupFacts, Leftover} from '../../gather/probe/cleanup.js'
-import type {Outcome} from '../types.js'
-import {CLUSTER_SUBJECT, defineCheck} from '../types.js'
+import type {Outcome} from '../../model/finding.js'
+import {CLUSTER_SUBJECT, defineCheck} from '../../model/finding.js'
 
 const WORDS: Record<Leftover['kind'], string> = {Namespace: 'namespace', Pod: 'probe pod', Lease: 'run lease'}
 const where = (l: Leftover) => `${l.namespace ? `${l.namespace}/` : ''}${l.name}`

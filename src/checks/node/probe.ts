@@ -1,7 +1,7 @@
 import type {NodeGroup, NodeGroupFacts} from '../../gather/nodes.js'
-import type {Outcome, Remediation} from '../types.js'
-import {defineCheck} from '../types.js'
-import {GROUP_SUBJECT} from './_lib/describe.js'
+import type {Outcome, Remediation} from '../../model/finding.js'
+import {defineCheck} from '../../model/finding.js'
+import {GROUP_SUBJECT} from '../../derive/kernel/describe.js'
 
 type Failed = Extract<NodeGroup['probe'], {state: 'failed'}>
 

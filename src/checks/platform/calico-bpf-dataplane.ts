@@ -1,8 +1,8 @@
 import {calicoBpfProblems} from '../../knowledge/cni-signals.js'
-import type {Outcome} from '../types.js'
-import {CLUSTER_SUBJECT, defineCheck} from '../types.js'
-import type {PlatformFacts} from './_lib/facts.js'
-import {forModes} from './_lib/modes.js'
+import type {Outcome} from '../../model/finding.js'
+import {CLUSTER_SUBJECT, defineCheck} from '../../model/finding.js'
+import type {PlatformFacts} from '../../derive/platform/facts.js'
+import {forModes} from '../../derive/platform/modes.js'
 
 const DISABLE_CTLB = `kubectl patch felixconfiguration default --type merge -p '{"spec":{"bpfConnectTimeLoadBalancing":"Disabled"}}'`
 

@@ -1,9 +1,9 @@
 import {CILIUM_KEYS, ciliumExclusiveBehaviour} from '../../knowledge/cni-signals.js'
-import type {Outcome} from '../types.js'
-import {defineCheck} from '../types.js'
-import {ciliumContext, ciliumHelmSet, isTrue} from './_lib/cilium.js'
-import type {PlatformFacts} from './_lib/facts.js'
-import {forModes, usesIstioCni} from './_lib/modes.js'
+import type {Outcome} from '../../model/finding.js'
+import {defineCheck} from '../../model/finding.js'
+import {ciliumContext, ciliumHelmSet, isTrue} from '../../derive/platform/cilium.js'
+import type {PlatformFacts} from '../../derive/platform/facts.js'
+import {forModes, usesIstioCni} from '../../derive/platform/modes.js'
 
 export const ciliumCniExclusive = defineCheck<PlatformFacts>()({
   id: 'platform.cilium-cni-exclusive',

@@ -1,11 +1,11 @@
 import {CILIUM_KEYS} from '../../knowledge/cni-signals.js'
-import type {Outcome} from '../types.js'
-import {CLUSTER_SUBJECT, defineCheck} from '../types.js'
-import {ciliumContext, isTrue} from './_lib/cilium.js'
-import type {PlatformFacts} from './_lib/facts.js'
-import {inventoryGaps} from './_lib/inventory.js'
-import {forModes} from './_lib/modes.js'
-import {allowProbesCiliumPolicy, ciliumAllowsProbes, snatAddresses} from './_lib/probe-snat.js'
+import type {Outcome} from '../../model/finding.js'
+import {CLUSTER_SUBJECT, defineCheck} from '../../model/finding.js'
+import {ciliumContext, isTrue} from '../../derive/platform/cilium.js'
+import type {PlatformFacts} from '../../derive/platform/facts.js'
+import {inventoryGaps} from '../../derive/platform/inventory.js'
+import {forModes} from '../../derive/platform/modes.js'
+import {allowProbesCiliumPolicy, ciliumAllowsProbes, snatAddresses} from '../../derive/platform/probe-snat.js'
 
 export const ciliumHostProbePolicy = defineCheck<PlatformFacts>()({
   id: 'platform.cilium-host-probe-policy',

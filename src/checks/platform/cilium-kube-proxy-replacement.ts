@@ -1,9 +1,9 @@
 import {CILIUM_KEYS} from '../../knowledge/cni-signals.js'
-import type {Outcome} from '../types.js'
-import {defineCheck} from '../types.js'
-import {ciliumContext, ciliumHelmSet, isTrue} from './_lib/cilium.js'
-import type {PlatformFacts} from './_lib/facts.js'
-import {forModes} from './_lib/modes.js'
+import type {Outcome} from '../../model/finding.js'
+import {defineCheck} from '../../model/finding.js'
+import {ciliumContext, ciliumHelmSet, isTrue} from '../../derive/platform/cilium.js'
+import type {PlatformFacts} from '../../derive/platform/facts.js'
+import {forModes} from '../../derive/platform/modes.js'
 
 /** `true`, and the older `strict` (full replacement); `partial`/`probe` are treated as on too (UNVERIFIED for old agents). */
 const KPR_ON = new Set(['true', 'strict', 'partial', 'probe'])

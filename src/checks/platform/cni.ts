@@ -1,7 +1,7 @@
 import {PLATFORM_BUILT_IN_CNI} from '../../knowledge/cni-signals.js'
-import type {PlatformFacts} from './_lib/facts.js'
-import {cniLabel} from './_lib/detect-cni.js'
-import {CLUSTER_SUBJECT, defineCheck} from '../types.js'
+import type {PlatformFacts} from '../../derive/platform/facts.js'
+import {cniLabel} from '../../derive/platform/detect-cni.js'
+import {CLUSTER_SUBJECT, defineCheck} from '../../model/finding.js'
 
 export const cniDetection = defineCheck<PlatformFacts>()({
   id: 'platform.cni',

@@ -1,7 +1,7 @@
-import type {PlatformFacts} from './_lib/facts.js'
-import type {MatchedSignal, PlatformDetection} from './_lib/detect-platform.js'
-import {platformLabel} from './_lib/detect-platform.js'
-import {CLUSTER_SUBJECT, defineCheck} from '../types.js'
+import type {PlatformFacts} from '../../derive/platform/facts.js'
+import type {MatchedSignal, PlatformDetection} from '../../derive/platform/detect-platform.js'
+import {platformLabel} from '../../derive/platform/detect-platform.js'
+import {CLUSTER_SUBJECT, defineCheck} from '../../model/finding.js'
 
 const signalText = (s: MatchedSignal) => `${s.signal}${s.nodes === undefined ? '' : ` (${s.nodes}/${s.of} nodes)`}`
 

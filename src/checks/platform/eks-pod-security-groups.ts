@@ -1,13 +1,13 @@
 import {AWS_NODE} from '../../knowledge/cni-signals.js'
 import {AWS_BRANCH_ENI_PROBE_FIX} from '../../knowledge/istio-platform.js'
 import {compareMinor} from '../../knowledge/istio-releases.js'
-import type {Outcome, Subject} from '../types.js'
-import {defineCheck} from '../types.js'
-import type {PlatformFacts} from './_lib/facts.js'
-import type {IstioTarget} from './_lib/install-plan.js'
-import {hasFeature} from './_lib/detect-platform.js'
-import {inventoryGaps, namespaceGap} from './_lib/inventory.js'
-import {forModes} from './_lib/modes.js'
+import type {Outcome, Subject} from '../../model/finding.js'
+import {defineCheck} from '../../model/finding.js'
+import type {PlatformFacts} from '../../derive/platform/facts.js'
+import type {IstioTarget} from '../../derive/platform/install-plan.js'
+import {hasFeature} from '../../derive/platform/detect-platform.js'
+import {inventoryGaps, namespaceGap} from '../../derive/platform/inventory.js'
+import {forModes} from '../../derive/platform/modes.js'
 
 const SUBJECT: Subject = {kind: 'Workload', name: AWS_NODE.daemonSet, namespace: AWS_NODE.namespace}
 const SET_STANDARD = `kubectl set env daemonset ${AWS_NODE.daemonSet} -n ${AWS_NODE.namespace} ${AWS_NODE.env.enforcingMode}=standard`

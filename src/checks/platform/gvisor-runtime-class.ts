@@ -1,7 +1,7 @@
-import type {Outcome} from '../types.js'
-import {CLUSTER_SUBJECT, defineCheck} from '../types.js'
-import type {PlatformFacts} from './_lib/facts.js'
-import {forModes} from './_lib/modes.js'
+import type {Outcome} from '../../model/finding.js'
+import {CLUSTER_SUBJECT, defineCheck} from '../../model/finding.js'
+import type {PlatformFacts} from '../../derive/platform/facts.js'
+import {forModes} from '../../derive/platform/modes.js'
 
 export const gvisorRuntimeClass = defineCheck<PlatformFacts>()({
   id: 'platform.gvisor-runtime-class',

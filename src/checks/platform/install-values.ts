@@ -1,22 +1,22 @@
 import type {InstalledComponent} from '../../gather/platform-istio.js'
 import type {CniPaths} from '../../knowledge/istio-platform.js'
 import {ISTIO_CNI_CHART_DEFAULTS, ISTIO_CNI_HOST_PATH_VOLUMES, NO_PLATFORM_VALUE_REASON, NON_DEFAULT_CNI_PATH_PLATFORMS, samePath} from '../../knowledge/istio-platform.js'
-import type {Outcome} from '../types.js'
-import {CLUSTER_SUBJECT, defineCheck} from '../types.js'
-import type {PlatformFacts} from './_lib/facts.js'
-import type {InstallPlan} from './_lib/install-plan.js'
-import {flatten} from './_lib/install-plan.js'
-import {forModes, nodeAgentNamespace, usesIstioCni} from './_lib/modes.js'
+import type {Outcome} from '../../model/finding.js'
+import {CLUSTER_SUBJECT, defineCheck} from '../../model/finding.js'
+import type {PlatformFacts} from '../../derive/platform/facts.js'
+import type {InstallSettings} from '../../derive/platform/install-plan.js'
+import {flatten} from '../../derive/platform/install-plan.js'
+import {forModes, nodeAgentNamespace, usesIstioCni} from '../../derive/platform/modes.js'
 
-const settings = (plan: InstallPlan) => flatten(plan.values).filter(([k]) => k !== 'profile').map(([k, v]) => `${k}=${v}`)
+const settings = (plan: InstallSettings) => flatten(plan.values).filter(([k]) => k !== 'profile').map(([k, v]) => `${k}=${v}`)
 
 /** The settings that decide where istio-cni writes (bin and conf dir always; the netns dir only when the plan moves it). */
-function pathKeys(plan: InstallPlan): Array<keyof CniPaths> {
+function pathKeys(plan: InstallSettings): Array<keyof CniPaths> {
   return plan.cniPaths.cniNetnsDir === ISTIO_CNI_CHART_DEFAULTS.cniNetnsDir ? ['cniBinDir', 'cniConfDir'] : ['cniBinDir', 'cniConfDir', 'cniNetnsDir']
 }
 
 /** Where the installed istio-cni differs from what this platform (and K3s release) needs. */
-function pathMismatches(plan: InstallPlan, cni: InstalledComponent): Array<{key: keyof CniPaths; has?: string; needs: string}> {
+function pathMismatches(plan: InstallSettings, cni: InstalledComponent): Array<{key: keyof CniPaths; has?: string; needs: string}> {
   return pathKeys(plan).flatMap((key) => {
     const has = cni.cniPaths?.[key]
     return samePath(has, plan.cniPaths[key]) ? [] : [{key, has, needs: plan.cniPaths[key]}]

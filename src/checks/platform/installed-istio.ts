@@ -1,5 +1,5 @@
-import type {PlatformFacts} from './_lib/facts.js'
-import {CLUSTER_SUBJECT, defineCheck} from '../types.js'
+import type {PlatformFacts} from '../../derive/platform/facts.js'
+import {CLUSTER_SUBJECT, defineCheck} from '../../model/finding.js'
 
 export const installedIstio = defineCheck<PlatformFacts>()({
   id: 'platform.installed-istio',

@@ -1,8 +1,8 @@
 import {MODE_RESTRICTIONS} from '../../knowledge/platform-restrictions.js'
-import {CLUSTER_SUBJECT, defineCheck} from '../types.js'
-import type {PlatformFacts} from './_lib/facts.js'
-import {hasFeature, platformLabel} from './_lib/detect-platform.js'
-import {forModes} from './_lib/modes.js'
+import {CLUSTER_SUBJECT, defineCheck} from '../../model/finding.js'
+import type {PlatformFacts} from '../../derive/platform/facts.js'
+import {hasFeature, platformLabel} from '../../derive/platform/detect-platform.js'
+import {forModes} from '../../derive/platform/modes.js'
 
 export const modeSupport = defineCheck<PlatformFacts>()({
   id: 'platform.mode-support',

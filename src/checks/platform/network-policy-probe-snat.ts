@@ -1,9 +1,9 @@
 import type {NetworkPolicySummary} from '../../gather/platform-objects.js'
-import type {Outcome} from '../types.js'
-import {CLUSTER_SUBJECT, defineCheck} from '../types.js'
-import type {PlatformFacts} from './_lib/facts.js'
-import {forModes} from './_lib/modes.js'
-import {allowProbesNetworkPolicy, blockingPolicies, ciliumAllowsProbes, snatAddresses} from './_lib/probe-snat.js'
+import type {Outcome} from '../../model/finding.js'
+import {CLUSTER_SUBJECT, defineCheck} from '../../model/finding.js'
+import type {PlatformFacts} from '../../derive/platform/facts.js'
+import {forModes} from '../../derive/platform/modes.js'
+import {allowProbesNetworkPolicy, blockingPolicies, ciliumAllowsProbes, snatAddresses} from '../../derive/platform/probe-snat.js'
 
 /** istio-cni never captures pods here (istio-cni chart values `excludeNamespaces`). */
 const NEVER_AMBIENT = new Set(['kube-system'])

@@ -1,7 +1,7 @@
-import type {Outcome} from '../types.js'
-import {defineCheck} from '../types.js'
-import type {PlatformFacts} from './_lib/facts.js'
-import {forModes} from './_lib/modes.js'
+import type {Outcome} from '../../model/finding.js'
+import {defineCheck} from '../../model/finding.js'
+import type {PlatformFacts} from '../../derive/platform/facts.js'
+import {forModes} from '../../derive/platform/modes.js'
 
 const ENFORCE = 'pod-security.kubernetes.io/enforce'
 /** Talos enforces baseline cluster-wide since 1.1 and exempts only kube-system (siderolabs/talos PR #5267). */

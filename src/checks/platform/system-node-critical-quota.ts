@@ -1,10 +1,10 @@
 import {stringify} from 'yaml'
 import {GKE_PROFILE_QUOTAS_SINCE, NODE_CRITICAL_PRIORITY, SYSTEM_NAMESPACE} from '../../knowledge/istio-platform.js'
 import {compareMinor} from '../../knowledge/istio-releases.js'
-import type {Outcome} from '../types.js'
-import {defineCheck} from '../types.js'
-import type {PlatformFacts} from './_lib/facts.js'
-import {forModes, nodeAgentNamespace, usesIstioCni} from './_lib/modes.js'
+import type {Outcome} from '../../model/finding.js'
+import {defineCheck} from '../../model/finding.js'
+import type {PlatformFacts} from '../../derive/platform/facts.js'
+import {forModes, nodeAgentNamespace, usesIstioCni} from '../../derive/platform/modes.js'
 
 /** The quota the Istio docs give for GKE (platform-prerequisites "Namespace restrictions"). */
 export function nodeCriticalQuotaYaml(namespace: string): string {

@@ -1,9 +1,9 @@
 import type {WorkloadFacts} from '../../gather/workloads.js'
 import {APP_NAME_LABELS, APP_VERSION_LABELS} from '../../knowledge/mesh-labels.js'
-import type {Outcome} from '../types.js'
-import {defineCheck} from '../types.js'
-import {NOT_ENROLLED, notInMode, podCount, podsWhere, workloadContexts} from './_lib/context.js'
-import {recreateHint, templatePatch} from './_lib/patch.js'
+import type {Outcome} from '../../model/finding.js'
+import {defineCheck} from '../../model/finding.js'
+import {NOT_ENROLLED, notInMode, podCount, podsWhere, workloadContexts} from '../../derive/workloads/context.js'
+import {recreateHint, templatePatch} from '../../derive/workloads/patch.js'
 
 const LABELS = [
   {what: 'app', key: 'appLabel', keys: APP_NAME_LABELS},

@@ -1,8 +1,8 @@
 import type {WorkloadFacts} from '../../gather/workloads.js'
-import type {Outcome} from '../types.js'
-import {defineCheck} from '../types.js'
-import {containersOf, notInMode, serviceContexts} from './_lib/context.js'
-import {targetPortIn} from './_lib/protocol.js'
+import type {Outcome} from '../../model/finding.js'
+import {defineCheck} from '../../model/finding.js'
+import {containersOf, notInMode, serviceContexts} from '../../derive/workloads/context.js'
+import {targetPortIn} from '../../derive/workloads/protocol.js'
 
 export const headlessService = defineCheck<WorkloadFacts>()({
   id: 'workload.headless-service',

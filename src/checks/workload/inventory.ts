@@ -1,7 +1,7 @@
 import type {WorkloadFacts} from '../../gather/workloads.js'
-import type {Outcome} from '../types.js'
-import {CLUSTER_SUBJECT, defineCheck} from '../types.js'
-import {isSystemNamespace, namespaceSubject, plural, podCount} from './_lib/context.js'
+import type {Outcome} from '../../model/finding.js'
+import {CLUSTER_SUBJECT, defineCheck} from '../../model/finding.js'
+import {isSystemNamespace, namespaceSubject, plural, podCount} from '../../derive/workloads/context.js'
 
 export const inventory = defineCheck<WorkloadFacts>()({
   id: 'workload.inventory',

@@ -1,9 +1,9 @@
 import type {WorkloadFacts} from '../../gather/workloads.js'
-import type {Outcome} from '../types.js'
-import {defineCheck, worse} from '../types.js'
-import type {AdmissionVerdict} from './_lib/admission.js'
-import {cniRemediation, istioCni, podSecurityAdmission, podSecurityPolicies, securityContextConstraints} from './_lib/admission.js'
-import {namespaceSubject, plural, podCount, workloadContexts} from './_lib/context.js'
+import type {Outcome} from '../../model/finding.js'
+import {defineCheck, worse} from '../../model/finding.js'
+import type {AdmissionVerdict} from '../../derive/workloads/admission.js'
+import {cniRemediation, istioCni, podSecurityAdmission, podSecurityPolicies, securityContextConstraints} from '../../derive/workloads/admission.js'
+import {namespaceSubject, plural, podCount, workloadContexts} from '../../derive/workloads/context.js'
 import {ISTIO_CNI_DAEMONSET} from '../../knowledge/mesh-labels.js'
 
 const worst = (verdicts: readonly AdmissionVerdict[]) => verdicts.reduce((a, b) => (worse(a.severity, b.severity) === a.severity ? a : b))

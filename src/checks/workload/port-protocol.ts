@@ -1,11 +1,11 @@
 import {stringify} from 'yaml'
 import type {WorkloadFacts} from '../../gather/workloads.js'
 import type {ServicePort, ServiceSummary} from '../../gather/workloads-shape.js'
-import type {Outcome} from '../types.js'
-import {defineCheck} from '../types.js'
-import type {WorkloadContext} from './_lib/context.js'
-import {notInMode, serviceByName, serviceContexts, servicesOf} from './_lib/context.js'
-import {describePort, selectProtocol, serverFirstMatch, targetPortIn} from './_lib/protocol.js'
+import type {Outcome} from '../../model/finding.js'
+import {defineCheck} from '../../model/finding.js'
+import type {WorkloadContext} from '../../derive/workloads/context.js'
+import {notInMode, serviceByName, serviceContexts, servicesOf} from '../../derive/workloads/context.js'
+import {describePort, selectProtocol, serverFirstMatch, targetPortIn} from '../../derive/workloads/protocol.js'
 
 interface Suggestion {
   readonly protocol: string

@@ -1,9 +1,9 @@
 import type {WorkloadFacts} from '../../gather/workloads.js'
 import {pushTo} from '../../gather/workloads-shape.js'
-import type {Outcome} from '../types.js'
-import {defineCheck} from '../types.js'
-import {notInMode, plural, podCount, serviceByName, servicesOf, workloadContexts} from './_lib/context.js'
-import {describePort, selectProtocol, targetPortIn} from './_lib/protocol.js'
+import type {Outcome} from '../../model/finding.js'
+import {defineCheck} from '../../model/finding.js'
+import {notInMode, plural, podCount, serviceByName, servicesOf, workloadContexts} from '../../derive/workloads/context.js'
+import {describePort, selectProtocol, targetPortIn} from '../../derive/workloads/protocol.js'
 
 interface Use {
   readonly service: string

@@ -1,10 +1,10 @@
 import type {WorkloadFacts} from '../../gather/workloads.js'
 import type {ReservedPort} from '../../knowledge/istio-ports.js'
 import {ISTIOD_PORTS, POD_RESERVED_PORTS} from '../../knowledge/istio-ports.js'
-import type {MeshMode} from '../../knowledge/mesh-labels.js'
-import type {Outcome} from '../types.js'
-import {defineCheck} from '../types.js'
-import {containersOf, notInMode, onlyMode, podCount, serviceByName, servicesOf, workloadContexts} from './_lib/context.js'
+import type {MeshMode} from '../../model/finding.js'
+import type {Outcome} from '../../model/finding.js'
+import {defineCheck} from '../../model/finding.js'
+import {containersOf, notInMode, onlyMode, podCount, serviceByName, servicesOf, workloadContexts} from '../../derive/workloads/context.js'
 
 interface Clash {
   readonly port: number

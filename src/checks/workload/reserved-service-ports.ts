@@ -2,11 +2,11 @@ import type {WorkloadFacts} from '../../gather/workloads.js'
 import type {ServicePort, ServiceSummary} from '../../gather/workloads-shape.js'
 import {POD_RESERVED_PORTS, SIDECAR_LISTENER_PORTS, SIDECAR_LISTENER_SOURCE} from '../../knowledge/istio-ports.js'
 import {HTTP_PROTOCOLS} from '../../knowledge/protocols.js'
-import type {Outcome} from '../types.js'
-import {defineCheck} from '../types.js'
-import {serviceContexts, workloadContexts} from './_lib/context.js'
-import {describePort, selectProtocol} from './_lib/protocol.js'
-import {serviceJsonPatch} from './_lib/patch.js'
+import type {Outcome} from '../../model/finding.js'
+import {defineCheck} from '../../model/finding.js'
+import {serviceContexts, workloadContexts} from '../../derive/workloads/context.js'
+import {describePort, selectProtocol} from '../../derive/workloads/protocol.js'
+import {serviceJsonPatch} from '../../derive/workloads/patch.js'
 
 const taken = new Set([...SIDECAR_LISTENER_PORTS.map((l) => l.port), ...POD_RESERVED_PORTS.map((r) => r.port)])
 

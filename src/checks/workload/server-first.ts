@@ -1,10 +1,10 @@
 import type {WorkloadFacts} from '../../gather/workloads.js'
 import {SERVER_FIRST_PROTOCOLS} from '../../knowledge/protocols.js'
-import type {Outcome} from '../types.js'
-import {defineCheck} from '../types.js'
-import {notInMode, serviceContexts} from './_lib/context.js'
-import {describePort, selectProtocol, serverFirstMatch} from './_lib/protocol.js'
-import {serviceJsonPatch} from './_lib/patch.js'
+import type {Outcome} from '../../model/finding.js'
+import {defineCheck} from '../../model/finding.js'
+import {notInMode, serviceContexts} from '../../derive/workloads/context.js'
+import {describePort, selectProtocol, serverFirstMatch} from '../../derive/workloads/protocol.js'
+import {serviceJsonPatch} from '../../derive/workloads/patch.js'
 
 const KNOWN = [...new Set(SERVER_FIRST_PROTOCOLS.filter((p) => p.speaks !== 'client').map((p) => p.protocol.split(' ')[0]!))].join(', ')
 

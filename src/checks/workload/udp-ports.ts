@@ -1,7 +1,7 @@
 import type {WorkloadFacts} from '../../gather/workloads.js'
-import type {Outcome} from '../types.js'
-import {defineCheck} from '../types.js'
-import {containersOf, notInMode, podCount, serviceByName, servicesOf, workloadContexts} from './_lib/context.js'
+import type {Outcome} from '../../model/finding.js'
+import {defineCheck} from '../../model/finding.js'
+import {containersOf, notInMode, podCount, serviceByName, servicesOf, workloadContexts} from '../../derive/workloads/context.js'
 
 export const udpPorts = defineCheck<WorkloadFacts>()({
   id: 'workload.udp-ports',

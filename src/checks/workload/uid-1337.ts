@@ -1,10 +1,10 @@
 import {stringify} from 'yaml'
 import type {WorkloadFacts} from '../../gather/workloads.js'
 import {ISTIO_PROXY_UID} from '../../knowledge/mesh-labels.js'
-import type {Outcome} from '../types.js'
-import {defineCheck} from '../types.js'
-import {containersOf, notInMode, podCount, podsWhere, workloadContexts} from './_lib/context.js'
-import {recreateHint, templatePatch} from './_lib/patch.js'
+import type {Outcome} from '../../model/finding.js'
+import {defineCheck} from '../../model/finding.js'
+import {containersOf, notInMode, podCount, podsWhere, workloadContexts} from '../../derive/workloads/context.js'
+import {recreateHint, templatePatch} from '../../derive/workloads/patch.js'
 
 const SAFE_ID = 1000
 

@@ -3,7 +3,7 @@ import {homedir} from 'node:os'
 import path from 'node:path'
 import {KubeConfig} from '@kubernetes/client-node'
 import {parse} from 'yaml'
-import {UserError} from '../../cli/errors.js'
+import {UserError} from '../../model/errors.js'
 
 export interface KubeTargetOptions {
   kubeconfig?: string

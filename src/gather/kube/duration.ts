@@ -1,4 +1,4 @@
-import {UserError} from '../../cli/errors.js'
+import {UserError} from '../../model/errors.js'
 
 const UNITS: Record<string, number> = {ms: 1, s: 1000, m: 60_000, h: 3_600_000}
 

@@ -1,5 +1,5 @@
-import type {Fact} from '../../checks/types.js'
-import {known, unavailable} from '../../checks/types.js'
+import type {Fact} from '../../model/finding.js'
+import {known, unavailable} from '../../model/finding.js'
 import type {KubeClient} from '../kube/client.js'
 import {ApiError, isNotFound} from '../kube/errors.js'
 import {MANAGED_SELECTOR, RUN_ID_LABEL} from './labels.js'

@@ -1,5 +1,5 @@
 import {execFile} from 'node:child_process'
-import {UserError} from '../../cli/errors.js'
+import {UserError} from '../../model/errors.js'
 import type {FunctionalFamilies} from './script.js'
 import {loadProbeScript, probeArgs} from './script.js'
 

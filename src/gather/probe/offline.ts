@@ -3,9 +3,9 @@ import {mkdir, mkdtemp, open, readdir, rm, stat, writeFile} from 'node:fs/promis
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {gunzipSync} from 'node:zlib'
-import type {Fact} from '../../checks/types.js'
-import {unavailable} from '../../checks/types.js'
-import {UserError} from '../../cli/errors.js'
+import type {Fact} from '../../model/finding.js'
+import {unavailable} from '../../model/finding.js'
+import {UserError} from '../../model/errors.js'
 import type {KernelEvidence} from './parse-probe.js'
 
 export type OfflineInput = {readonly kind: 'local'} | {readonly kind: 'host-root'; readonly dir: string} | {readonly kind: 'kernel-config'; readonly file: string}
