@@ -5,7 +5,7 @@ import {parse} from 'yaml'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 import type {TestApiServer} from '../test-cluster/index.js'
 import {startApiServer} from '../test-cluster/index.js'
-import {PLUGIN_PERMISSIONS} from '../src/knowledge/plugin-permissions.js'
+import {CHECKED_READS as PLUGIN_PERMISSIONS} from '../src/gather/reads.js'
 import {pluginPathDir, run, runCli} from './helpers/cli.js'
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'check-e2e-'))
@@ -50,8 +50,8 @@ describe('kubectl mesh-ready check against the kind-like test cluster', () => {
     const made = server.requests.slice(before)
     const rules = made.filter((r) => r.path.endsWith('/selfsubjectrulesreviews'))
     const access = made.filter((r) => r.path.endsWith('/selfsubjectaccessreviews'))
-    // probe namespace, istio-system (and kube-system where a row needs it); workloads are judged in every namespace
-    expect(rules.length).toBe(new Set(PLUGIN_PERMISSIONS.flatMap((p) => (p.scope === 'probe-namespace' ? ['probe'] : p.scope === 'istio-namespace' || p.scope === 'kube-system' ? [p.scope] : []))).size)
+    // probe namespace, istio-system, kube-system and default where a row needs them; workloads are judged in every namespace
+    expect(rules.length).toBe(new Set(PLUGIN_PERMISSIONS.flatMap((p) => (p.scope === 'probe-namespace' ? ['probe'] : p.scope === 'istio-namespace' || p.scope === 'kube-system' || p.scope === 'default' ? [p.scope] : []))).size)
     // only the cluster-wide rows are asked one by one (a rules review cannot prove cluster-wide access): with no -n,
     // the workload rows are cluster-wide too
     expect(access.length).toBe(PLUGIN_PERMISSIONS.filter((p) => p.scope === 'cluster' || p.scope === 'target').length)
@@ -113,7 +113,8 @@ describe('kubectl mesh-ready check against the kind-like test cluster', () => {
     expect(categories.has('platform')).toBe(true)
     const made = server.requests.slice(before)
     // no rules review for the probe namespace, and no probe pod or namespace was ever created
-    expect(made.filter((r) => r.path.endsWith('/selfsubjectrulesreviews')).length).toBe(1) // istio-system only (platform's quota and dry run)
+    // istio-system (platform's quota and dry run) and kube-system (the CNI's ConfigMap), not the probe namespace
+    expect(made.filter((r) => r.path.endsWith('/selfsubjectrulesreviews')).length).toBe(2)
     expect(made.some((r) => r.method === 'POST' && (r.path === '/api/v1/namespaces' || r.path.startsWith('/api/v1/namespaces/mesh-ready-probe')))).toBe(false)
   })
 

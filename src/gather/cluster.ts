@@ -1,7 +1,7 @@
 import type {Fact} from '../model/finding.js'
 import {known, unavailable} from '../model/finding.js'
-import type {PermissionArea, PluginPermission} from '../knowledge/plugin-permissions.js'
-import {PLUGIN_PERMISSIONS} from '../knowledge/plugin-permissions.js'
+import type {ApiRead as PluginPermission, PermissionArea} from './reads.js'
+import {CHECKED_READS} from './reads.js'
 import type {KubeClient} from './kube/client.js'
 import {ApiError} from './kube/errors.js'
 
@@ -92,6 +92,8 @@ function namespacesFor(p: PluginPermission, ns: PermissionNamespaces): readonly 
       return [ns.istioNamespace]
     case 'kube-system':
       return ['kube-system']
+    case 'default':
+      return ['default']
     case 'target':
       return ns.targetNamespaces ?? [undefined]
   }
@@ -117,7 +119,7 @@ async function accessReview(client: KubeClient, p: PluginPermission, namespace: 
  * rules review could not prove) are asked with a SelfSubjectAccessReview each.
  */
 export async function gatherPermissions(client: KubeClient, areas: readonly PermissionArea[], ns: PermissionNamespaces): Promise<Fact<PermissionResult[]>> {
-  const wanted = PLUGIN_PERMISSIONS.filter((p) => p.areas.some((a) => areas.includes(a)))
+  const wanted = CHECKED_READS.filter((p) => p.areas.some((a) => areas.includes(a)))
   const rows = wanted.flatMap((permission) => namespacesFor(permission, ns).map((namespace) => ({permission, namespace})))
   const namespaces = [...new Set(rows.map((r) => r.namespace).filter((n): n is string => n !== undefined))]
   const reviews = new Map<string, {rules: ResourceRule[]; incomplete: boolean}>()

@@ -4,7 +4,7 @@ import {runChecks} from '../checks/run.js'
 import type {ClusterFacts, PermissionNamespaces} from '../gather/cluster.js'
 import {gatherApiServer, gatherPermissions} from '../gather/cluster.js'
 import type {KubeClient} from '../gather/kube/client.js'
-import type {PermissionArea} from '../knowledge/plugin-permissions.js'
+import type {PermissionArea} from '../gather/reads.js'
 import type {AreaResult} from '../model/area.js'
 
 export interface ClusterAreaOptions {

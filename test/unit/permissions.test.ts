@@ -3,7 +3,7 @@ import {pluginPermissions} from '../../src/checks/cluster/plugin-permissions.js'
 import type {PermissionResult} from '../../src/gather/cluster.js'
 import {rulesAllow} from '../../src/gather/cluster.js'
 import {describeRequest} from '../../src/gather/kube/errors.js'
-import {PLUGIN_PERMISSIONS} from '../../src/knowledge/plugin-permissions.js'
+import {CHECKED_READS as PLUGIN_PERMISSIONS} from '../../src/gather/reads.js'
 
 describe('rulesAllow (SelfSubjectRulesReview evaluation)', () => {
   const pods = {verb: 'list', group: '', resource: 'pods'}
@@ -22,16 +22,20 @@ describe('rulesAllow (SelfSubjectRulesReview evaluation)', () => {
 })
 
 describe('cluster.plugin-permissions', () => {
-  const result = (index: number, allowed: boolean | undefined, namespace?: string): PermissionResult => ({permission: PLUGIN_PERMISSIONS[index]!, allowed, namespace, via: 'rules-review'})
+  const row = (verb: string, resource: string) => PLUGIN_PERMISSIONS.find((p) => p.verb === verb && p.resource === resource && p.scope !== 'istio-namespace')!
+  const LIST_NODES = row('list', 'nodes')
+  const CREATE_PROBE_PODS = row('create', 'pods')
+  const WATCH_PROBE_PODS = row('watch', 'pods')
+  const result = (permission: PermissionResult['permission'], allowed: boolean | undefined, namespace?: string): PermissionResult => ({permission, allowed, namespace, via: 'rules-review'})
 
   it('passes when everything is granted', () => {
-    const outcomes = pluginPermissions.run({permissions: [result(0, true), result(3, true, 'mesh-ready-probe')]})
+    const outcomes = pluginPermissions.run({permissions: [result(LIST_NODES, true), result(CREATE_PROBE_PODS, true, 'mesh-ready-probe')]})
     expect(outcomes).toHaveLength(1)
     expect(outcomes[0]?.severity).toBe('pass')
   })
 
   it('names each missing verb and resource, with a ClusterRole that grants exactly those', () => {
-    const outcomes = pluginPermissions.run({permissions: [result(0, false), result(3, false, 'mesh-ready-probe'), result(4, true, 'mesh-ready-probe')]})
+    const outcomes = pluginPermissions.run({permissions: [result(LIST_NODES, false), result(CREATE_PROBE_PODS, false, 'mesh-ready-probe'), result(WATCH_PROBE_PODS, true, 'mesh-ready-probe')]})
     expect(outcomes.map((o) => o.severity)).toEqual(['warn', 'warn'])
     expect(outcomes[0]?.message).toMatch(/^not allowed to list nodes \(cluster-wide\)/)
     expect(outcomes[1]?.message).toMatch(/^not allowed to create pods in namespace mesh-ready-probe/)
@@ -43,7 +47,7 @@ describe('cluster.plugin-permissions', () => {
   })
 
   it('reports unknown when the server could not say', () => {
-    expect(pluginPermissions.run({permissions: [result(0, undefined)]})[0]?.severity).toBe('unknown')
+    expect(pluginPermissions.run({permissions: [result(LIST_NODES, undefined)]})[0]?.severity).toBe('unknown')
   })
 })
 
