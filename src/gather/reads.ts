@@ -7,7 +7,8 @@
  * - The permissions table in docs/permissions.md is generated from this list (`npm run docs`; a test fails when stale).
  * - test/reads.e2e.test.ts runs the built CLI against many test clusters and fails on any request that matches no row.
  */
-export type PermissionArea = 'nodes' | 'platform' | 'pods'
+/** `cleanup` is its own command: its rows are documented, and `check` does not ask about them. */
+export type PermissionArea = 'nodes' | 'platform' | 'pods' | 'cleanup'
 
 /** Where a namespaced permission is needed. `target` = the namespaces the user selected (-n / -A). */
 export type PermissionScope = 'cluster' | 'probe-namespace' | 'target' | 'kube-system' | 'istio-namespace' | 'default'
@@ -21,7 +22,7 @@ export interface ApiRead {
   readonly areas: readonly PermissionArea[]
   readonly why: string
   /** The checks whose facts come from this request (ids of src/checks). */
-  readonly checks: readonly string[]
+  readonly checks: readonly string[]  // empty for `cleanup`, which has no checks
   /**
    * The request is made only where the cluster serves this API group (Cilium, Calico, OpenShift, EKS, old PSP):
    * `cluster.plugin-permissions` does not ask about it, since on most clusters the resource does not exist; a denied
@@ -54,6 +55,9 @@ export const API_READS: readonly ApiRead[] = [
   {verb: 'create', group: 'coordination.k8s.io', resource: 'leases', scope: 'probe-namespace', areas: ['nodes'], why: 'hold a Lease while probes run, so cleanup leaves a live run alone', checks: [...PROBES]},
   {verb: 'patch', group: 'coordination.k8s.io', resource: 'leases', scope: 'probe-namespace', areas: ['nodes'], why: 'renew that Lease', checks: [...PROBES]},
   {verb: 'delete', group: 'coordination.k8s.io', resource: 'leases', scope: 'probe-namespace', areas: ['nodes'], why: 'release that Lease when the run ends', checks: [...PROBES]},
+  {verb: 'list', group: '', resource: 'pods', scope: 'cluster', areas: ['cleanup'], why: 'find probe pods that earlier runs left in any namespace (falls back to the probe namespace)', checks: []},
+  {verb: 'list', group: 'coordination.k8s.io', resource: 'leases', scope: 'cluster', areas: ['cleanup'], why: 'find the Leases of earlier runs in any namespace, to tell live runs from finished ones', checks: []},
+  {verb: 'list', group: 'coordination.k8s.io', resource: 'leases', scope: 'probe-namespace', areas: ['cleanup'], why: 'the same, when the cluster-wide list is refused', checks: []},
   {verb: 'list', group: '', resource: 'pods', scope: 'target', areas: ['pods', 'platform'], why: 'judge workloads against the application requirements (and find CNI and Istio pods)', checks: [...WORKLOADS, 'platform.cni']},
   {verb: 'list', group: '', resource: 'services', scope: 'target', areas: ['pods'], why: 'judge Service ports and protocols', checks: ['workload.port-protocol', 'workload.reserved-service-ports', 'workload.headless-service', 'workload.protocol-conflict']},
   {verb: 'list', group: 'batch', resource: 'cronjobs', scope: 'target', areas: ['pods'], why: 'report Job pods under their CronJob', checks: ['workload.inventory']},
@@ -81,7 +85,7 @@ export const API_READS: readonly ApiRead[] = [
 ]
 
 /** The rows `cluster.plugin-permissions` asks the API server about. */
-export const CHECKED_READS: readonly ApiRead[] = API_READS.filter((r) => r.onlyWhereServed === undefined && r.alwaysAllowed !== true)
+export const CHECKED_READS: readonly ApiRead[] = API_READS.filter((r) => r.onlyWhereServed === undefined && r.alwaysAllowed !== true && r.areas.some((a) => a !== 'cleanup'))
 
 /** What one HTTP request asks RBAC for; undefined for non-resource URLs (/version, /api, /apis discovery). */
 export interface RequestedPermission {
@@ -132,7 +136,7 @@ export function declaredRead(p: RequestedPermission): ApiRead | undefined {
 /** The permissions table of docs/permissions.md, generated from API_READS. */
 export function permissionsMarkdown(): string {
   const esc = (s: string) => s.replace(/\|/g, '\\|')
-  const where = (r: ApiRead) => (r.onlyWhereServed ? `only with ${r.onlyWhereServed} (not asked)` : r.alwaysAllowed ? 'always allowed (not asked)' : 'asked by cluster.plugin-permissions')
+  const where = (r: ApiRead) => (r.onlyWhereServed ? `only with ${r.onlyWhereServed} (not asked)` : r.alwaysAllowed ? 'always allowed (not asked)' : CHECKED_READS.includes(r) ? 'asked by cluster.plugin-permissions' : '`cleanup` only (not asked)')
   const rows = API_READS.map((r) => `| ${r.verb} | ${r.group || 'core'} | ${r.resource} | ${r.scope} | ${r.areas.join(', ')} | ${esc(r.why)} | ${r.checks.map((c) => `\`${c}\``).join(', ')} | ${where(r)} |`)
   return [
     '| verb | group | resource | scope | areas | why | checks | checked |',
