@@ -21,8 +21,8 @@ export interface ApiRead {
   readonly scope: PermissionScope
   readonly areas: readonly PermissionArea[]
   readonly why: string
-  /** The checks whose facts come from this request (ids of src/checks). */
-  readonly checks: readonly string[]  // empty for `cleanup`, which has no checks
+  /** The checks whose facts come from this request (ids of src/checks); empty for `cleanup`, which has none. */
+  readonly checks: readonly string[]
   /**
    * The request is made only where the cluster serves this API group (Cilium, Calico, OpenShift, EKS, old PSP):
    * `cluster.plugin-permissions` does not ask about it, since on most clusters the resource does not exist; a denied
