@@ -46,8 +46,8 @@ describe('declared API reads (src/gather/reads.ts)', () => {
     {scenario: 'demo', args: ['pods', '-n', 'shop']},
     {scenario: 'demo', args: ['cleanup']},
     {scenario: 'nodes-rbac', args: ['cleanup']},
-  ]
-  it.each(RUNS)('$args.0 $args.1 on $scenario makes no request that is not declared', async ({scenario, args}) => {
+  ].map((run) => ({...run, command: run.args.join(' ')}))
+  it.each(RUNS)('$command on $scenario makes no request that is not declared', async ({scenario, args}) => {
     const server = await startApiServer({scenario})
     servers.push(server)
     const result = await runCli([...args, '--kubeconfig', server.kubeconfigPath, '-o', 'json'])
