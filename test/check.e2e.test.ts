@@ -5,7 +5,7 @@ import {parse} from 'yaml'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 import type {TestApiServer} from '../test-cluster/index.js'
 import {startApiServer} from '../test-cluster/index.js'
-import {CHECKED_READS as PLUGIN_PERMISSIONS} from '../src/gather/reads.js'
+import {CHECKED_READS} from '../src/gather/reads.js'
 import {pluginPathDir, run, runCli} from './helpers/cli.js'
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'check-e2e-'))
@@ -51,10 +51,10 @@ describe('kubectl mesh-ready check against the kind-like test cluster', () => {
     const rules = made.filter((r) => r.path.endsWith('/selfsubjectrulesreviews'))
     const access = made.filter((r) => r.path.endsWith('/selfsubjectaccessreviews'))
     // probe namespace, istio-system, kube-system and default where a row needs them; workloads are judged in every namespace
-    expect(rules.length).toBe(new Set(PLUGIN_PERMISSIONS.flatMap((p) => (p.scope === 'probe-namespace' ? ['probe'] : p.scope === 'istio-namespace' || p.scope === 'kube-system' || p.scope === 'default' ? [p.scope] : []))).size)
+    expect(rules.length).toBe(new Set(CHECKED_READS.flatMap((p) => (p.scope === 'probe-namespace' ? ['probe'] : p.scope === 'istio-namespace' || p.scope === 'kube-system' || p.scope === 'default' ? [p.scope] : []))).size)
     // only the cluster-wide rows are asked one by one (a rules review cannot prove cluster-wide access): with no -n,
     // the workload rows are cluster-wide too
-    expect(access.length).toBe(PLUGIN_PERMISSIONS.filter((p) => p.scope === 'cluster' || p.scope === 'target').length)
+    expect(access.length).toBe(CHECKED_READS.filter((p) => p.scope === 'cluster' || p.scope === 'target').length)
   })
 
   it('judges the server version against the default (newest) Istio release: 1.31 is tested-only for 1.30 → warnings, exit 4', async () => {

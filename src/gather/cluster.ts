@@ -1,6 +1,6 @@
 import type {Fact} from '../model/finding.js'
 import {known, unavailable} from '../model/finding.js'
-import type {ApiRead as PluginPermission, PermissionArea} from './reads.js'
+import type {ApiRead, PermissionArea} from './reads.js'
 import {CHECKED_READS} from './reads.js'
 import type {KubeClient} from './kube/client.js'
 import {ApiError} from './kube/errors.js'
@@ -17,7 +17,7 @@ export interface ApiServerInfo {
 }
 
 export interface PermissionResult {
-  readonly permission: PluginPermission
+  readonly permission: ApiRead
   readonly namespace?: string
   /** undefined = the server could not tell (SSRR incomplete and SSAR denied itself). */
   readonly allowed: boolean | undefined
@@ -71,7 +71,7 @@ interface ResourceRule {
 }
 
 /** True when one of the rules grants the verb on the resource without a resourceNames restriction. */
-export function rulesAllow(rules: readonly ResourceRule[], p: Pick<PluginPermission, 'verb' | 'group' | 'resource'>): boolean {
+export function rulesAllow(rules: readonly ResourceRule[], p: Pick<ApiRead, 'verb' | 'group' | 'resource'>): boolean {
   const [base, sub] = p.resource.split('/')
   return rules.some((rule) => {
     if (rule.resourceNames && rule.resourceNames.length > 0) return false
@@ -82,7 +82,7 @@ export function rulesAllow(rules: readonly ResourceRule[], p: Pick<PluginPermiss
   })
 }
 
-function namespacesFor(p: PluginPermission, ns: PermissionNamespaces): readonly (string | undefined)[] {
+function namespacesFor(p: ApiRead, ns: PermissionNamespaces): readonly (string | undefined)[] {
   switch (p.scope) {
     case 'cluster':
       return [undefined]
@@ -99,7 +99,7 @@ function namespacesFor(p: PluginPermission, ns: PermissionNamespaces): readonly 
   }
 }
 
-async function accessReview(client: KubeClient, p: PluginPermission, namespace: string | undefined): Promise<boolean | undefined> {
+async function accessReview(client: KubeClient, p: ApiRead, namespace: string | undefined): Promise<boolean | undefined> {
   const [resource, subresource] = p.resource.split('/')
   try {
     const review = await client.create<{status?: {allowed?: boolean}}>('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {

@@ -3,7 +3,7 @@ import {pluginPermissions} from '../../src/checks/cluster/plugin-permissions.js'
 import type {PermissionResult} from '../../src/gather/cluster.js'
 import {rulesAllow} from '../../src/gather/cluster.js'
 import {describeRequest} from '../../src/gather/kube/errors.js'
-import {CHECKED_READS as PLUGIN_PERMISSIONS} from '../../src/gather/reads.js'
+import {CHECKED_READS} from '../../src/gather/reads.js'
 
 describe('rulesAllow (SelfSubjectRulesReview evaluation)', () => {
   const pods = {verb: 'list', group: '', resource: 'pods'}
@@ -22,7 +22,7 @@ describe('rulesAllow (SelfSubjectRulesReview evaluation)', () => {
 })
 
 describe('cluster.plugin-permissions', () => {
-  const row = (verb: string, resource: string) => PLUGIN_PERMISSIONS.find((p) => p.verb === verb && p.resource === resource && p.scope !== 'istio-namespace')!
+  const row = (verb: string, resource: string) => CHECKED_READS.find((p) => p.verb === verb && p.resource === resource && p.scope !== 'istio-namespace')!
   const LIST_NODES = row('list', 'nodes')
   const CREATE_PROBE_PODS = row('create', 'pods')
   const WATCH_PROBE_PODS = row('watch', 'pods')
