@@ -10,7 +10,8 @@ import type {PlatformWorkload} from '../src/gather/platform-objects.js'
 import {imageTag, imageVersion, summarizeConfigMap, summarizeQuota, summarizeWorkload} from '../src/gather/platform-objects.js'
 import {branchEniFix} from '../src/checks/platform/eks-pod-security-groups.js'
 import {istioPatchOf} from '../src/knowledge/istio-platform.js'
-import {calicoBpfProblems, ciliumExclusiveBehaviour, versionBefore} from '../src/knowledge/cni-signals.js'
+import {calicoBpfProblems, ciliumExclusiveBehaviour} from '../src/knowledge/cni-signals.js'
+import {versionBefore} from '../src/knowledge/versions.js'
 import {dsObject, NODES, summarized} from './platform-fixtures.js'
 
 const ds = (namespace: string, name: string, image?: string) => summarizeWorkload('DaemonSet')(dsObject(namespace, name, {image}))

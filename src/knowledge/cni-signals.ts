@@ -3,6 +3,7 @@
  * behaviour changed). Each row names its primary source: the CNI's own chart, manifests, code or issues.
  * Rows are in precedence order for picking the primary CNI; `meta` rows (Multus) sit next to a primary.
  */
+import {versionBefore, versionParts} from './versions.js'
 
 export type CniId =
   | 'cilium'
@@ -105,20 +106,6 @@ export const PLATFORM_BUILT_IN_CNI: Readonly<Record<string, string>> = {
   gke: "GKE's built-in pod networking (Dataplane V2 is not enabled)",
   minikube: "minikube's built-in bridge CNI (no DaemonSet)",
   'docker-desktop': "Docker Desktop's built-in networking (no DaemonSet)",
-}
-
-/** `1.16.3` → [1, 16, 3]; undefined when it is not a version. */
-export function versionParts(version: string | undefined): [number, number, number] | undefined {
-  const match = /^v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(version?.trim() ?? '')
-  return match ? [Number(match[1]), Number(match[2]), Number(match[3] ?? 0)] : undefined
-}
-
-/** a < b for `x.y[.z]` versions; undefined when either is not a version. */
-export function versionBefore(a: string | undefined, b: string): boolean | undefined {
-  const [x, y] = [versionParts(a), versionParts(b)]
-  if (x === undefined || y === undefined) return undefined
-  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i]! < y[i]!
-  return false
 }
 
 /** What `cni-exclusive: "true"` does to istio-cni, by Cilium release (the chart default of cni.exclusive is true). */

@@ -1,4 +1,4 @@
-import {compareMinor} from './istio-releases.js'
+import {compareMinor} from './versions.js'
 
 /**
  * How Istio's interception behaves by release: the defaults and code paths that decide which kernel features its

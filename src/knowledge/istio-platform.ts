@@ -1,5 +1,6 @@
 import {MODES} from './istio-modes.js'
 import type {Mode} from './istio-modes.js'
+import {compareMinor, patchOf} from './versions.js'
 
 /**
  * Istio install facts that depend on the platform: the `global.platform` profiles the Helm charts ship, the
@@ -128,10 +129,7 @@ export const NO_PLATFORM_VALUE_REASON: Readonly<Record<string, string>> = {
 }
 
 /** The patch of `1.29.3` (from the flag, or from the installed version when that is what is judged). */
-export function istioPatchOf(version: string | undefined, minor: string): number | undefined {
-  const match = /^v?(\d+)\.(\d+)\.(\d+)/.exec(version?.trim() ?? '')
-  return match && `${Number(match[1])}.${Number(match[2])}` === minor ? Number(match[3]) : undefined
-}
+export const istioPatchOf = patchOf
 
 /** Where the istio-cni chart puts its files when no platform value or explicit value says otherwise. */
 export interface CniPaths {
@@ -210,24 +208,18 @@ export function k3sRelease(kubeletVersion: string | undefined): K3sRelease | und
   return match ? {version: kubeletVersion!.trim(), minor: `${Number(match[1])}.${Number(match[2])}`, patch: Number(match[3])} : undefined
 }
 
-const compareMinors = (a: string, b: string): number => {
-  const [am = 0, an = 0] = a.split('.').map(Number)
-  const [bm = 0, bn = 0] = b.split('.').map(Number)
-  return am - bm || an - bn
-}
-
 /** The directory containerd reads CNI binaries from on this K3s release, and the table row that decided it. */
 export function k3sCniBinDir(flavour: K3sFlavour, release: K3sRelease): {binDir: string; change: K3sCniBinDirChange; changed: boolean} {
   const change = K3S_CNI_BIN_DIRS.find((c) => c.flavour === flavour)!
   const first = change.firstPatch[release.minor]
-  const changed = compareMinors(release.minor, change.fromMinor) >= 0 || (first !== undefined && release.patch >= first)
+  const changed = compareMinor(release.minor, change.fromMinor) >= 0 || (first !== undefined && release.patch >= first)
   return {binDir: changed ? change.binDir : change.before, change, changed}
 }
 
 /** The bin dir `global.platform=k3s|k3d` gives in the judged Istio release (the k3s profile changed in 1.25). */
 export function profileBinDir(value: 'k3s' | 'k3d', istioMinor: string): string {
   const profile = platformProfile(value)
-  const explicit = profile.legacy && compareMinors(istioMinor, profile.legacy.before) < 0 ? profile.legacy.explicit : profile.content
+  const explicit = profile.legacy && compareMinor(istioMinor, profile.legacy.before) < 0 ? profile.legacy.explicit : profile.content
   const cni = explicit.cni as HelmValues | undefined
   return String(cni?.cniBinDir ?? ISTIO_CNI_CHART_DEFAULTS.cniBinDir)
 }

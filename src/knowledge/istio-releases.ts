@@ -4,6 +4,8 @@
  * Source: istio/istio.io data/compatibility/supportStatus.yml, rendered at
  * https://istio.io/latest/docs/releases/supported-releases/#support-status-of-istio-releases
  */
+import {compareMinor, minorOf} from './versions.js'
+
 export interface IstioRelease {
   readonly version: string
   readonly released: string
@@ -26,21 +28,13 @@ export const ISTIO_RELEASES: readonly IstioRelease[] = [
 export const DEFAULT_ISTIO_VERSION = ISTIO_RELEASES[0]!.version
 
 /** `1.29`, `1.29.3`, `v1.29.0-rc.1` → `1.29`; undefined when it is not a version. */
-export function istioMinor(input: string): string | undefined {
-  const match = /^v?(\d+)\.(\d+)(?:\.\d+)?(?:[-+][\w.-]+)?$/.exec(input.trim())
-  return match ? `${Number(match[1])}.${Number(match[2])}` : undefined
-}
+export const istioMinor = minorOf
 
 export function findIstioRelease(minor: string): IstioRelease | undefined {
   return ISTIO_RELEASES.find((r) => r.version === minor)
 }
 
-/** Compares `major.minor` strings numerically. */
-export function compareMinor(a: string, b: string): number {
-  const [am = 0, an = 0] = a.split('.').map(Number)
-  const [bm = 0, bn = 0] = b.split('.').map(Number)
-  return am - bm || an - bn
-}
+export {compareMinor} // TEMP until derive/kernel/scenarios.ts imports it from versions.ts
 
 /** The oldest and newest releases the plugin knows, e.g. `1.23–1.30`. */
 export const KNOWN_ISTIO_RANGE = `${ISTIO_RELEASES.at(-1)!.version}–${ISTIO_RELEASES[0]!.version}`

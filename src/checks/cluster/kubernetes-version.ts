@@ -1,5 +1,6 @@
 import type {ClusterFacts} from '../../gather/cluster.js'
-import {compareMinor, findIstioRelease, ISTIO_RELEASES} from '../../knowledge/istio-releases.js'
+import {findIstioRelease, ISTIO_RELEASES} from '../../knowledge/istio-releases.js'
+import {compareMinor} from '../../knowledge/versions.js'
 import {CLUSTER_SUBJECT, defineCheck} from '../../model/finding.js'
 
 const inRange = (v: string, [min, max]: readonly [string, string]) => compareMinor(v, min) >= 0 && compareMinor(v, max) <= 0

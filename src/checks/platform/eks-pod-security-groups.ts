@@ -1,6 +1,6 @@
 import {AWS_NODE} from '../../knowledge/cni-signals.js'
 import {AWS_BRANCH_ENI_PROBE_FIX} from '../../knowledge/istio-platform.js'
-import {compareMinor} from '../../knowledge/istio-releases.js'
+import {compareMinor} from '../../knowledge/versions.js'
 import type {Outcome, Subject} from '../../model/finding.js'
 import {defineCheck} from '../../model/finding.js'
 import type {PlatformFacts} from '../../derive/platform/facts.js'

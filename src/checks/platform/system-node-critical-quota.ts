@@ -1,6 +1,6 @@
 import {stringify} from 'yaml'
 import {GKE_PROFILE_QUOTAS_SINCE, NODE_CRITICAL_PRIORITY, SYSTEM_NAMESPACE} from '../../knowledge/istio-platform.js'
-import {compareMinor} from '../../knowledge/istio-releases.js'
+import {compareMinor} from '../../knowledge/versions.js'
 import type {Outcome} from '../../model/finding.js'
 import {defineCheck} from '../../model/finding.js'
 import type {PlatformFacts} from '../../derive/platform/facts.js'

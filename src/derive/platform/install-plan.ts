@@ -11,7 +11,7 @@ import {
   samePath,
   SYSTEM_NAMESPACE,
 } from '../../knowledge/istio-platform.js'
-import {compareMinor} from '../../knowledge/istio-releases.js'
+import {compareMinor} from '../../knowledge/versions.js'
 import type {PlatformId} from '../../knowledge/platform-signals.js'
 import type {CniDetection} from './detect-cni.js'
 import type {PlatformDetection} from './detect-platform.js'
@@ -84,11 +84,7 @@ const minikubeDocker = (nodes: readonly PlatformNode[]) => nodes.some((n) => (n.
 /** The Istio docs' explicit K3s paths for a custom (non-bundled) CNI (ambient platform-prerequisites "K3s"). */
 export const K3S_CUSTOM_CNI_VALUES: HelmValues = {cni: {cniConfDir: '/var/lib/rancher/k3s/agent/etc/cni/net.d', cniBinDir: '/var/lib/rancher/k3s/data/current/bin/'}}
 
-const byRelease = (a: K3sRelease, b: K3sRelease) => {
-  const [am = 0, an = 0] = a.minor.split('.').map(Number)
-  const [bm = 0, bn = 0] = b.minor.split('.').map(Number)
-  return am - bm || an - bn || a.patch - b.patch
-}
+const byRelease = (a: K3sRelease, b: K3sRelease) => compareMinor(a.minor, b.minor) || a.patch - b.patch
 
 /** The CNI bin dir the nodes' K3s release needs (the newest release decides; a mix that disagrees is reported). */
 export function k3sBinDirChoice(flavour: K3sFlavour, nodes: readonly PlatformNode[]): K3sBinDirChoice {
