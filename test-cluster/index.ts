@@ -10,6 +10,7 @@ import { stringify } from 'yaml';
 import { FaultSet } from './faults.js';
 import { generate, type NodeSlot } from './generate.js';
 import type { RequestRecord } from './http.js';
+import { DaemonSetController } from './daemonsets.js';
 import { Kubelet } from './kubelet.js';
 import { Authorizer } from './rbac.js';
 import { Registry, resourceKey } from './registry.js';
@@ -160,6 +161,8 @@ export async function startApiServer(opts: StartOptions): Promise<TestApiServer>
     nextNodePort: 30000,
   };
   state.kubelet.start();
+  const daemonSets = new DaemonSetController(state);
+  daemonSets.start();
   const token = randomHex(24);
   const faults = new FaultSet(scenario.faults ?? []);
   const requests: RequestRecord[] = [];
@@ -201,6 +204,7 @@ export async function startApiServer(opts: StartOptions): Promise<TestApiServer>
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
       for (const close of [...state.closers]) close();
+      daemonSets.stop();
       for (const t of state.timers) clearTimeout(t);
       state.timers.clear();
       await state.kubelet.stop();

@@ -1,7 +1,8 @@
 // The fake kubelet: "runs" pods bound to the nodes a scenario lists under `kubelet.nodes` by
-// executing their first container's command on this machine, and reports status like a kubelet
-// (Pending/ContainerCreating, image pull failures, Running, Succeeded/Failed with termination
-// messages, activeDeadlineSeconds), logs and Events.
+// executing their init containers' commands one after another, then their first container's command
+// on this machine, and reports status like a kubelet (Pending/ContainerCreating, Init:N/M, image pull
+// failures, Running, Succeeded/Failed with termination messages, init container restarts under
+// restartPolicy Always/OnFailure, activeDeadlineSeconds), logs and Events.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,8 @@ const MAX_TERMINATION_MESSAGE = 4096;
 const FALLBACK_LOG_LINES = 80;
 const FALLBACK_LOG_BYTES = 2048;
 const MAX_LOG_BYTES = 16 * 1024 * 1024;
+/** The kubelet's first crash-loop back-off (it doubles up to five minutes). */
+const DEFAULT_RESTART_BACKOFF_MS = 10_000;
 
 /** Pod QoS class as the API server computes it on create. */
 export function qosClass(pod: Pod): string {
@@ -105,6 +108,8 @@ interface ContainerRun {
   containerID?: string;
   imageID?: string;
   log: LogBuffer;
+  restartCount: number;
+  lastState?: ContainerState;
 }
 
 interface PodRun {
@@ -120,7 +125,11 @@ interface PodRun {
   phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed';
   reason?: string;
   message?: string;
+  initContainers: ContainerRun[];
+  /** How many init containers have completed (all of them: the pod is Initialized). */
+  initialized: number;
   containers: ContainerRun[];
+  restartPolicy: 'Always' | 'OnFailure' | 'Never';
   qos: string;
   timers: Set<NodeJS.Timeout>;
   child?: ChildProcess | undefined;
@@ -170,7 +179,8 @@ export class Kubelet {
 
   /** The log of a container the kubelet runs (undefined for pods it does not run). */
   log(uid: string | undefined, container: string): LogBuffer | undefined {
-    return uid ? this.runs.get(uid)?.containers.find((c) => c.name === container)?.log : undefined;
+    const run = uid ? this.runs.get(uid) : undefined;
+    return run ? [...run.initContainers, ...run.containers].find((c) => c.name === container)?.log : undefined;
   }
 
   /** Whether the kubelet runs this pod (so its log is authoritative). */
@@ -234,14 +244,10 @@ export class Kubelet {
       startTime: timestamp(),
       dir,
       phase: 'Pending',
-      containers: (pod.spec.containers ?? []).map((c) => ({
-        name: c.name,
-        image: c.image ?? '',
-        state: { waiting: { reason: 'ContainerCreating' } },
-        ready: false,
-        started: false,
-        log: new LogBuffer(),
-      })),
+      initContainers: (pod.spec.initContainers ?? []).map((c) => containerRun(c, 'PodInitializing')),
+      initialized: 0,
+      containers: (pod.spec.containers ?? []).map((c) => containerRun(c, (pod.spec.initContainers ?? []).length > 0 ? 'PodInitializing' : 'ContainerCreating')),
+      restartPolicy: pod.spec.restartPolicy ?? 'Always',
       qos: qosClass(pod),
       timers: new Set(),
       done: false,
@@ -295,7 +301,7 @@ export class Kubelet {
 
   private startContainers(run: PodRun, pod: Pod): void {
     const failures = this.config.imagePullFailures ?? [];
-    const failing = run.containers.find((c) => failures.some((p) => globMatch(p, c.image) || globMatch(p, imageRef(c.image))));
+    const failing = [...run.initContainers, ...run.containers].find((c) => failures.some((p) => globMatch(p, c.image) || globMatch(p, imageRef(c.image))));
     if (failing) {
       const ref = imageRef(failing.image);
       const err = `rpc error: code = NotFound desc = failed to pull and unpack image "${ref}": failed to resolve reference "${ref}": ${ref}: not found`;
@@ -312,16 +318,67 @@ export class Kubelet {
       });
       return;
     }
-    const startedAt = timestamp();
-    for (const c of run.containers) {
-      c.state = { running: { startedAt } };
+    if (run.initContainers.length > 0) this.runInit(run, pod);
+    else this.startMain(run, pod);
+  }
+
+  /** Runs the next init container; the pod stays Pending until every one has exited 0. */
+  private runInit(run: PodRun, pod: Pod): void {
+    const c = run.initContainers[run.initialized]!;
+    const spec = pod.spec.initContainers![run.initialized]!;
+    this.started(run, c);
+    c.ready = false;
+    this.publish(run);
+    const done = (exitCode: number, signal: NodeJS.Signals | undefined, message: string, reason?: string) => this.initExited(run, pod, c, exitCode, signal, message, reason);
+    if (this.config.simulateOnly) {
+      this.after(run, this.config.runDelayMs ?? 0, () => done(0, undefined, ''));
+      return;
+    }
+    const argv = [...(spec.command ?? []), ...(spec.args ?? [])];
+    if (argv.length === 0) this.after(run, 0, () => done(0, undefined, ''));
+    else this.exec(run, pod, spec, c, argv, done);
+  }
+
+  private initExited(run: PodRun, pod: Pod, c: ContainerRun, exitCode: number, signal: NodeJS.Signals | undefined, message: string, reason?: string): void {
+    c.state = { terminated: terminatedState(c, exitCode, signal, message, reason) };
+    c.started = false;
+    if (exitCode === 0) {
       c.ready = true;
-      c.started = true;
-      c.containerID = `containerd://${fakeDigest(`${run.uid}/${c.name}`)}`;
-      c.imageID = `${imageRef(c.image).replace(/:[^:/]*$/, '')}@sha256:${fakeDigest(c.image)}`;
-      this.event(run, 'Normal', 'Pulled', `Container image "${c.image}" already present on machine`, c.name);
-      this.event(run, 'Normal', 'Created', `Created container ${c.name}`, c.name);
-      this.event(run, 'Normal', 'Started', `Started container ${c.name}`, c.name);
+      run.initialized++;
+      if (run.initialized < run.initContainers.length) this.runInit(run, pod);
+      else this.startMain(run, pod);
+      return;
+    }
+    if (run.restartPolicy === 'Never') {
+      for (const other of run.containers) other.state = { terminated: { exitCode: 0, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated' } };
+      run.phase = 'Failed';
+      this.complete(run);
+      return;
+    }
+    // Always / OnFailure: the init container is restarted after a back-off that doubles (CrashLoopBackOff).
+    const backoff = Math.min(300_000, (this.config.restartBackoffMs ?? DEFAULT_RESTART_BACKOFF_MS) * 2 ** c.restartCount);
+    c.lastState = c.state;
+    c.state = { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(backoff / 1000)}s restarting failed container=${c.name} pod=${run.name}_${run.namespace}(${run.uid})` } };
+    c.restartCount++;
+    this.event(run, 'Warning', 'BackOff', 'Back-off restarting failed container', c.name);
+    this.publish(run);
+    this.after(run, backoff, () => this.runInit(run, pod));
+  }
+
+  private started(run: PodRun, c: ContainerRun): void {
+    c.state = { running: { startedAt: timestamp() } };
+    c.started = true;
+    c.containerID = `containerd://${fakeDigest(`${run.uid}/${c.name}/${c.restartCount}`)}`;
+    c.imageID = `${imageRef(c.image).replace(/:[^:/]*$/, '')}@sha256:${fakeDigest(c.image)}`;
+    this.event(run, 'Normal', 'Pulled', `Container image "${c.image}" already present on machine`, c.name);
+    this.event(run, 'Normal', 'Created', `Created container ${c.name}`, c.name);
+    this.event(run, 'Normal', 'Started', `Started container ${c.name}`, c.name);
+  }
+
+  private startMain(run: PodRun, pod: Pod): void {
+    for (const c of run.containers) {
+      this.started(run, c);
+      c.ready = true;
     }
     run.phase = 'Running';
     this.publish(run);
@@ -330,12 +387,13 @@ export class Kubelet {
     if (!first || !spec) return;
     run.executed = first;
     if (this.config.simulateOnly) {
-      this.after(run, this.config.runDelayMs ?? 0, () => this.finish(run, 0, undefined, ''));
+      // A pod that is never restarted runs to completion; under restartPolicy Always it is a server, running until deleted.
+      if (run.restartPolicy !== 'Always') this.after(run, this.config.runDelayMs ?? 0, () => this.finish(run, 0, undefined, ''));
       return;
     }
     const argv = [...(spec.command ?? []), ...(spec.args ?? [])];
     if (argv.length === 0) return; // no command: the image's own server, running until deleted
-    this.exec(run, pod, spec, argv);
+    this.exec(run, pod, spec, first, argv, (exitCode, signal, message, reason) => this.finish(run, exitCode, signal, message, reason));
   }
 
   private env(run: PodRun, pod: Pod, spec: Container, terminationPath: string): NodeJS.ProcessEnv {
@@ -365,17 +423,18 @@ export class Kubelet {
     return env;
   }
 
-  private exec(run: PodRun, pod: Pod, spec: Container, argv: string[]): void {
-    const terminationPath = join(run.dir, 'termination-log');
+  /** Runs one container's command; `exited` gets its exit code, signal and termination message. */
+  private exec(run: PodRun, pod: Pod, spec: Container, container: ContainerRun, argv: string[], exited: Exited): void {
+    const terminationPath = join(run.dir, `termination-log-${container.name}`);
     writeFileSync(terminationPath, '');
     const asRoot = process.getuid?.() === 0;
     const [cmd, ...args] = this.config.networkNamespace && asRoot ? ['unshare', '-n', '--', ...argv] : argv;
-    const log = run.executed!.log;
+    const log = container.log;
     let child: ChildProcess;
     try {
       child = spawn(cmd!, args, { cwd: run.dir, env: this.env(run, pod, spec, terminationPath), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (err) {
-      this.startError(run, argv[0]!, err);
+      this.startError(run, argv[0]!, err, exited);
       return;
     }
     run.child = child;
@@ -383,7 +442,7 @@ export class Kubelet {
     child.stdout?.setEncoding('utf8').on('data', (d: string) => log.append(d));
     child.stderr?.setEncoding('utf8').on('data', (d: string) => log.append(d));
     child.on('error', (err) => {
-      if (run.child === child && !run.done) this.startError(run, argv[0]!, err);
+      if (run.child === child && !run.done) this.startError(run, argv[0]!, err, exited);
     });
     child.on('close', (code, signal) => {
       if (run.child !== child || run.done) return;
@@ -396,34 +455,22 @@ export class Kubelet {
       }
       const exitCode = code ?? 128 + signalNumber(signal);
       if (!message && exitCode !== 0 && spec.terminationMessagePolicy === 'FallbackToLogsOnError') message = log.tailForTermination();
-      this.after(run, this.config.runDelayMs ?? 0, () => this.finish(run, exitCode, signal ?? undefined, message));
+      this.after(run, this.config.runDelayMs ?? 0, () => exited(exitCode, signal ?? undefined, message));
     });
   }
 
-  private startError(run: PodRun, cmd: string, err: unknown): void {
+  private startError(run: PodRun, cmd: string, err: unknown, exited: Exited): void {
     run.child = undefined;
     const detail = (err as NodeJS.ErrnoException).code === 'ENOENT' ? `exec: "${cmd}": executable file not found in $PATH` : String(err);
-    this.finish(run, 128, undefined, `failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: ${detail}: unknown`, 'StartError');
+    exited(128, undefined, `failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: ${detail}: unknown`, 'StartError');
   }
 
   private finish(run: PodRun, exitCode: number, signal: NodeJS.Signals | undefined, message: string, reason?: string): void {
     if (run.done) return;
     const finishedAt = timestamp();
     for (const c of run.containers) {
-      const startedAt = c.state.running?.startedAt ?? finishedAt;
       const own = c === run.executed;
-      const code = own ? exitCode : 0;
-      c.state = {
-        terminated: {
-          exitCode: code,
-          ...(own && signal ? { signal: signalNumber(signal) } : {}),
-          reason: own && reason ? reason : code === 0 ? 'Completed' : 'Error',
-          ...(own && message ? { message } : {}),
-          startedAt,
-          finishedAt,
-          ...(c.containerID ? { containerID: c.containerID } : {}),
-        },
-      };
+      c.state = { terminated: own ? terminatedState(c, exitCode, signal, message, reason, finishedAt) : terminatedState(c, 0, undefined, '', undefined, finishedAt) };
       c.ready = false;
       c.started = false;
     }
@@ -434,7 +481,7 @@ export class Kubelet {
   private deadlineExceeded(run: PodRun): void {
     if (run.done) return;
     const finishedAt = timestamp();
-    for (const c of run.containers) {
+    for (const c of [...run.initContainers, ...run.containers]) {
       if (c.state.running) {
         c.state = { terminated: { exitCode: 137, reason: 'Error', startedAt: c.state.running.startedAt, finishedAt, ...(c.containerID ? { containerID: c.containerID } : {}) } };
       }
@@ -451,7 +498,7 @@ export class Kubelet {
     run.done = true;
     killTree(run.child);
     run.child = undefined;
-    for (const c of run.containers) c.log.close();
+    for (const c of [...run.initContainers, ...run.containers]) c.log.close();
     this.publish(run);
   }
 
@@ -461,7 +508,7 @@ export class Kubelet {
     run.timers.clear();
     const child = run.child;
     run.child = undefined;
-    for (const c of run.containers) c.log.close();
+    for (const c of [...run.initContainers, ...run.containers]) c.log.close();
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((r) => child.once('close', () => r()));
       killTree(child);
@@ -485,7 +532,7 @@ export class Kubelet {
     });
     return [
       cond('PodReadyToStartContainers', run.phase !== 'Pending' || run.containers.some((c) => c.started)),
-      cond('Initialized', true),
+      cond('Initialized', run.initialized === run.initContainers.length, 'ContainersNotInitialized', `containers with incomplete status: [${run.initContainers.slice(run.initialized).map((c) => c.name).join(' ')}]`),
       cond('Ready', allReady, readyReason, notReady),
       cond('ContainersReady', allReady, readyReason, notReady),
       cond('PodScheduled', true),
@@ -493,17 +540,18 @@ export class Kubelet {
   }
 
   private statusOf(run: PodRun): PodStatus {
-    const containerStatuses: ContainerStatus[] = run.containers.map((c) => ({
+    const status = (c: ContainerRun): ContainerStatus => ({
       name: c.name,
       image: c.image,
       imageID: c.imageID ?? '',
       ...(c.containerID ? { containerID: c.containerID } : {}),
       ready: c.ready,
       started: c.started,
-      restartCount: 0,
+      restartCount: c.restartCount,
       state: c.state,
-      lastState: {},
-    }));
+      lastState: c.lastState ?? {},
+    });
+    const containerStatuses = run.containers.map(status);
     return {
       phase: run.phase,
       ...(run.reason ? { reason: run.reason, message: run.message } : {}),
@@ -513,6 +561,7 @@ export class Kubelet {
       podIP: run.podIP,
       podIPs: [{ ip: run.podIP }],
       startTime: run.startTime,
+      ...(run.initContainers.length > 0 ? { initContainerStatuses: run.initContainers.map(status) } : {}),
       containerStatuses,
       qosClass: run.qos,
     };
@@ -524,6 +573,25 @@ export class Kubelet {
     if (!current || current.metadata.uid !== run.uid || this.stopped) return;
     this.store.put('pods', { ...current, status: this.statusOf(run) });
   }
+}
+
+type Exited = (exitCode: number, signal: NodeJS.Signals | undefined, message: string, reason?: string) => void;
+
+function containerRun(c: Container, waiting: string): ContainerRun {
+  return { name: c.name, image: c.image ?? '', state: { waiting: { reason: waiting } }, ready: false, started: false, log: new LogBuffer(), restartCount: 0 };
+}
+
+/** A container's terminated state after it exited. */
+function terminatedState(c: ContainerRun, exitCode: number, signal: NodeJS.Signals | undefined, message: string, reason?: string, finishedAt = timestamp()): NonNullable<ContainerState['terminated']> {
+  return {
+    exitCode,
+    ...(signal ? { signal: signalNumber(signal) } : {}),
+    reason: reason ?? (exitCode === 0 ? 'Completed' : 'Error'),
+    ...(message ? { message } : {}),
+    startedAt: c.state.running?.startedAt ?? finishedAt,
+    finishedAt,
+    ...(c.containerID ? { containerID: c.containerID } : {}),
+  };
 }
 
 /** Container processes still running, killed when this process exits (they run in their own process groups). */

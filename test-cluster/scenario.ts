@@ -84,8 +84,13 @@ export interface KubeletConfig {
   runDelayMs?: number;
   /** Run each pod's command under `unshare -n` (only when root). */
   networkNamespace?: boolean;
-  /** Execute nothing: every container exits 0 with an empty message after runDelayMs. */
+  /**
+   * Execute nothing: every init container, and every container of a pod with restartPolicy Never or OnFailure,
+   * exits 0 with an empty message after runDelayMs; containers under restartPolicy Always (a DaemonSet's) keep running.
+   */
   simulateOnly?: boolean;
+  /** First back-off before a failed init container of a restartPolicy Always/OnFailure pod restarts (doubling). Default 10000. */
+  restartBackoffMs?: number;
 }
 
 export interface NodeGroup {

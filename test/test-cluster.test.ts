@@ -685,3 +685,77 @@ describe('cli', () => {
     expect(existsSync(info.kubeconfig)).toBe(false);
   });
 });
+
+describe('DaemonSet controller and init containers', () => {
+  const daemonSet = (name: string, init: string, extra = '') => `apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: ${name}, namespace: default}
+spec:
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec:
+      ${extra}
+      affinity:
+        nodeAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+            nodeSelectorTerms: [{matchFields: [{key: metadata.name, operator: In, values: [kind-worker, kind-worker2, no-such-node]}]}]
+      initContainers: [{name: probe, image: busybox:1.37, command: [sh, -c, '${init}']}]
+      containers: [{name: idle, image: busybox:1.37, command: [sleep, '3600']}]
+`;
+  const ownedPods = (server: TestApiServer, name: string) => server.store.list('pods', 'default').filter((p) => p.metadata.ownerReferences?.some((r) => r.kind === 'DaemonSet' && r.name === name)) as Array<KubeObject & { spec: { nodeName?: string }; status?: Record<string, unknown> }>;
+
+  it('creates one pod per matching node, runs the init container first, keeps status, and garbage-collects the pods', async () => {
+    const server = await startApiServer({ scenario: 'kind-small' });
+    try {
+      await ok(server, ['apply', '-f', manifest('ds.yaml', daemonSet('probe', 'echo from-init; printf report > $TERMINATION_MESSAGE_PATH'))]);
+      const pods = await until('two running pods', () => {
+        const list = ownedPods(server, 'probe');
+        return list.length === 2 && list.every((p) => p.status?.phase === 'Running') ? list : undefined;
+      });
+      expect(pods.map((p) => p.spec.nodeName).sort()).toEqual(['kind-worker', 'kind-worker2']); // the named nodes that exist
+      for (const pod of pods) {
+        const init = (pod.status?.initContainerStatuses as Array<{ name: string; state: { terminated?: { exitCode: number; message?: string } } }>)[0]!;
+        expect(init).toMatchObject({ name: 'probe', state: { terminated: { exitCode: 0, message: 'report' } } });
+        expect(JSON.stringify((pod.spec as Record<string, unknown>).affinity)).toContain(`"values":["${pod.spec.nodeName}"]`); // one node per pod, as the real controller writes
+      }
+      expect(await ok(server, ['logs', pods[0]!.metadata.name!, '-c', 'probe'])).toBe('from-init\n');
+      const status = await until('status', () => {
+        const ds = server.store.get('apps/daemonsets', 'default', 'probe');
+        return (ds?.status as { numberReady?: number } | undefined)?.numberReady === 2 ? ds!.status : undefined;
+      });
+      expect(status).toMatchObject({ desiredNumberScheduled: 2, currentNumberScheduled: 2, numberReady: 2 });
+      await ok(server, ['delete', 'ds', 'probe', '--wait=false']);
+      await until('pods collected', () => (ownedPods(server, 'probe').length === 0 ? true : undefined));
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('restarts a failing init container with a back-off, keeping its last exit in lastState', async () => {
+    const server = await startApiServer({ scenario: { name: 'ds-crash', extends: 'kind-small', kubelet: { restartBackoffMs: 100 } } });
+    try {
+      await ok(server, ['apply', '-f', manifest('ds-crash.yaml', daemonSet('crash', 'echo broken; exit 3'))]);
+      const pod = await until('a restarted init container', () =>
+        ownedPods(server, 'crash').find((p) => ((p.status?.initContainerStatuses as Array<{ restartCount: number }> | undefined)?.[0]?.restartCount ?? 0) >= 1),
+      );
+      expect(pod.status?.phase).toBe('Pending');
+      expect((pod.status?.initContainerStatuses as Array<{ lastState: { terminated?: { exitCode: number } } }>)[0]!.lastState.terminated?.exitCode).toBe(3);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('reports a pod that admission refuses as a FailedCreate event on the DaemonSet', async () => {
+    const server = await startApiServer({ scenario: { name: 'ds-refused', extends: 'kind-small', admission: { rejectPods: [{ namespace: 'default', message: 'pods "x" is forbidden: violates PodSecurity "baseline:latest": privileged' }] } } });
+    try {
+      await ok(server, ['apply', '-f', manifest('ds-refused.yaml', daemonSet('refused', 'true'))]);
+      const event = await until('a FailedCreate event', () => server.store.list('events', 'default').find((e) => (e as { reason?: string }).reason === 'FailedCreate'));
+      expect(event).toMatchObject({ involvedObject: { kind: 'DaemonSet', name: 'refused' }, type: 'Warning' });
+      expect((event as { message?: string }).message).toMatch(/^Error creating: .*violates PodSecurity "baseline:latest"/);
+      expect(ownedPods(server, 'refused')).toEqual([]);
+    } finally {
+      await server.stop();
+    }
+  });
+});
