@@ -4,9 +4,10 @@
  */
 import {benchNodes} from './nodes.js'
 import {benchPods} from './pods.js'
+import {benchRequests} from './requests.js'
 import {benchStartup} from './startup.js'
 
-const parts = {nodes: benchNodes, pods: benchPods, startup: () => benchStartup()} as const
+const parts = {nodes: benchNodes, pods: benchPods, requests: benchRequests, startup: () => benchStartup()} as const
 type Part = keyof typeof parts
 
 const wanted = process.argv.slice(2)

@@ -41,6 +41,16 @@ function fakeClient(items: Record<string, unknown[]>, errors: Record<string, Api
       if (items[path]?.[0] === undefined) throw notFound(path)
       return items[path]![0] as T
     },
+    // The gathers read through the snapshot-aware methods; this double has no snapshot, so they are the plain ones.
+    readPages<T>(path: string, list: ListOptions = {}): AsyncGenerator<ListPage<T>> {
+      return client.listPages<T>(path, list)
+    },
+    readAll<T>(path: string, list: ListOptions = {}): Promise<T[]> {
+      return client.listAll<T>(path, list)
+    },
+    read<T>(path: string): Promise<T> {
+      return client.get<T>(path)
+    },
   }
   return {client: client as unknown as KubeClient, seen}
 }
@@ -104,7 +114,7 @@ describe('gatherMeshInstall and gatherLegacyAdmission', () => {
 
   it('looks in the Istio and kube-system namespaces when DaemonSets may not be listed cluster-wide', async () => {
     const {client} = fakeClient(
-      {'/apis/apps/v1/namespaces/kube-system/daemonsets/ztunnel': [{metadata: {name: 'ztunnel', namespace: 'kube-system'}}]},
+      {'/apis/apps/v1/namespaces/kube-system/daemonsets': [{metadata: {name: 'ztunnel', namespace: 'kube-system'}}]},
       {'/apis/apps/v1/daemonsets': forbidden('/apis/apps/v1/daemonsets')},
     )
     const mesh = await gatherMeshInstall(client, 'istio-system')

@@ -44,13 +44,17 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
     'probe-namespace': nodesFlags['probe-namespace'],
     timeout: nodesFlags.timeout,
     concurrency: nodesFlags.concurrency,
+    'fan-out': nodesFlags['fan-out'],
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Check)
     const skip = new Set(flags.skip ?? [])
     const timeoutMs = parseProbeTimeout(flags.timeout)
-    const client = this.kubeClient(flags)
+    // One snapshot of the cluster for every area: each read (/version, the node, namespace and DaemonSet lists, …) is
+    // requested once per run and shared (KubeClient.snapshot). The probe session gets the same client but only its
+    // plain requests, never the snapshot's reads, so its polling sees fresh answers.
+    const client = this.kubeClient(flags).snapshot()
     const istioNamespace = flags['istio-namespace']
     const targetNamespaces = targetNamespacesOf(flags)
     // A typo in -n is a usage error before anything runs (no probe pods started for nothing).

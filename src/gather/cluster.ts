@@ -41,8 +41,8 @@ export interface PermissionNamespaces {
 export async function gatherApiServer(client: KubeClient): Promise<Fact<ApiServerInfo>> {
   const started = performance.now()
   try {
-    const version = await client.get<Record<string, unknown>>('/version')
-    const latencyMs = Math.round(performance.now() - started)
+    // In check's snapshot the platform gather has read /version already: its request's time is the latency.
+    const {value: version, ms: latencyMs} = await client.timedRead<Record<string, unknown>>('/version')
     if (typeof version !== 'object' || version === null || typeof version.gitVersion !== 'string') {
       return known({reachable: true, latencyMs, problem: 'GET /version did not return a version object'})
     }

@@ -1,9 +1,10 @@
 import type {Fact, Subject} from '../model/finding.js'
-import {known, unavailable} from '../model/finding.js'
+import {known} from '../model/finding.js'
 import {UserError} from '../model/errors.js'
 import type {Backend, Interception, Mode} from '../knowledge/kernel-modules.js'
 import type {KubeClient} from './kube/client.js'
 import {ApiError} from './kube/errors.js'
+import {streamList} from './kube/list.js'
 import type {KernelEvidence} from './probe/parse-probe.js'
 import type {ProbeProblem} from './probe/pods.js'
 
@@ -192,25 +193,32 @@ export function ipFamiliesFrom(nodes: readonly NodeSummary[], serviceFamilies: r
   return undefined
 }
 
-/** Lists nodes (paginated), calling `onNode` as each arrives; a 403 becomes an unavailable fact naming the permission. */
+/**
+ * Lists nodes (paginated, through the gathers' one list helper), calling `onNode` as each arrives; a 403 becomes an
+ * unavailable fact naming the permission. In check's snapshot the pages are the ones the platform gather listed
+ * (same page size, no selector): the nodes are listed once per run.
+ */
 export async function listNodes(client: KubeClient, selector: string | undefined, signal: AbortSignal, onNode?: (node: NodeSummary) => void): Promise<Fact<NodeSummary[]>> {
-  try {
-    // A restarted list (expired continue token) yields nodes again: onNode sees each name once.
-    const seen = new Set<string>()
-    const nodes = await client.listMapped('/api/v1/nodes', (item: NodeObject) => {
-      const node = summarizeNode(item)
-      if (!seen.has(node.name)) {
-        seen.add(node.name)
-        onNode?.(node)
+  // A restarted list (expired continue token) yields nodes again: onNode sees each name once.
+  const seen = new Set<string>()
+  const nodes: NodeSummary[] = []
+  const badSelector = (sel: string, error: ApiError) => new UserError(`-l "${sel}" is not a valid label selector: ${error.message}`)
+  const read = await streamList<NodeObject>(
+    client,
+    {prefix: '/api/v1', resource: 'nodes', labelSelector: selector, signal, badSelector},
+    (items) => {
+      for (const item of items) {
+        const node = summarizeNode(item)
+        nodes.push(node)
+        if (!seen.has(node.name)) {
+          seen.add(node.name)
+          onNode?.(node)
+        }
       }
-      return node
-    }, {labelSelector: selector, signal})
-    return known(nodes)
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 400 && selector) throw new UserError(`-l "${selector}" is not a valid label selector: ${error.message}`)
-    if (error instanceof ApiError) return unavailable(error.status === 403 ? `forbidden: you may not ${error.permission}` : `listing nodes failed: ${error.message}`)
-    throw error
-  }
+    },
+    () => (nodes.length = 0),
+  )
+  return read.state === 'unavailable' ? read : known(nodes)
 }
 
 /** The families of the `kubernetes` Service in `default`; undefined when it cannot be read. */

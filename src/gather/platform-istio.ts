@@ -144,7 +144,7 @@ export async function readIstioSettings(client: KubeClient, installed: Installed
     ...installed.components.filter((c) => c.component === 'istio-cni').map((c) => ({kind: 'cni' as const, namespace: c.namespace, name: CNI_CONFIG_MAP})),
   ]
   const unique = [...new Map(wanted.map((w) => [`${w.kind}/${w.namespace}/${w.name}`, w])).values()]
-  const read = await Promise.all(unique.map(async (w) => ({w, fact: await gatherFact(() => client.get<{data?: Record<string, string>}>(`/api/v1/namespaces/${w.namespace}/configmaps/${w.name}`))})))
+  const read = await Promise.all(unique.map(async (w) => ({w, fact: await gatherFact(() => client.read<{data?: Record<string, string>}>(`/api/v1/namespaces/${w.namespace}/configmaps/${w.name}`))})))
   const injectorValues: Array<{ref: string; values: string}> = []
   const cniConfig: Array<{ref: string; data: Record<string, string>}> = []
   const gaps: string[] = []

@@ -85,7 +85,7 @@ export interface PlatformGatherOptions {
 
 async function gatherApiGroups(client: KubeClient): Promise<Fact<ApiGroups>> {
   return gatherFact(async () => {
-    const list = await client.get<{groups?: Array<{name?: string; versions?: Array<{version?: string}>}>}>('/apis')
+    const list = await client.read<{groups?: Array<{name?: string; versions?: Array<{version?: string}>}>}>('/apis')
     return Object.fromEntries((list.groups ?? []).map((g) => [g.name ?? '', (g.versions ?? []).map((v) => v.version ?? '')]))
   })
 }
@@ -143,7 +143,7 @@ async function gatherWorkloadEnv(client: KubeClient, daemonSets: Fact<Inventory<
       envObjectRefs([...ds.containers, ...ds.initContainers].filter((c) => containers.includes(c.name))).map(async (ref) => {
         const path = `/api/v1/namespaces/${ds.namespace}/${ref.kind === 'secret' ? 'secrets' : 'configmaps'}/${ref.name}`
         const fact = await gatherFact(async () => {
-          const data = (await client.get<{data?: Record<string, string>}>(path)).data ?? {}
+          const data = (await client.read<{data?: Record<string, string>}>(path)).data ?? {}
           return ref.kind === 'secret' ? Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])) : data
         })
         objects.set(envObjectKey(ref), fact)
@@ -156,10 +156,10 @@ async function gatherWorkloadEnv(client: KubeClient, daemonSets: Fact<Inventory<
 
 async function gatherOpenShiftNetwork(client: KubeClient, groups: Fact<ApiGroups>): Promise<Fact<OpenShiftNetwork | null>> {
   return whenServed(groups, 'config.openshift.io', 'v1', async () => {
-    const config = await gatherFact(() => client.get('/apis/config.openshift.io/v1/networks/cluster'))
+    const config = await gatherFact(() => client.read('/apis/config.openshift.io/v1/networks/cluster'))
     const operator =
       groups.state === 'known' && isServed(groups.value, 'operator.openshift.io', 'v1')
-        ? await gatherFact(() => client.get('/apis/operator.openshift.io/v1/networks/cluster'))
+        ? await gatherFact(() => client.read('/apis/operator.openshift.io/v1/networks/cluster'))
         : known(undefined)
     if (operator.state === 'unavailable') return operator
     return known(summarizeOpenShiftNetwork(config.state === 'known' ? config.value : undefined, operator.value))
@@ -169,8 +169,8 @@ async function gatherOpenShiftNetwork(client: KubeClient, groups: Fact<ApiGroups
 async function gatherCalico(client: KubeClient, groups: Fact<ApiGroups>): Promise<Fact<CalicoSettings | null>> {
   const byName = (items: readonly {name: string; raw: unknown}[]) => items.find((i) => i.name === 'default')?.raw
   const named = (raw: unknown) => ({name: nameOf(raw), raw})
-  const installation = await whenServed(groups, 'operator.tigera.io', 'v1', () => gatherFact(() => listMapped(client, '/apis/operator.tigera.io/v1/installations', named)))
-  const felix = await whenServed(groups, 'crd.projectcalico.org', 'v1', () => gatherFact(() => listMapped(client, '/apis/crd.projectcalico.org/v1/felixconfigurations', named)))
+  const installation = await whenServed(groups, 'operator.tigera.io', 'v1', () => listMapped(client, '/apis/operator.tigera.io/v1/installations', named))
+  const felix = await whenServed(groups, 'crd.projectcalico.org', 'v1', () => listMapped(client, '/apis/crd.projectcalico.org/v1/felixconfigurations', named))
   if (installation.state === 'unavailable') return installation
   if (felix.state === 'unavailable') return felix
   if (installation.value === null && felix.value === null) return known(null)
@@ -186,10 +186,10 @@ export async function gatherPlatform(client: KubeClient, options: PlatformGather
   const [apiServer, apiGroups, nodes, namespaces, webhooks, runtimeClasses, priorityDryRun] = await Promise.all([
     gatherApiServer(client),
     gatherApiGroups(client),
-    gatherFact(() => listMapped(client, '/api/v1/nodes', summarizeNode, {signal})),
-    gatherFact(() => listMapped(client, '/api/v1/namespaces', summarizeNamespace, {signal})),
-    gatherFact(() => listMapped(client, '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', nameOf, {signal})),
-    gatherFact(() => listMapped(client, '/apis/node.k8s.io/v1/runtimeclasses', summarizeRuntimeClass, {signal})),
+    listMapped(client, '/api/v1/nodes', summarizeNode, {signal}),
+    listMapped(client, '/api/v1/namespaces', summarizeNamespace, {signal}),
+    listMapped(client, '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', nameOf, {signal}),
+    listMapped(client, '/apis/node.k8s.io/v1/runtimeclasses', summarizeRuntimeClass, {signal}),
     dryRunNodeCriticalPod(client, istioNamespace),
   ])
   const wellKnown = existing(namespaces, [...PLATFORM_NAMESPACES, istioNamespace])
@@ -205,7 +205,7 @@ export async function gatherPlatform(client: KubeClient, options: PlatformGather
     whenServed(apiGroups, 'vpcresources.k8s.aws', 'v1beta1', () => across('/apis/vpcresources.k8s.aws/v1beta1', 'securitygrouppolicies', refOf, everywhere)),
     whenServed(apiGroups, 'cilium.io', 'v2', async (): Promise<Fact<CiliumPolicies>> => {
       const [clusterwide, namespaced] = await Promise.all([
-        gatherFact(() => listMapped(client, '/apis/cilium.io/v2/ciliumclusterwidenetworkpolicies', summarizeCiliumPolicy('CiliumClusterwideNetworkPolicy'), {signal})),
+        listMapped(client, '/apis/cilium.io/v2/ciliumclusterwidenetworkpolicies', summarizeCiliumPolicy('CiliumClusterwideNetworkPolicy'), {signal}),
         across('/apis/cilium.io/v2', 'ciliumnetworkpolicies', summarizeCiliumPolicy('CiliumNetworkPolicy'), everywhere),
       ])
       if (clusterwide.state === 'unavailable') return clusterwide

@@ -3,7 +3,6 @@
  * per-workload summaries; plus what Istio has installed and the legacy admission APIs. A 403 on one namespace makes
  * that namespace unreadable (reported as unknown) while the rest is still read.
  */
-import pLimit from 'p-limit'
 import {UserError} from '../model/errors.js'
 import type {Fact} from '../model/finding.js'
 import {known, unavailable} from '../model/finding.js'
@@ -11,7 +10,8 @@ import type {ModeFlag} from '../knowledge/mesh-labels.js'
 import {ISTIO_CNI_DAEMONSET, SIDECAR_INJECTOR_CONFIGMAP, ZTUNNEL_DAEMONSET} from '../knowledge/mesh-labels.js'
 import {factFromError, gatherFact} from './facts.js'
 import type {KubeClient} from './kube/client.js'
-import {ApiError, isNotFound} from './kube/errors.js'
+import {isNotFound} from './kube/errors.js'
+import {listAcross, listMapped, streamList} from './kube/list.js'
 import type {ServiceSummary, WorkloadSummary, WorkloadTarget} from './workloads-shape.js'
 import {pushTo, ServiceIndex, serviceSummary, WorkloadAccumulator} from './workloads-shape.js'
 import {asString, asStrings as strings} from '../model/json.js'
@@ -94,8 +94,10 @@ const str = (v: unknown) => asString(v) ?? ''
 type Item = {metadata?: {name?: string; namespace?: string; labels?: Labels}; [key: string]: unknown}
 
 /**
- * Streams `<prefix>/<plural>` for the scope: one paginated cluster-wide list, or one per namespace (also the
- * fallback when the cluster-wide list is denied). `restart` is told before anything already delivered is read again.
+ * Streams `<prefix>/<plural>` for the scope through the one list helper (kube/list.ts): one paginated cluster-wide
+ * list, or one per namespace (also the fallback when the cluster-wide list is denied). `restart` is told before
+ * anything already delivered is read again. These lists have one reader and can hold 100k pods: they are streamed,
+ * never kept in check's snapshot (share: false).
  */
 async function readScoped(
   client: KubeClient,
@@ -106,47 +108,20 @@ async function readScoped(
   onItems: (items: Item[]) => void,
   restart: (namespace?: string) => void,
 ): Promise<ScopedRead> {
-  const stream = async (path: string, namespace?: string) => {
-    try {
-      for await (const page of client.listPages<Item>(path, {...options, onRestart: () => restart(namespace)})) onItems(page.items)
-    } catch (error) {
-      if (options.labelSelector && error instanceof ApiError && error.status === 400) {
-        throw new UserError(`-l/--selector "${options.labelSelector}" was rejected by the API server (${error.message}); use key=value, key!=value or "key in (a,b)" terms separated by commas`)
-      }
-      throw error
-    }
-  }
-  const denied = new Map<string, string>()
-  const perNamespace = async (namespaces: readonly string[]) => {
-    const limit = pLimit(CONCURRENCY)
-    await Promise.all(
-      namespaces.map((ns) =>
-        limit(async () => {
-          const read = await gatherFact(() => stream(`${prefix}/namespaces/${ns}/${plural}`, ns))
-          if (read.state === 'unavailable') {
-            restart(ns)
-            denied.set(ns, read.reason)
-          }
-        }),
-      ),
-    )
-  }
-  if (scope.namespaces !== undefined) {
-    await perNamespace(scope.namespaces)
-    return {denied}
-  }
-  const clusterWide = await gatherFact(() => stream(`${prefix}/${plural}`))
-  if (clusterWide.state === 'known') return {denied}
-  restart()
-  if (scope.fallback === undefined) return {denied, unreadable: `${clusterWide.reason}; ${scope.namespacesDenied ?? 'no namespace list to read them one by one'}`}
-  await perNamespace(scope.fallback)
-  return {denied}
+  const read = await streamList<Item>(
+    client,
+    {prefix, resource: plural, namespaces: scope.namespaces, fallback: scope.fallback, concurrency: CONCURRENCY, share: false, ...options},
+    (items) => onItems(items),
+    restart,
+  )
+  if (read.state === 'unavailable') return {denied: new Map(), unreadable: `${read.reason}; ${scope.namespacesDenied ?? 'no namespace list to read them one by one'}`}
+  return {denied: read.value.denied}
 }
 
 async function readNamespaces(client: KubeClient, options: WorkloadGatherOptions): Promise<{scope: Scope; labels: Map<string, Fact<Labels>>}> {
   const labels = new Map<string, Fact<Labels>>()
   if (options.namespaces === undefined) {
-    const listed = await gatherFact(() => client.listAll<Item>('/api/v1/namespaces', {signal: options.signal}))
+    const listed = await listMapped(client, '/api/v1/namespaces', (item) => item as Item, {signal: options.signal})
     if (listed.state === 'unavailable') return {scope: {namespaces: undefined, fallback: undefined, namespacesDenied: listed.reason}, labels}
     for (const ns of listed.value) labels.set(str(ns.metadata?.name), known(ns.metadata?.labels ?? {}))
     return {scope: {namespaces: undefined, fallback: [...labels.keys()]}, labels}
@@ -158,7 +133,7 @@ async function readNamespaces(client: KubeClient, options: WorkloadGatherOptions
 /** A namespace's labels; one that does not exist is a usage error (a typo in -n), one we may not read is unknown. */
 export async function namespaceLabels(client: KubeClient, name: string, signal?: AbortSignal): Promise<Fact<Labels>> {
   try {
-    const ns = await client.get<Item>(`/api/v1/namespaces/${encodeURIComponent(name)}`, {signal})
+    const ns = await client.read<Item>(`/api/v1/namespaces/${encodeURIComponent(name)}`, {signal})
     return known(ns.metadata?.labels ?? {})
   } catch (error) {
     if (isNotFound(error)) throw new UserError(`namespace "${name}" does not exist; pick one from "kubectl get namespaces" with -n, or use -A`)
@@ -166,16 +141,17 @@ export async function namespaceLabels(client: KubeClient, name: string, signal?:
   }
 }
 
-/** A named DaemonSet anywhere in the cluster; when listing DaemonSets cluster-wide is denied, looks in `namespaces`. */
+/**
+ * A named DaemonSet anywhere in the cluster, from the same DaemonSet list the platform gather reads (shared in
+ * check's snapshot); when listing DaemonSets cluster-wide is denied, from the lists of `namespaces`. Not found where
+ * only some namespaces could be searched is unknown: it may run elsewhere.
+ */
 async function findDaemonSet(client: KubeClient, name: string, namespaces: readonly string[]): Promise<Fact<string | null>> {
-  const where = (ds: Item) => `DaemonSet ${str(ds.metadata?.namespace)}/${name}`
-  const all = await gatherFact(() => client.listAll<Item>('/apis/apps/v1/daemonsets', {fieldSelector: `metadata.name=${name}`}))
-  if (all.state === 'known') return known(all.value[0] ? where(all.value[0]) : null)
-  for (const ns of namespaces) {
-    const one = await optional(() => client.get<Item>(`/apis/apps/v1/namespaces/${ns}/daemonsets/${name}`))
-    if (one.state === 'known' && one.value !== null) return known(where(one.value))
-  }
-  return unavailable(all.reason)
+  const all = await listAcross(client, {prefix: '/apis/apps/v1', resource: 'daemonsets', fallback: namespaces, map: (ds) => ds as Item})
+  if (all.state === 'unavailable') return all
+  const found = all.value.items.find((ds) => ds.metadata?.name === name)
+  if (found) return known(`DaemonSet ${str(found.metadata?.namespace)}/${name}`)
+  return all.value.clusterWideDenied === undefined ? known(null) : unavailable(all.value.clusterWideDenied)
 }
 
 /** A read whose 404 means "not there" (an API not served, an object not created) rather than unknown. */
@@ -191,7 +167,7 @@ function optional<T>(read: () => Promise<T>): Promise<Fact<T | null>> {
 }
 
 async function injectorCni(client: KubeClient, istioNamespace: string): Promise<Fact<boolean | null>> {
-  const cm = await optional(() => client.get<{data?: Record<string, string>}>(`/api/v1/namespaces/${istioNamespace}/configmaps/${SIDECAR_INJECTOR_CONFIGMAP}`))
+  const cm = await optional(() => client.read<{data?: Record<string, string>}>(`/api/v1/namespaces/${istioNamespace}/configmaps/${SIDECAR_INJECTOR_CONFIGMAP}`))
   if (cm.state === 'unavailable' || cm.value === null) return cm.state === 'unavailable' ? unavailable(cm.reason) : known(null)
   let values: {pilot?: {cni?: {enabled?: unknown}}; istio_cni?: {enabled?: unknown}}
   try {
@@ -218,8 +194,8 @@ const mapKnown = <T, U>(fact: Fact<T[] | null>, f: (t: T) => U): Fact<U[] | null
 export async function gatherLegacyAdmission(client: KubeClient): Promise<LegacyAdmission> {
   const capabilities = (item: Item) => strings(item.allowedCapabilities ?? (item.spec as {allowedCapabilities?: unknown} | undefined)?.allowedCapabilities)
   const [psp, scc] = await Promise.all([
-    optional(() => client.listAll<Item>('/apis/policy/v1beta1/podsecuritypolicies')),
-    optional(() => client.listAll<Item>('/apis/security.openshift.io/v1/securitycontextconstraints')),
+    optional(() => client.readAll<Item>('/apis/policy/v1beta1/podsecuritypolicies')),
+    optional(() => client.readAll<Item>('/apis/security.openshift.io/v1/securitycontextconstraints')),
   ])
   return {
     podSecurityPolicies: mapKnown(psp, (p) => ({name: str(p.metadata?.name), allowedCapabilities: capabilities(p)})),

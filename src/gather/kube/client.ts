@@ -37,6 +37,21 @@ export interface ListOptions {
   onRestart?: () => void
 }
 
+/** What `readPages` takes: a list's options, and whether this read may be kept for a later reader of the same run. */
+export interface ReadListOptions extends ListOptions {
+  /**
+   * false: stream the pages without keeping them in the run's snapshot (the workload pod, Service and CronJob
+   * lists: one reader, up to 100k objects). Default true.
+   */
+  share?: boolean
+}
+
+/** A read's answer and how long the server took to give it. */
+export interface Timed<T> {
+  readonly value: T
+  readonly ms: number
+}
+
 export interface WatchEvent<T> {
   type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR'
   object: T
@@ -73,6 +88,10 @@ export class KubeClient {
   private credentialExpires: number | undefined
   private readonly verbosity: number
   private readonly log: (line: string) => void
+  /** A snapshot's parent: requests go through its connection and credentials (see snapshot()). */
+  private parent: KubeClient | undefined
+  /** path?query → the read's answer, for this snapshot's run; undefined: not a snapshot, every read is a request. */
+  private reads: Map<string, Promise<Timed<unknown>>> | undefined
 
   constructor(
     readonly target: KubeTarget,
@@ -136,8 +155,59 @@ export class KubeClient {
   }
 
   close(): void {
+    this.reads?.clear()
     this.agent?.destroy()
     this.agent = undefined
+  }
+
+  /**
+   * A run-scoped read-through snapshot of this client, for `check`: each area gathers on its own, yet every resource
+   * is read from the server once per run. Only `read()` and `readPages()` are memoized (per path and query, a list
+   * per page; the first reader's request is shared by every later or concurrent one). `get`, `listPages`, `listAll`,
+   * `watch` and every write stay plain requests, so the probe session (src/gather/probe), which polls its namespace
+   * and pods and must see fresh answers, never reads the snapshot, though it gets the same client.
+   * Why a memoizing client rather than one snapshot object gathered up front: the areas stream lists page by page
+   * (the nodes area starts probes while nodes are still listed) and read some objects only when an earlier answer
+   * asks for them (the Istio ConfigMaps); a memo keeps that while removing the second request.
+   */
+  snapshot(): KubeClient {
+    const view = new KubeClient(this.target, this.requestTimeoutMs, {verbosity: this.verbosity, log: this.log})
+    view.parent = this.parent ?? this
+    view.reads = new Map()
+    return view
+  }
+
+  /**
+   * A read the gathers make (GET of an object, a non-resource path, a list page): memoized in a snapshot, a plain
+   * GET otherwise. An API answer (403, 404 …) is kept like a success, the same read would get it again; a
+   * connection failure or an abort is not kept.
+   */
+  async read<T>(path: string, options: {query?: Query; signal?: AbortSignal} = {}): Promise<T> {
+    return (await this.timedRead<T>(path, options)).value
+  }
+
+  /** `read`, with the time the server took to answer it (for a kept answer: the time of the one request made). */
+  async timedRead<T>(path: string, options: {query?: Query; signal?: AbortSignal} = {}): Promise<Timed<T>> {
+    const fetch = async (): Promise<Timed<T>> => {
+      const started = performance.now()
+      const value = await this.get<T>(path, options)
+      return {value, ms: Math.round(performance.now() - started)}
+    }
+    if (this.reads === undefined) return fetch()
+    const key = readKey(path, options.query)
+    const kept = this.reads.get(key) as Promise<Timed<T>> | undefined
+    if (kept !== undefined) return kept
+    const answer = fetch()
+    this.reads.set(key, answer)
+    answer.catch((error: unknown) => {
+      if (!(error instanceof ApiError) && this.reads?.get(key) === answer) this.reads.delete(key)
+    })
+    return answer
+  }
+
+  /** Forgets every kept page of a list (a restarted list must not be answered from the pages that expired). */
+  private forgetList(path: string): void {
+    for (const key of this.reads?.keys() ?? []) if (key === path || key.startsWith(`${path}?`)) this.reads!.delete(key)
   }
 
   url(path: string, query?: Query): URL {
@@ -159,6 +229,7 @@ export class KubeClient {
   }
 
   private async send(method: string, path: string, options: RequestOptions): Promise<http.IncomingMessage> {
+    if (this.parent !== undefined) return this.parent.send(method, path, options)
     const opts = await this.connectionOptions()
     const url = this.url(path, options.query)
     const body = options.body === undefined ? undefined : JSON.stringify(options.body)
@@ -249,16 +320,37 @@ export class KubeClient {
    * Pages through a list with limit/continue. When the continue token has expired (410) it restarts from the
    * beginning once, after calling `onRestart` so the caller can drop what it kept from the earlier pages.
    */
-  async *listPages<T>(path: string, options: ListOptions = {}): AsyncGenerator<ListPage<T>> {
+  listPages<T>(path: string, options: ListOptions = {}): AsyncGenerator<ListPage<T>> {
+    return this.pages<T>(path, options, (query) => this.get<ListPage<T>>(path, {query, signal: options.signal}))
+  }
+
+  /**
+   * `listPages` for the gathers: each page is a `read`, so in a snapshot a second reader of the same list (same page
+   * size and selectors) gets the kept pages instead of listing again. `share: false` streams without keeping.
+   */
+  readPages<T>(path: string, options: ReadListOptions = {}): AsyncGenerator<ListPage<T>> {
+    if (options.share === false) return this.listPages<T>(path, options)
+    return this.pages<T>(
+      path,
+      {...options, onRestart: () => (this.forgetList(path), options.onRestart?.())},
+      (query) => this.read<ListPage<T>>(path, {query, signal: options.signal}),
+    )
+  }
+
+  /** Every item of a list through `readPages` (kept in a snapshot); a restarted list replaces what the earlier pages gave. */
+  async readAll<T>(path: string, options: ReadListOptions = {}): Promise<T[]> {
+    const out: T[] = []
+    for await (const page of this.readPages<T>(path, {...options, onRestart: () => ((out.length = 0), options.onRestart?.())})) out.push(...page.items)
+    return out
+  }
+
+  private async *pages<T>(path: string, options: ListOptions, fetch: (query: Query) => Promise<ListPage<T>>): AsyncGenerator<ListPage<T>> {
     let continueToken: string | undefined
     let restarted = false
     for (;;) {
       let page: ListPage<T>
       try {
-        page = await this.get<ListPage<T>>(path, {
-          query: {limit: options.limit ?? 500, continue: continueToken, labelSelector: options.labelSelector, fieldSelector: options.fieldSelector},
-          signal: options.signal,
-        })
+        page = await fetch({limit: options.limit ?? 500, continue: continueToken, labelSelector: options.labelSelector, fieldSelector: options.fieldSelector})
       } catch (error) {
         if (error instanceof ApiError && error.status === 410 && continueToken !== undefined && !restarted) {
           restarted = true
@@ -340,6 +432,12 @@ export class KubeClient {
       response.on('close', () => finish(false))
     })
   }
+}
+
+/** The snapshot key of a read: its path and its query, in a stable order. */
+const readKey = (path: string, query: Query = {}): string => {
+  const params = Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)] as [string, string]).sort(([a], [b]) => a.localeCompare(b))
+  return params.length === 0 ? path : `${path}?${new URLSearchParams(params)}`
 }
 
 /** `Bearer <masked>`: the scheme stays readable, the secret never appears in a log. */
