@@ -67,6 +67,72 @@ describe('KubeClient pagination against the test API server', () => {
   })
 })
 
+describe('KubeClient.snapshot: a run-scoped memo of the gathers\' reads', () => {
+  let server: TestApiServer
+  let client: KubeClient
+  beforeAll(async () => {
+    server = await startApiServer({scenario: 'kind-small'})
+    client = new KubeClient(loadKubeTarget({kubeconfig: server.kubeconfigPath, env: {}}), 10_000)
+  })
+  afterAll(async () => {
+    client?.close()
+    await server?.stop()
+  })
+  const made = (from: number, path: string) => server.requests.slice(from).filter((r) => r.path === path)
+
+  it('answers a repeated or concurrent read (per path and query, a list per page) with one request', async () => {
+    const snap = client.snapshot()
+    const before = server.requests.length
+    const [a, b] = await Promise.all([snap.timedRead<{gitVersion: string}>('/version'), snap.timedRead<{gitVersion: string}>('/version')])
+    expect(b).toEqual(a) // the one request's answer and time
+    await snap.read('/version')
+    expect(made(before, '/version')).toHaveLength(1)
+    const first = await snap.readAll<Named>('/api/v1/pods', {limit: 2})
+    const again = await snap.readAll<Named>('/api/v1/pods', {limit: 2})
+    expect(again.map(key)).toEqual(first.map(key))
+    const pages = made(before, '/api/v1/pods')
+    expect(pages).toHaveLength(Math.ceil(first.length / 2))
+    await snap.readAll('/api/v1/pods', {limit: 2, labelSelector: 'app=none'}) // another query is another read
+    expect(made(before, '/api/v1/pods')).toHaveLength(pages.length + 1)
+    // A 404 is an answer, kept like one.
+    await expect(snap.read('/api/v1/namespaces/nope')).rejects.toMatchObject({status: 404})
+    await expect(snap.read('/api/v1/namespaces/nope')).rejects.toMatchObject({status: 404})
+    expect(made(before, '/api/v1/namespaces/nope')).toHaveLength(1)
+  })
+
+  it('never memoizes get, listPages/listAll, share: false lists, nor another snapshot or the plain client', async () => {
+    const snap = client.snapshot()
+    const before = server.requests.length
+    await snap.get('/version')
+    await snap.get('/version')
+    await snap.listAll('/api/v1/namespaces')
+    await snap.listAll('/api/v1/namespaces')
+    await snap.readAll('/api/v1/nodes', {share: false})
+    await snap.readAll('/api/v1/nodes', {share: false})
+    await snap.read('/apis')
+    await client.snapshot().read('/apis')
+    await client.read('/apis')
+    await client.read('/apis')
+    expect(made(before, '/version')).toHaveLength(2)
+    expect(made(before, '/api/v1/namespaces')).toHaveLength(2)
+    expect(made(before, '/api/v1/nodes')).toHaveLength(2)
+    expect(made(before, '/apis')).toHaveLength(4)
+  })
+
+  it('restarts a kept list whose continue token expired without answering from the expired pages', async () => {
+    const snap = client.snapshot()
+    const all = server.store.list('pods').map((p) => key(p as Named)).sort()
+    const pages = snap.readPages<Named>('/api/v1/pods', {limit: 2})
+    await pages.next()
+    expireTokens(server)
+    const seen: string[] = []
+    let restarts = 0
+    for await (const page of snap.readPages<Named>('/api/v1/pods', {limit: 2, onRestart: () => (restarts++, (seen.length = 0))})) seen.push(...page.items.map(key))
+    expect(restarts).toBe(1)
+    expect(seen.sort()).toEqual(all)
+  })
+})
+
 describe('in-cluster configuration (the plugin run as a pod, e.g. a CI job)', () => {
   let server: TestApiServer
   beforeAll(async () => {
