@@ -26,6 +26,7 @@ import type {NodesAreaOptions} from '../src/pipeline/nodes.js'
 import {nodesArea} from '../src/pipeline/nodes.js'
 import {scenarioFor} from '../src/derive/kernel/describe.js'
 import {judgeIptables, judgeScenario} from '../src/derive/kernel/scenarios.js'
+import {deriveKernelMatrix} from '../src/derive/kernel/matrix.js'
 import {nodeGroupChecks} from '../src/checks/node/index.js'
 import type {Outcome} from '../src/model/finding.js'
 import {resolvePlan} from '../src/model/plan.js'
@@ -62,6 +63,7 @@ async function judgeOffline(offline: NodesAreaOptions['offline'], overrides: Par
     functional: false,
     timeoutMs: 30_000,
     concurrency: 1,
+    fanOut: 'auto',
     allNodes: false,
     nodeNames: [],
     keepProbes: false,
@@ -138,14 +140,14 @@ describe("Istio's default plan (sidecar on iptables, the release's DNS capture d
     const nftBuilt = input.kind === 'host-root' || (setting(name, 'NF_TABLES') !== undefined && setting(name, 'NFT_COMPAT') !== undefined)
     expect(via).toBe(nftBuilt ? 'nft' : 'legacy')
     // Every node check's outcome about the plan (or about no mode at all) is a pass or a skip: the verdict is ready.
-    const outcomes: Outcome[] = nodeGroupChecks.flatMap((check) => check.run({group: GROUP, kernel: ev, setup} as never) as readonly Outcome[])
+    const outcomes: Outcome[] = nodeGroupChecks.flatMap((check) => check.run({group: GROUP, kernel: ev, matrix: deriveKernelMatrix(ev, setup), setup} as never) as readonly Outcome[])
     const aboutPlan = outcomes.filter((o) => (o.mode == null || o.mode === 'sidecar') && (o.backend == null || o.backend === 'iptables'))
     expect(aboutPlan.length).toBeGreaterThan(0)
     expect(aboutPlan.filter((o) => o.severity !== 'pass' && o.severity !== 'skip').map((o) => o.message)).toEqual([])
     // One outcome per judged mode × backend from each scenario check, each naming its mode and backend.
     for (const id of ['node.iptables-backend', 'node.nftables-backend', 'node.module-autoload']) {
       const check = nodeGroupChecks.find((c) => c.id === id)!
-      const own = check.run({group: GROUP, kernel: ev, setup} as never) as readonly Outcome[]
+      const own = check.run({group: GROUP, kernel: ev, matrix: deriveKernelMatrix(ev, setup), setup} as never) as readonly Outcome[]
       const backends = id === 'node.iptables-backend' ? ['iptables'] : id === 'node.nftables-backend' ? ['nftables'] : BACKENDS
       expect(own.map((o) => `${o.mode}/${o.backend}`), id).toEqual(MODES.flatMap((m) => backends.map((b) => `${m}/${b}`)))
     }

@@ -4,6 +4,7 @@ import {functionalRules} from '../src/checks/node/functional-rules.js'
 import {iptablesBackend} from '../src/checks/node/iptables-backend.js'
 import {moduleAutoload} from '../src/checks/node/module-autoload.js'
 import {probe} from '../src/checks/node/probe.js'
+import {deriveKernelMatrix} from '../src/derive/kernel/matrix.js'
 import type {Subject} from '../src/model/finding.js'
 import type {NodeGroup, NodesSetup} from '../src/gather/nodes.js'
 import {groupNodes, ipFamiliesFrom, summarizeNode} from '../src/gather/nodes.js'
@@ -14,6 +15,9 @@ import {ApiError} from '../src/gather/kube/errors.js'
 const subject: Subject = {kind: 'NodeGroup', name: 'g'}
 const group = (probeOutcome: NodeGroup['probe'], over: Partial<NodeGroup> = {}): NodeGroup => ({id: 'g1', subject, kernelVersion: '6.1.0', osImage: 'Debian', architecture: 'amd64', containerRuntime: 'containerd', nodes: ['n1', 'n2'], notReady: [], windows: false, probe: probeOutcome, ...over})
 const setup = (over: Partial<NodesSetup> = {}): NodesSetup => ({istioVersion: '1.29', modes: ['sidecar', 'ambient'], backends: ['iptables', 'nftables'], ipFamilies: 'ipv4', ipFamiliesSource: 'test', dnsCapture: {sidecar: false, ambient: true}, interception: 'redirect', functional: false, ...over})
+
+/** What the area hands a kernel check: the evidence and its matrix, judged once (derive/kernel/matrix.ts). */
+const facts = (k: KernelEvidence, s: NodesSetup) => ({group: group({state: 'ok', source: 'pod'}), kernel: k, matrix: deriveKernelMatrix(k, s), setup: s})
 
 /** Every module of the table loadable (complete lists) on a live node, with nothing loaded. */
 function kernel(over: Partial<KernelEvidence> = {}, flags: Partial<ModuleFlags> = {loadable: true}): KernelEvidence {
@@ -35,7 +39,7 @@ function kernel(over: Partial<KernelEvidence> = {}, flags: Partial<ModuleFlags> 
 }
 
 describe('node.module-autoload', () => {
-  const run = (k: KernelEvidence) => moduleAutoload.run({group: group({state: 'ok', source: 'pod'}), kernel: k, setup: setup()})
+  const run = (k: KernelEvidence) => moduleAutoload.run(facts(k, setup()))
   const SCENARIOS = [['sidecar', 'iptables'], ['sidecar', 'nftables'], ['ambient', 'iptables'], ['ambient', 'nftables']]
   it.each([
     // istio-init runs as container_t: module_request is denied (istio/istio#24101), so sidecars fail.
@@ -73,7 +77,7 @@ describe('node.module-autoload', () => {
 describe('node.iptables-backend: legacy tables a pod cannot load (istio/istio#57380)', () => {
   // The EKS AL2023 node of the issue: ip_tables and iptable_filter loaded, iptable_nat only loadable.
   const eks = kernel({modules: {...kernel().modules, ip_tables: {loaded: true, builtin: false, loadable: true, bootLoad: false}, iptable_filter: {loaded: true, builtin: false, loadable: true, bootLoad: false}, iptable_nat: {loaded: false, builtin: false, loadable: true, bootLoad: false}}})
-  const run = (k: KernelEvidence, istioVersion: string) => iptablesBackend.run({group: group({state: 'ok', source: 'pod'}), kernel: k, setup: setup({istioVersion, modes: ['sidecar'], backends: ['iptables']})})
+  const run = (k: KernelEvidence, istioVersion: string) => iptablesBackend.run(facts(k, setup({istioVersion, modes: ['sidecar'], backends: ['iptables']})))
   it('before 1.28 the sidecar fails on iptables-legacy and the fix loads the table at boot', () => {
     const [out] = run(eks, '1.27')
     expect([out!.severity, out!.mode, out!.backend, out!.evidence?.path, out!.evidence?.missing]).toEqual(['fail', 'sidecar', 'iptables', 'iptables-legacy', ['iptable_nat']])
@@ -94,7 +98,7 @@ describe('node.iptables-backend: legacy tables a pod cannot load (istio/istio#57
 
 describe('node.functional-rules', () => {
   const results = (r: FunctionalResult[]): KernelEvidence => kernel({functional: {results: r, versions: {nft: 'nftables v1.0.9'}}}, {builtin: true})
-  const run = (k: KernelEvidence, s = setup({functional: true})) => functionalRules.run({group: group({state: 'ok', source: 'pod'}), kernel: k, setup: s})
+  const run = (k: KernelEvidence, s = setup({functional: true})) => functionalRules.run(facts(k, s))
   const sidecarIptables = setup({functional: true, backends: ['iptables'], modes: ['sidecar']})
   it('says nothing when --functional was not asked for', () => {
     expect(run(results([]), setup())).toEqual([])

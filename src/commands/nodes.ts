@@ -7,6 +7,7 @@ import {UserError} from '../model/errors.js'
 import {backendFlag, boundedIntegerFlag, modeFlag, namespaceFlag} from '../cli/flags.js'
 import {parseProbeTimeout} from '../gather/kube/duration.js'
 import {startProgress} from '../render/progress.js'
+import {DAEMONSET_THRESHOLD} from '../gather/probe/pods.js'
 
 const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/
 
@@ -24,7 +25,8 @@ export const nodesFlags = {
   'image-pull-secret': Flags.string({description: 'imagePullSecret (in the probe namespace) for --image.'}),
   'probe-namespace': namespaceFlag({description: 'Run probes in this existing namespace (not created or deleted); default: a mesh-ready-probe namespace created and deleted by the run.'}),
   timeout: Flags.string({default: '2m', description: 'Overall time for the probes: 90s, 2m. Probe pods get three quarters of it as activeDeadlineSeconds.'}),
-  concurrency: boundedIntegerFlag(1, 200)({default: 10, description: 'Probe pods created at a time (1 to 200).'}),
+  concurrency: boundedIntegerFlag(1, 200)({default: 10, description: 'Probe pods created (with a DaemonSet: probe logs read) at a time (1 to 200).'}),
+  'fan-out': Flags.option({options: ['auto', 'pods', 'daemonset'] as const, default: 'auto' as const, description: `How probes reach the nodes: one bare pod per probe, or one DaemonSet whose controller makes them; auto picks the DaemonSet when --all-nodes or node names select more than ${DAEMONSET_THRESHOLD} nodes.`})(),
   local: Flags.boolean({default: false, exclusive: ['host-root', 'kernel-config'], description: 'Judge the machine this runs on (no cluster needed).'}),
   'host-root': Flags.string({exclusive: ['local', 'kernel-config'], description: 'Judge a mounted node image or chroot at this directory (image build pipelines).'}),
   'kernel-config': Flags.string({exclusive: ['local', 'host-root'], description: 'Judge a kernel config file alone (config or config.gz).'}),

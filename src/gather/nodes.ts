@@ -86,10 +86,13 @@ export interface NodesSetup {
   readonly image?: string
 }
 
-export interface NodeGroupFacts {
+/** `M` is the kernel matrix derived from `kernel` (derive/kernel/matrix.ts KernelMatrix; a parameter because gather sits below derive). */
+export interface NodeGroupFacts<M = unknown> {
   [key: string]: Fact<unknown>
   group: Fact<NodeGroup>
   kernel: Fact<KernelEvidence>
+  /** Every mode × backend judged once on `kernel`: unavailable, for the same reason, where the kernel evidence is. */
+  matrix: Fact<M>
   setup: Fact<NodesSetup>
 }
 

@@ -24,9 +24,9 @@ export interface ApiRead {
   /** The checks whose facts come from this request (ids of src/checks); empty for `cleanup`, which has none. */
   readonly checks: readonly string[]
   /**
-   * The request is made only where the cluster serves this API group (Cilium, Calico, OpenShift, EKS, old PSP):
-   * `cluster.plugin-permissions` does not ask about it, since on most clusters the resource does not exist; a denied
-   * read still shows as `unknown` on the checks that need it.
+   * The request is made only in some runs: where the cluster serves this API group (Cilium, Calico, OpenShift, EKS,
+   * old PSP), or with a DaemonSet fan-out. `cluster.plugin-permissions` does not ask about it, since most runs never
+   * make it; a denied request still shows as `unknown` on the checks that need it.
    */
   readonly onlyWhereServed?: string
   /** Not asked about: every authenticated user may make it (system:basic-user), or it is the review itself. */
@@ -51,11 +51,16 @@ export const API_READS: readonly ApiRead[] = [
   {verb: 'watch', group: '', resource: 'pods', scope: 'probe-namespace', areas: ['nodes'], why: 'wait for probe pods to finish', checks: [...NODE_JUDGEMENT]},
   {verb: 'get', group: '', resource: 'pods/log', scope: 'probe-namespace', areas: ['nodes'], why: 'read probe output that did not fit the termination message', checks: [...NODE_JUDGEMENT]},
   {verb: 'delete', group: '', resource: 'pods', scope: 'probe-namespace', areas: ['nodes'], why: 'remove probe pods', checks: [...PROBES]},
+  {verb: 'create', group: 'apps', resource: 'daemonsets', scope: 'probe-namespace', areas: ['nodes'], why: 'run the probes as one DaemonSet on large clusters', checks: [...NODE_JUDGEMENT], onlyWhereServed: 'a DaemonSet fan-out (--fan-out daemonset, or auto above 50 nodes)'},
+  {verb: 'delete', group: 'apps', resource: 'daemonsets', scope: 'probe-namespace', areas: ['nodes'], why: 'remove that DaemonSet (its pods follow)', checks: [...PROBES], onlyWhereServed: 'a DaemonSet fan-out (--fan-out daemonset, or auto above 50 nodes)'},
+  {verb: 'list', group: '', resource: 'events', scope: 'probe-namespace', areas: ['nodes'], why: "read the DaemonSet's FailedCreate events (pods refused by admission)", checks: ['node.probe'], onlyWhereServed: 'a DaemonSet fan-out (--fan-out daemonset, or auto above 50 nodes)'},
   {verb: 'list', group: 'coordination.k8s.io', resource: 'leases', scope: 'probe-namespace', areas: ['nodes'], why: 'see which runs are still live before removing the probe namespace', checks: [...PROBES]},
   {verb: 'create', group: 'coordination.k8s.io', resource: 'leases', scope: 'probe-namespace', areas: ['nodes'], why: 'hold a Lease while probes run, so cleanup leaves a live run alone', checks: [...PROBES]},
   {verb: 'patch', group: 'coordination.k8s.io', resource: 'leases', scope: 'probe-namespace', areas: ['nodes'], why: 'renew that Lease', checks: [...PROBES]},
   {verb: 'delete', group: 'coordination.k8s.io', resource: 'leases', scope: 'probe-namespace', areas: ['nodes'], why: 'release that Lease when the run ends', checks: [...PROBES]},
   {verb: 'list', group: '', resource: 'pods', scope: 'cluster', areas: ['cleanup'], why: 'find probe pods that earlier runs left in any namespace (falls back to the probe namespace)', checks: []},
+  {verb: 'list', group: 'apps', resource: 'daemonsets', scope: 'probe-namespace', areas: ['cleanup'], why: 'find probe DaemonSets that earlier runs left (when the cluster-wide list is refused)', checks: []},
+  {verb: 'delete', group: 'apps', resource: 'daemonsets', scope: 'probe-namespace', areas: ['cleanup'], why: 'remove them (their pods follow)', checks: []},
   {verb: 'list', group: 'coordination.k8s.io', resource: 'leases', scope: 'cluster', areas: ['cleanup'], why: 'find the Leases of earlier runs in any namespace, to tell live runs from finished ones', checks: []},
   {verb: 'list', group: 'coordination.k8s.io', resource: 'leases', scope: 'probe-namespace', areas: ['cleanup'], why: 'the same, when the cluster-wide list is refused', checks: []},
   {verb: 'list', group: '', resource: 'pods', scope: 'target', areas: ['pods', 'platform'], why: 'judge workloads against the application requirements (and find CNI and Istio pods)', checks: [...WORKLOADS, 'platform.cni']},
@@ -63,7 +68,7 @@ export const API_READS: readonly ApiRead[] = [
   {verb: 'list', group: 'batch', resource: 'cronjobs', scope: 'target', areas: ['pods'], why: 'report Job pods under their CronJob', checks: ['workload.inventory']},
   {verb: 'list', group: '', resource: 'namespaces', scope: 'cluster', areas: ['pods', 'platform'], why: 'read Pod Security and injection labels and find namespaces', checks: [...WORKLOADS, 'platform.pod-security-admission', 'platform.detection']},
   {verb: 'get', group: '', resource: 'configmaps', scope: 'istio-namespace', areas: ['pods', 'platform'], why: "see whether sidecar injection is installed and the installed Istio's backend (istio-sidecar-injector, istio-cni-config)", checks: ['platform.installed-istio', 'workload.uid-1337', 'workload.net-admin-capabilities']},
-  {verb: 'list', group: 'apps', resource: 'daemonsets', scope: 'cluster', areas: ['platform', 'pods'], why: 'detect the CNI, istio-cni and ztunnel', checks: ['platform.cni', 'platform.detection', 'platform.installed-istio', 'workload.net-admin-capabilities']},
+  {verb: 'list', group: 'apps', resource: 'daemonsets', scope: 'cluster', areas: ['platform', 'pods', 'cleanup'], why: 'detect the CNI, istio-cni and ztunnel (and, for cleanup, find probe DaemonSets earlier runs left)', checks: ['platform.cni', 'platform.detection', 'platform.installed-istio', 'workload.net-admin-capabilities']},
   {verb: 'list', group: 'apps', resource: 'deployments', scope: 'cluster', areas: ['platform'], why: 'find an installed istiod and its version', checks: ['platform.installed-istio']},
   {verb: 'list', group: '', resource: 'configmaps', scope: 'cluster', areas: ['platform'], why: 'read CNI configuration (cilium-config, …)', checks: ['platform.cni', 'platform.cilium-cni-exclusive', 'platform.cilium-bpf-masquerade', 'platform.cilium-kube-proxy-replacement']},
   {verb: 'get', group: '', resource: 'configmaps', scope: 'kube-system', areas: ['platform'], why: "read the CNI DaemonSet's settings held in a ConfigMap (aws-node's amazon-vpc-cni)", checks: ['platform.eks-pod-security-groups']},

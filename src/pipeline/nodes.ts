@@ -3,6 +3,8 @@ import {hostname} from 'node:os'
 import {nodeGroupChecks} from '../checks/node/index.js'
 import {probe as probeCheck} from '../checks/node/probe.js'
 import {GROUP_SUBJECT} from '../derive/kernel/describe.js'
+import type {KernelMatrix} from '../derive/kernel/matrix.js'
+import {kernelMatrixFact} from '../derive/kernel/matrix.js'
 import type {Fact, Finding} from '../model/finding.js'
 import {CLUSTER_SUBJECT, known, unavailable} from '../model/finding.js'
 import {UserError} from '../model/errors.js'
@@ -15,6 +17,7 @@ import {prepareOfflineRoot} from '../gather/probe/offline.js'
 import {runLocalProbe} from '../gather/probe/local.js'
 import type {KernelEvidence} from '../gather/probe/parse-probe.js'
 import {parseProbeOutput} from '../gather/probe/parse-probe.js'
+import type {FanOut} from '../gather/probe/pods.js'
 import {DEFAULT_PROBE_IMAGE, functionalProbeImage, startProbeSession} from '../gather/probe/pods.js'
 import {PROBE_REQUEST} from '../gather/probe/script.js'
 import type {FunctionalFamilies} from '../gather/probe/script.js'
@@ -46,6 +49,8 @@ export interface NodesAreaOptions {
   readonly probeNamespace?: string
   readonly timeoutMs: number
   readonly concurrency: number
+  /** Bare pods, a DaemonSet, or auto (a DaemonSet above DAEMONSET_THRESHOLD nodes probed node by node). */
+  readonly fanOut: FanOut | 'auto'
   readonly allNodes: boolean
   readonly nodeNames: readonly string[]
   readonly selector?: string
@@ -73,6 +78,7 @@ export interface NodesFlagValues {
   readonly 'image-pull-secret'?: string
   readonly 'probe-namespace'?: string
   readonly concurrency: number
+  readonly 'fan-out'?: FanOut | 'auto'
   readonly 'all-nodes': boolean
   readonly selector?: string
   readonly 'keep-probes'?: boolean
@@ -98,6 +104,7 @@ export function nodesOptionsFromFlags(
     imagePullSecret: flags['image-pull-secret'],
     probeNamespace: flags['probe-namespace'],
     concurrency: flags.concurrency,
+    fanOut: flags['fan-out'] ?? 'auto',
     allNodes: flags['all-nodes'],
     nodeNames: run.nodeNames ?? [],
     selector: flags.selector,
@@ -201,6 +208,8 @@ async function gatherCluster(client: KubeClient, options: NodesAreaOptions): Pro
     functional,
     timeoutMs: options.timeoutMs,
     concurrency: options.concurrency,
+    fanOut: options.fanOut,
+    nodeLevel: options.allNodes || options.nodeNames.length > 0,
     keepProbes: options.keepProbes,
     signal: options.signal,
     onCleanup: options.onCleanup,
@@ -254,7 +263,7 @@ async function gatherCluster(client: KubeClient, options: NodesAreaOptions): Pro
     const {kernel, problem} = evidenceFrom(result.output)
     return {group: {...base, probe: problem ? {state: 'failed', problem: 'output', node: target.node, pod: result.pod, message: problem} : {state: 'ok', source: 'pod', node: target.node, pod: result.pod}}, kernel}
   })
-  return {groups, setup, probe: {image, namespace: run.namespace, runId, podsCreated: run.podsCreated}, findings: []}
+  return {groups, setup, probe: {image, namespace: run.namespace, runId, fanOut: run.fanOut, ...(run.daemonSet ? {daemonSet: run.daemonSet} : {}), podsCreated: run.podsCreated}, findings: []}
 }
 
 /**
@@ -269,20 +278,22 @@ export async function nodesArea(client: KubeClient | undefined, options: NodesAr
     return {findings: gathered.findings, coverage: {area: 'nodes', judged: 0, unit: 'node groups', reason}, data: {nodes: {setup: gathered.setup, groups: []}}}
   }
   const {setup} = gathered
+  // Each group's kernel matrix is judged here, once: the checks and the views read it, neither judges again.
+  const groups = gathered.groups.map((g) => ({...g, matrix: kernelMatrixFact(g.kernel, setup)}))
   const findings: Finding[] = [...gathered.findings]
-  for (const {group, kernel} of gathered.groups) {
-    const facts: NodeGroupFacts = {group: known(group), kernel, setup: known(setup)}
+  for (const {group, kernel, matrix} of groups) {
+    const facts: NodeGroupFacts<KernelMatrix> = {group: known(group), kernel, matrix, setup: known(setup)}
     const checks = group.windows ? [probeCheck] : nodeGroupChecks
     for (const f of runChecks(checks, facts)) findings.push({...f, subject: {...(f.subject === GROUP_SUBJECT ? group.subject : f.subject)}}) // own copies: YAML output would alias shared objects
   }
   const planned = findings.map((f) => ({...f, planned: inPlan(options.plan, f.mode, f.backend)}))
-  const views = [matrixView(gathered.groups, setup), ...(options.showEvidence ? evidenceViews(gathered.groups, setup) : [])]
+  const views = [matrixView(groups, setup), ...(options.showEvidence ? evidenceViews(groups, setup) : [])]
   return {
     findings: planned,
     views,
-    coverage: nodesCoverage(gathered.groups),
-    alternatives: nodeAlternatives(planned, options.plan, gathered.groups.filter((g) => !g.group.windows).length),
-    data: {nodes: {setup, probe: gathered.probe, groups: gathered.groups.map((g) => groupData(g.group, g.kernel, setup))}},
+    coverage: nodesCoverage(groups),
+    alternatives: nodeAlternatives(planned, options.plan, groups.filter((g) => !g.group.windows).length),
+    data: {nodes: {setup, probe: gathered.probe, groups: groups.map((g) => groupData(g))}},
   }
 }
 

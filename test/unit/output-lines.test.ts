@@ -147,8 +147,8 @@ describe('node group matrix', () => {
   const group = (name: string, over: Partial<NodeGroup>): NodeGroup => ({id: 'g', subject: {kind: 'NodeGroup', name}, kernelVersion: '6.1.0-56-amd64', osImage: 'Debian GNU/Linux 12 (bookworm)', architecture: 'amd64', containerRuntime: 'containerd://1.7', nodes: ['a', 'b'], notReady: [], windows: false, probe: {state: 'ok', source: 'pod'}, ...over})
   it('names, kernel and OS in their own columns; arch only where groups differ and the kernel name lacks it', () => {
     const view = matrixView([
-      {group: group('ng-general', {}), kernel: {state: 'unavailable', reason: 'x'}},
-      {group: group('edge-0 +1', {kernelVersion: '4.9.165', architecture: 'arm64', osImage: 'Android 10 (vendor)'}), kernel: {state: 'unavailable', reason: 'x'}},
+      {group: group('ng-general', {}), kernel: {state: 'unavailable', reason: 'x'}, matrix: {state: 'unavailable', reason: 'x'}},
+      {group: group('edge-0 +1', {kernelVersion: '4.9.165', architecture: 'arm64', osImage: 'Android 10 (vendor)'}), kernel: {state: 'unavailable', reason: 'x'}, matrix: {state: 'unavailable', reason: 'x'}},
     ], setup)
     expect(view.headers).toEqual(['NODE GROUP', 'KERNEL', 'OS', 'sidecar\niptables'])
     expect(view.rows).toEqual([

@@ -1,29 +1,16 @@
-import type {NodeGroupFacts, NodesSetup} from '../../gather/nodes.js'
-import type {KernelEvidence} from '../../gather/probe/parse-probe.js'
-import type {Scenario} from '../../knowledge/kernel-modules.js'
 import type {Outcome} from '../../model/finding.js'
 import {defineCheck} from '../../model/finding.js'
-import {GROUP_SUBJECT, PATH_NAMES, scenarioFor, scenarioLabel} from '../../derive/kernel/describe.js'
-import {functionalTests, judgeIptables} from '../../derive/kernel/scenarios.js'
+import {GROUP_SUBJECT, PATH_NAMES, scenarioLabel} from '../../derive/kernel/describe.js'
+import type {NodeKernelFacts} from '../../derive/kernel/matrix.js'
 
-/** Each judged mode × backend as Istio runs it (for iptables, on the path it would take). */
-function scenarios(kernel: KernelEvidence, setup: NodesSetup): Scenario[] {
-  return setup.modes.flatMap((mode) =>
-    setup.backends.map((backend) => {
-      const base = scenarioFor(setup, mode, backend)
-      return backend === 'iptables' ? {...base, path: judgeIptables(kernel, base).chosen} : base
-    }),
-  )
-}
-
-export const functionalRules = defineCheck<NodeGroupFacts>()({
+export const functionalRules = defineCheck<NodeKernelFacts>()({
   id: 'node.functional-rules',
   title: "Istio-shaped rules apply on the node with each userspace (--functional)",
   category: 'node',
-  needs: ['group', 'kernel', 'setup'],
+  needs: ['group', 'kernel', 'matrix', 'setup'],
   source: 'https://github.com/istio/istio/blob/master/tools/istio-iptables/pkg/dependencies/implementation_linux.go (the -p 255 test rule); https://github.com/istio/istio/blob/master/cni/pkg/nodeagent/detect_nft_json_linux.go; https://github.com/istio/istio/blob/master/cni/pkg/ipset/nldeps_linux.go (hash:ip comment); https://github.com/istio/istio/blob/master/cni/pkg/iptables/iptables_linux.go (ip rule fwmark)',
   defaultSubject: GROUP_SUBJECT,
-  run: ({group, kernel, setup}) => {
+  run: ({group, kernel, matrix, setup}) => {
     if (!setup.functional) return []
     const subject = group.subject
     const results = kernel.functional?.results
@@ -42,8 +29,8 @@ export const functionalRules = defineCheck<NodeGroupFacts>()({
     const versions = Object.entries(kernel.functional?.versions ?? {}).map(([tool, v]) => `${tool}: ${v}`)
     const outcomes: Outcome[] = []
     const relied = new Set<string>()
-    for (const scenario of scenarios(kernel, setup)) {
-      const tests = functionalTests(scenario)
+    // Each judged mode × backend as Istio runs it (for iptables, on the path it would take).
+    for (const {scenario, functionalTests: tests} of matrix.columns) {
       for (const t of tests) relied.add(t)
       const ran = tests.map((t) => results.find((r) => r.test === t)).filter((r) => r !== undefined && r.status !== 'absent')
       const failed = ran.filter((r) => r!.status === 'fail')

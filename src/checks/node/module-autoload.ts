@@ -1,32 +1,9 @@
-import type {NodeGroupFacts, NodesSetup} from '../../gather/nodes.js'
 import type {KernelEvidence} from '../../gather/probe/parse-probe.js'
 import type {Scenario} from '../../knowledge/kernel-modules.js'
 import type {Outcome, Subject} from '../../model/finding.js'
 import {defineCheck} from '../../model/finding.js'
-import {GROUP_SUBJECT, PATH_NAMES, scenarioFor, scenarioLabel} from '../../derive/kernel/describe.js'
-import {judgeIptables, judgeScenario} from '../../derive/kernel/scenarios.js'
-
-/** The scenario Istio runs for a mode and backend (for iptables, on the path it would take). */
-function judged(kernel: KernelEvidence, setup: NodesSetup, mode: Scenario['mode'], backend: Scenario['backend']) {
-  const base = scenarioFor(setup, mode, backend)
-  if (backend === 'nftables') return {scenario: base, judgement: judgeScenario(kernel, base)}
-  const iptables = judgeIptables(kernel, base)
-  return {scenario: {...base, path: iptables.chosen}, judgement: iptables.paths[iptables.chosen]}
-}
-
-/**
- * The modules a set-up's rules request by name that are only loadable: the kernel autoloads them when the rule is
- * written. Dependencies (nf_conntrack, x_tables, …) load with them; the legacy tables are never autoloaded for
- * Istio's pods (the backend checks judge them as `not-loaded`).
- */
-function toAutoload(kernel: KernelEvidence, setup: NodesSetup, mode: Scenario['mode'], backend: Scenario['backend']) {
-  const {scenario, judgement} = judged(kernel, setup, mode, backend)
-  const modules = judgement.items
-    .filter((i) => i.requirement.kind === 'module' && !i.requirement.dependency && !i.requirement.mustBeLoaded)
-    .filter((i) => i.outcome === 'ok' && (i.evidence.status === 'loadable' || i.evidence.status === 'config=m'))
-    .map((i) => i.requirement.name)
-  return {scenario, modules: [...new Set(modules)].sort()}
-}
+import {GROUP_SUBJECT, PATH_NAMES, scenarioLabel} from '../../derive/kernel/describe.js'
+import type {NodeKernelFacts} from '../../derive/kernel/matrix.js'
 
 /** Who writes the rules, from which security context (what SELinux judges). */
 const WRITER = {
@@ -88,18 +65,12 @@ function outcomeFor(subject: Subject, kernel: KernelEvidence, scenario: Scenario
  * enforcing SELinux denies module_request, and the kernel's autoload runs the host's kernel.modprobe helper. One
  * outcome per judged mode × backend, listing only the modules that set-up's rules request.
  */
-export const moduleAutoload = defineCheck<NodeGroupFacts>()({
+export const moduleAutoload = defineCheck<NodeKernelFacts>()({
   id: 'node.module-autoload',
   title: 'Modules Istio needs that are not loaded yet can be autoloaded when its rules are written',
   category: 'node',
-  needs: ['group', 'kernel', 'setup'],
+  needs: ['group', 'kernel', 'matrix'],
   source: 'https://github.com/istio/istio/issues/4500; https://github.com/istio/istio/issues/24101 (SELinux module_request); https://github.com/rancher/rke2/issues/504; https://docs.kernel.org/admin-guide/sysctl/kernel.html#modprobe',
   defaultSubject: GROUP_SUBJECT,
-  run: ({group, kernel, setup}) =>
-    setup.modes.flatMap((mode) =>
-      setup.backends.map((backend) => {
-        const {scenario, modules} = toAutoload(kernel, setup, mode, backend)
-        return outcomeFor(group.subject, kernel, scenario, modules)
-      }),
-    ),
+  run: ({group, kernel, matrix}) => matrix.columns.map((c) => outcomeFor(group.subject, kernel, c.scenario, c.autoload)),
 })

@@ -2,12 +2,12 @@ import type {CleanupFacts, Leftover} from '../../gather/probe/cleanup.js'
 import type {Outcome} from '../../model/finding.js'
 import {CLUSTER_SUBJECT, defineCheck} from '../../model/finding.js'
 
-const WORDS: Record<Leftover['kind'], string> = {Namespace: 'namespace', Pod: 'probe pod', Lease: 'run lease'}
+const WORDS: Record<Leftover['kind'], string> = {Namespace: 'namespace', DaemonSet: 'probe DaemonSet', Pod: 'probe pod', Lease: 'run lease'}
 const where = (l: Leftover) => `${l.namespace ? `${l.namespace}/` : ''}${l.name}`
 
 function subjectOf(l: Leftover): Outcome['subject'] {
   if (l.kind === 'Namespace') return {kind: 'Namespace', name: l.name}
-  return {kind: 'Workload', name: `${l.kind === 'Pod' ? 'pod' : 'lease'}/${l.name}`, namespace: l.namespace}
+  return {kind: 'Workload', name: `${l.kind === 'Pod' ? 'pod' : l.kind === 'DaemonSet' ? 'daemonset' : 'lease'}/${l.name}`, namespace: l.namespace}
 }
 
 function deleteCommand(l: Leftover): string {

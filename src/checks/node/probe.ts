@@ -1,7 +1,8 @@
-import type {NodeGroup, NodeGroupFacts} from '../../gather/nodes.js'
+import type {NodeGroup} from '../../gather/nodes.js'
 import type {Outcome, Remediation} from '../../model/finding.js'
 import {defineCheck} from '../../model/finding.js'
 import {GROUP_SUBJECT} from '../../derive/kernel/describe.js'
+import type {NodeKernelFacts} from '../../derive/kernel/matrix.js'
 
 type Failed = Extract<NodeGroup['probe'], {state: 'failed'}>
 
@@ -38,7 +39,7 @@ function failure(p: Failed): {message: string; remediation?: Remediation} {
   }
 }
 
-export const probe = defineCheck<NodeGroupFacts>()({
+export const probe = defineCheck<NodeKernelFacts>()({
   id: 'node.probe',
   title: 'Kernel evidence was read from every node group',
   category: 'node',

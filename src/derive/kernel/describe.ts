@@ -2,7 +2,7 @@ import type {NodesSetup} from '../../gather/nodes.js'
 import {behaviourIn, ISTIO_BEHAVIOURS} from '../../knowledge/istio-interception.js'
 import type {Backend, IptablesPath, Mode, Scenario} from '../../knowledge/kernel-modules.js'
 import type {Outcome, Remediation, Severity, Subject} from '../../model/finding.js'
-import {kernelVersion} from './kernel-version.js'
+import {kernelVersion} from '../../knowledge/versions.js'
 import type {JudgedRequirement, Readiness, ScenarioJudgement} from './scenarios.js'
 
 /** Placeholder subject of the node checks; the area replaces it with the group's own. */

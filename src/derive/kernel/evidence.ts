@@ -2,7 +2,7 @@ import type {ConfigValue, KernelEvidence} from '../../gather/probe/parse-probe.j
 import {LEGACY_XTABLES_SYMBOL, KERNEL_HISTORY} from '../../knowledge/kernel-history.js'
 import type {KernelRequirement} from '../../knowledge/kernel-modules.js'
 import {KERNEL_REQUIREMENTS} from '../../knowledge/kernel-modules.js'
-import {compareKernel} from './kernel-version.js'
+import {compareKernel} from '../../knowledge/versions.js'
 
 /**
  * The evidence vocabulary of docs/nodes.md. `not-loaded`: loadable, but /proc/modules shows it is not loaded, and

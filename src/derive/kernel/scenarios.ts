@@ -1,12 +1,11 @@
 import type {FunctionalResult, KernelEvidence} from '../../gather/probe/parse-probe.js'
-import {compareMinor} from '../../knowledge/istio-releases.js'
 import {behaviourIn, ISTIO_BEHAVIOURS} from '../../knowledge/istio-interception.js'
 import {NFT_MIN_VERSION} from '../../knowledge/kernel-history.js'
 import type {Condition, IptablesPath, KernelRequirement, Scenario} from '../../knowledge/kernel-modules.js'
 import {KERNEL_REQUIREMENTS} from '../../knowledge/kernel-modules.js'
 import type {RequirementEvidence} from './evidence.js'
 import {requirementEvidence} from './evidence.js'
-import {compareKernel, toolVersion} from './kernel-version.js'
+import {compareKernel, compareMinor, toolVersion} from '../../knowledge/versions.js'
 
 export type RequirementOutcome = 'ok' | 'fail' | 'warn' | 'unknown'
 export type Readiness = 'ready' | 'warnings' | 'unknown' | 'not-ready'

@@ -1,11 +1,13 @@
 import type {Fact} from '../../model/finding.js'
 import {known, unavailable} from '../../model/finding.js'
 import type {KubeClient} from '../kube/client.js'
-import {ApiError, isNotFound} from '../kube/errors.js'
+import {ApiError} from '../kube/errors.js'
 import {MANAGED_SELECTOR, RUN_ID_LABEL} from './labels.js'
 import {LEASE_DURATION_SECONDS, PROBE_NAMESPACE} from './pods.js'
+import type {ObjectKind} from './teardown.js'
+import {deleteObject} from './teardown.js'
 
-export type LeftoverKind = 'Namespace' | 'Pod' | 'Lease'
+export type LeftoverKind = ObjectKind
 
 export interface Leftover {
   readonly kind: LeftoverKind
@@ -32,7 +34,7 @@ export interface CleanupFacts {
 }
 
 interface Listed {
-  metadata?: {name?: string; namespace?: string; labels?: Record<string, string>}
+  metadata?: {name?: string; namespace?: string; labels?: Record<string, string>; ownerReferences?: Array<{kind?: string; name?: string}>}
   spec?: {renewTime?: string; acquireTime?: string; leaseDurationSeconds?: number; holderIdentity?: string}
 }
 
@@ -77,9 +79,9 @@ export function leaseAge(lease: Listed, now: number): {live: boolean; ageSeconds
 }
 
 /**
- * Removes every pod, lease and namespace the plugin created (by the managed-by label) of runs that are no longer alive,
+ * Removes every DaemonSet, pod, lease and namespace the plugin created (by the managed-by label) of runs that are no longer alive,
  * whatever ended them. A run is alive while its Lease (src/gather/probe/pods.ts) was renewed within its
- * leaseDurationSeconds: its pods, its lease and the namespace holding them are left alone. Pods go first, then leases,
+ * leaseDurationSeconds: its DaemonSet, pods, lease and the namespace holding them are left alone. DaemonSets (with their pods) go first, then pods, leases,
  * then namespaces. When the cluster-wide lists are refused, the default probe namespace and `namespace` (where a
  * --probe-namespace run may have left pods) are searched instead.
  */
@@ -88,6 +90,7 @@ export async function removeLeftovers(client: KubeClient, options: CleanupOption
   const namespaced = [...new Set([PROBE_NAMESPACE, ...(options.namespace ? [options.namespace] : [])])]
   const pods = await listManaged(client, ['/api/v1/pods', ...namespaced.map((ns) => `/api/v1/namespaces/${ns}/pods`)])
   const leases = await listManaged(client, ['/apis/coordination.k8s.io/v1/leases', ...namespaced.map((ns) => `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases`)])
+  const daemonSets = await listManaged(client, ['/apis/apps/v1/daemonsets', ...namespaced.map((ns) => `/apis/apps/v1/namespaces/${ns}/daemonsets`)])
   const namespaces = await listManaged(client, ['/api/v1/namespaces'])
   if ('forbidden' in pods && 'forbidden' in namespaces) return unavailable(`${pods.forbidden}; ${namespaces.forbidden}`)
 
@@ -107,38 +110,30 @@ export async function removeLeftovers(client: KubeClient, options: CleanupOption
     const kept = runId !== undefined ? alive.get(runId) : undefined
     return {kind, name: item.metadata?.name ?? '', ...(kind !== 'Namespace' ? {namespace: item.metadata?.namespace} : {}), runId, ...(kept ? {kept} : {})}
   }
-  const foundPods = ('items' in pods ? pods.items : []).map((p) => entry('Pod', p))
+  const foundDaemonSets = ('items' in daemonSets ? daemonSets.items : []).map((d) => entry('DaemonSet', d))
+  // A leftover DaemonSet's pods go with it (garbage collection): they are not deleted one by one.
+  const ownedByLeftover = (p: Listed) => p.metadata?.ownerReferences?.some((r) => r.kind === 'DaemonSet' && foundDaemonSets.some((d) => d.name === r.name && d.namespace === p.metadata?.namespace && !d.kept))
+  const foundPods = ('items' in pods ? pods.items : []).filter((p) => !ownedByLeftover(p)).map((p) => entry('Pod', p))
   const foundLeases = leaseItems.map((l) => entry('Lease', l))
   // A namespace holding a live run's lease or pods stays, whichever run made it (concurrent runs share it).
   const foundNamespaces = ('items' in namespaces ? namespaces.items : []).map((n): Leftover => {
     const base = entry('Namespace', n)
     if (base.kept) return base
-    const user = foundPods.find((p) => p.namespace === base.name && p.kept) ?? foundLeases.find((l) => l.namespace === base.name && l.kept)
+    const user = [...foundPods, ...foundDaemonSets, ...foundLeases].find((o) => o.namespace === base.name && o.kept)
     return user ? {...base, kept: user.kept} : liveNamespaces.has(base.name) ? {...base, kept: 'a live run holds a lease in it'} : base
   })
 
   const remove = async (l: Leftover): Promise<Leftover> => {
     if (l.kept || options.dryRun) return l
-    const path =
-      l.kind === 'Pod'
-        ? `/api/v1/namespaces/${l.namespace}/pods/${l.name}`
-        : l.kind === 'Lease'
-          ? `/apis/coordination.k8s.io/v1/namespaces/${l.namespace}/leases/${l.name}`
-          : `/api/v1/namespaces/${l.name}`
-    try {
-      await client.delete(path, l.kind === 'Pod' ? {gracePeriodSeconds: 0} : undefined)
-      return l
-    } catch (error) {
-      if (isNotFound(error)) return l
-      if (!(error instanceof ApiError)) throw error
-      return {...l, error: error.status === 403 ? `forbidden: you may not ${error.permission}` : error.message}
-    }
+    const error = await deleteObject(client, l)
+    return error ? {...l, error} : l
   }
+  const removedDaemonSets = await Promise.all(foundDaemonSets.map(remove))
   const removedPods = await Promise.all(foundPods.map(remove))
   const removedLeases = await Promise.all(foundLeases.map(remove))
   const removedNamespaces = await Promise.all(foundNamespaces.map(remove))
-  const unreadable = [pods, leases, namespaces].flatMap((l) => ('forbidden' in l ? [l.forbidden] : []))
-  return known({leftovers: [...removedNamespaces, ...removedPods, ...removedLeases], unreadable, ...(options.dryRun ? {dryRun: true} : {})})
+  const unreadable = [pods, leases, daemonSets, namespaces].flatMap((l) => ('forbidden' in l ? [l.forbidden] : []))
+  return known({leftovers: [...removedNamespaces, ...removedDaemonSets, ...removedPods, ...removedLeases], unreadable, ...(options.dryRun ? {dryRun: true} : {})})
 }
 
 /** What `cleanup` did, for its JSON data, its table and its verdict line. */

@@ -2,9 +2,10 @@ import {hostname} from 'node:os'
 import pLimit from 'p-limit'
 import type {KubeClient} from '../kube/client.js'
 import {ApiError, ConnectionError, isConflict, isNotFound} from '../kube/errors.js'
-import {MANAGED_BY_LABEL, MANAGED_BY_VALUE, MANAGED_SELECTOR, RUN_ID_LABEL} from './labels.js'
+import {MANAGED_BY_LABEL, MANAGED_BY_VALUE, RUN_ID_LABEL} from './labels.js'
 import type {FunctionalFamilies} from './script.js'
 import {loadProbeScript, probeArgs} from './script.js'
+import {removeRun} from './teardown.js'
 
 /** Default probe namespace; created with the Pod Security `privileged` label and deleted afterwards. */
 export const PROBE_NAMESPACE = 'mesh-ready-probe'
@@ -47,8 +48,6 @@ export interface ProbePodSpecInput {
  * NET_RAW (its rules go into the pod's own network namespace) and writable scratch dirs for the xtables lock.
  */
 export function probePodManifest(input: ProbePodSpecInput): Record<string, unknown> {
-  const functional = input.functional !== ''
-  const scratch = functional ? [{name: 'run', mountPath: '/run'}, {name: 'tmp', mountPath: '/tmp'}] : []
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -61,31 +60,84 @@ export function probePodManifest(input: ProbePodSpecInput): Record<string, unkno
       nodeName: input.node,
       restartPolicy: 'Never',
       activeDeadlineSeconds: input.deadlineSeconds,
-      terminationGracePeriodSeconds: 1,
-      automountServiceAccountToken: false,
-      enableServiceLinks: false,
-      tolerations: [{operator: 'Exists'}],
-      ...(input.imagePullSecret ? {imagePullSecrets: [{name: input.imagePullSecret}]} : {}),
-      securityContext: {runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, seccompProfile: {type: 'RuntimeDefault'}},
-      containers: [
-        {
-          name: CONTAINER,
-          image: input.image,
-          imagePullPolicy: 'IfNotPresent',
-          command: ['sh', '-c', input.script, ...probeArgs(input.functional)],
-          env: [{name: 'HOST_ROOT', value: HOST_ROOT}],
-          terminationMessagePolicy: 'File',
-          resources: {requests: {cpu: '10m', memory: '16Mi'}, limits: {cpu: '200m', memory: '64Mi'}},
-          securityContext: {
-            allowPrivilegeEscalation: false,
-            readOnlyRootFilesystem: true,
-            capabilities: {drop: ['ALL'], ...(functional ? {add: ['NET_ADMIN', 'NET_RAW']} : {})},
-          },
-          volumeMounts: [...HOST_PATHS.map((h) => ({name: h.name, mountPath: `${HOST_ROOT}${h.path}`, readOnly: true})), ...scratch],
-        },
-      ],
-      volumes: [...HOST_PATHS.map((h) => ({name: h.name, hostPath: {path: h.path, type: h.type}})), ...scratch.map((s) => ({name: s.name, emptyDir: {medium: 'Memory', sizeLimit: '1Mi'}}))],
+      ...probeSpecBase(input),
+      containers: [probeContainer(input)],
     },
+  }
+}
+
+export type ProbeDaemonSetInput = Omit<ProbePodSpecInput, 'node' | 'groupId' | 'deadlineSeconds'> & {readonly nodes: readonly string[]}
+
+/**
+ * The DaemonSet fan-out: the cluster's own controller makes one probe pod per target node (required node affinity on
+ * `metadata.name`). A DaemonSet's pods must restart (restartPolicy Always), so the probe is the init container — it
+ * runs once and its exit and termination message stay in the pod's status — and the main container only sleeps
+ * until the run deletes the DaemonSet. No activeDeadlineSeconds: the run's --timeout bounds it.
+ */
+export function probeDaemonSetManifest(input: ProbeDaemonSetInput): Record<string, unknown> {
+  const labels = {[MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [RUN_ID_LABEL]: input.runId, [COMPONENT_LABEL]: 'node-probe'}
+  const probe = probeContainer(input)
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: {name: input.name, namespace: input.namespace, labels},
+    spec: {
+      selector: {matchLabels: {[RUN_ID_LABEL]: input.runId, [COMPONENT_LABEL]: 'node-probe'}},
+      updateStrategy: {type: 'OnDelete'},
+      template: {
+        metadata: {labels},
+        spec: {
+          restartPolicy: 'Always',
+          affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchFields: [{key: 'metadata.name', operator: 'In', values: [...input.nodes]}]}]}}},
+          ...probeSpecBase(input),
+          initContainers: [probe],
+          containers: [
+            {
+              name: 'idle',
+              image: input.image,
+              imagePullPolicy: 'IfNotPresent',
+              command: ['sleep', '2147483647'],
+              resources: {requests: {cpu: '1m', memory: '4Mi'}, limits: {cpu: '10m', memory: '16Mi'}},
+              securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: ['ALL']}},
+            },
+          ],
+        },
+      },
+    },
+  }
+}
+
+/** What every probe pod shares: tolerations, no token, host mounts, scratch dirs for functional mode. */
+function probeSpecBase(input: Pick<ProbePodSpecInput, 'functional' | 'imagePullSecret'>): Record<string, unknown> {
+  const scratch = input.functional !== '' ? ['run', 'tmp'] : []
+  return {
+    terminationGracePeriodSeconds: 1,
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    tolerations: [{operator: 'Exists'}],
+    ...(input.imagePullSecret ? {imagePullSecrets: [{name: input.imagePullSecret}]} : {}),
+    securityContext: {runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, seccompProfile: {type: 'RuntimeDefault'}},
+    volumes: [...HOST_PATHS.map((h) => ({name: h.name, hostPath: {path: h.path, type: h.type}})), ...scratch.map((name) => ({name, emptyDir: {medium: 'Memory', sizeLimit: '1Mi'}}))],
+  }
+}
+
+function probeContainer(input: Pick<ProbePodSpecInput, 'functional' | 'image' | 'script'>): Record<string, unknown> {
+  const functional = input.functional !== ''
+  const scratch = functional ? [{name: 'run', mountPath: '/run'}, {name: 'tmp', mountPath: '/tmp'}] : []
+  return {
+    name: CONTAINER,
+    image: input.image,
+    imagePullPolicy: 'IfNotPresent',
+    command: ['sh', '-c', input.script, ...probeArgs(input.functional)],
+    env: [{name: 'HOST_ROOT', value: HOST_ROOT}],
+    terminationMessagePolicy: 'File',
+    resources: {requests: {cpu: '10m', memory: '16Mi'}, limits: {cpu: '200m', memory: '64Mi'}},
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: {drop: ['ALL'], ...(functional ? {add: ['NET_ADMIN', 'NET_RAW']} : {})},
+    },
+    volumeMounts: [...HOST_PATHS.map((h) => ({name: h.name, mountPath: `${HOST_ROOT}${h.path}`, readOnly: true})), ...scratch],
   }
 }
 
@@ -108,7 +160,12 @@ export interface PodProbeOptions {
   readonly namespace?: string
   readonly functional: FunctionalFamilies
   readonly timeoutMs: number
+  /** Probe pods created (pods fan-out) or probe logs read (DaemonSet fan-out) at a time. */
   readonly concurrency: number
+  /** `auto`: a DaemonSet when `nodeLevel` and more than DAEMONSET_THRESHOLD targets, else pods. */
+  readonly fanOut: FanOut | 'auto'
+  /** Targets are single nodes (--all-nodes or node names) rather than one node per group. */
+  readonly nodeLevel: boolean
   readonly keepProbes: boolean
   readonly signal: AbortSignal
   /** Registers work that must run before exit (delete the pods and the namespace). */
@@ -121,22 +178,44 @@ export interface PodProbeOptions {
 export interface PodProbeRun {
   readonly results: ReadonlyMap<string, PodProbeResult>
   readonly namespace: string
+  /** Probe pods this run created itself (0 with a DaemonSet: its controller makes them). */
   readonly podsCreated: number
+  readonly fanOut: FanOut
+  /** The DaemonSet of a DaemonSet fan-out. */
+  readonly daemonSet?: string
+}
+
+/** The fan-out a run uses for `targets` probes. */
+export function chooseFanOut(requested: FanOut | 'auto', nodeLevel: boolean, targets: number): FanOut {
+  if (requested !== 'auto') return requested
+  return nodeLevel && targets > DAEMONSET_THRESHOLD ? 'daemonset' : 'pods'
+}
+
+interface ContainerStatusObject {
+  name?: string
+  image?: string
+  state?: {waiting?: {reason?: string; message?: string}; terminated?: {exitCode?: number; reason?: string; message?: string}}
+  lastState?: {terminated?: {exitCode?: number; reason?: string; message?: string}}
 }
 
 interface PodObject {
   metadata?: {name?: string; labels?: Record<string, string>; resourceVersion?: string; deletionTimestamp?: string}
-  spec?: {containers?: Array<{image?: string}>}
+  spec?: {nodeName?: string; containers?: Array<{image?: string}>}
   status?: {
     phase?: string
     reason?: string
     message?: string
-    containerStatuses?: Array<{
-      name?: string
-      state?: {waiting?: {reason?: string; message?: string}; terminated?: {exitCode?: number; reason?: string; message?: string}}
-    }>
+    initContainerStatuses?: ContainerStatusObject[]
+    containerStatuses?: ContainerStatusObject[]
   }
 }
+
+/** How probes are fanned out: one bare pod per target, or one DaemonSet whose controller makes them. */
+export type FanOut = 'pods' | 'daemonset'
+/** `--fan-out auto` uses a DaemonSet when a run probes node by node (--all-nodes, node names) and more nodes than this. */
+export const DAEMONSET_THRESHOLD = 50
+export const daemonSetName = (runId: string) => `mesh-ready-probe-${runId}`
+const daemonSetsPath = (ns: string) => `/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/daemonsets`
 
 /**
  * A run says it is alive with a coordination.k8s.io Lease (`mesh-ready-run-<run id>`, in the probe namespace) that it
@@ -198,15 +277,18 @@ export function classifyCreateError(error: ApiError, image: string): PodProbeRes
   if (error.status === 403 && /cannot (create|get|list|watch|delete|patch|update) resource/.test(error.message)) {
     return {ok: false, problem: 'forbidden', permission: error.permission, message: `forbidden: you may not ${error.permission}`}
   }
-  if ([400, 403, 422].includes(error.status)) {
-    const policy =
-      /violates (PodSecurity "[^"]+")/.exec(error.message)?.[1] ??
-      /(admission webhook "[^"]+")/.exec(error.message)?.[1] ??
-      /(ValidatingAdmissionPolicy '[^']+')/.exec(error.message)?.[1] ??
-      /namespace \S+ because it is being terminated/.exec(error.message)?.[0]
-    return {ok: false, problem: 'admission', policy: policy ?? 'an admission policy', message: error.message, image}
-  }
+  if ([400, 403, 422].includes(error.status)) return classifyRefusal(error.message, image)
   return {ok: false, problem: 'failed', message: `the API server answered ${error.status} to ${error.permission}: ${error.message}`}
+}
+
+/** An admission refusal, named by the policy that refused it. */
+function classifyRefusal(message: string, image: string): PodProbeResult {
+  const policy =
+    /violates (PodSecurity "[^"]+")/.exec(message)?.[1] ??
+    /(admission webhook "[^"]+")/.exec(message)?.[1] ??
+    /(ValidatingAdmissionPolicy '[^']+')/.exec(message)?.[1] ??
+    /namespace \S+ because it is being terminated/.exec(message)?.[0]
+  return {ok: false, problem: 'admission', policy: policy ?? 'an admission policy', message, image}
 }
 
 /** What a pod's status says about the probe: done (with a result) or still running (undefined). */
@@ -214,7 +296,9 @@ export function podOutcome(pod: PodObject): {state: 'done'; result: PodProbeResu
   const name = pod.metadata?.name ?? ''
   const image = pod.spec?.containers?.[0]?.image
   const status = pod.status ?? {}
-  const container = status.containerStatuses?.find((c) => c.name === CONTAINER) ?? status.containerStatuses?.[0]
+  // The probe is the only container of a bare probe pod, and the init container of a DaemonSet's.
+  const statuses = [...(status.initContainerStatuses ?? []), ...(status.containerStatuses ?? [])]
+  const container = statuses.find((c) => c.name === CONTAINER) ?? status.containerStatuses?.[0]
   const waiting = container?.state?.waiting
   if (waiting?.reason && IMAGE_PULL_REASONS.has(waiting.reason)) {
     return {state: 'done', result: {ok: false, pod: name, problem: 'image-pull', image, message: `${waiting.reason}: ${waiting.message ?? 'the image could not be pulled'}`}}
@@ -222,11 +306,12 @@ export function podOutcome(pod: PodObject): {state: 'done'; result: PodProbeResu
   if (waiting?.reason && START_FAILURE_REASONS.has(waiting.reason)) {
     return {state: 'done', result: {ok: false, pod: name, problem: 'failed', message: `${waiting.reason}: ${waiting.message ?? ''}`.trim()}}
   }
-  if (status.phase !== 'Succeeded' && status.phase !== 'Failed') return undefined
-  if (status.reason === 'DeadlineExceeded') {
+  if (status.phase === 'Failed' && status.reason === 'DeadlineExceeded') {
     return {state: 'done', result: {ok: false, pod: name, problem: 'deadline', message: status.message ?? 'the pod ran past its activeDeadlineSeconds'}}
   }
-  const terminated = container?.state?.terminated
+  // A DaemonSet's pod never ends: its probe (init container) is done once it has exited, even if it is then restarted.
+  const terminated = container?.state?.terminated ?? container?.lastState?.terminated
+  if (status.phase !== 'Succeeded' && status.phase !== 'Failed' && !terminated) return undefined
   return {state: 'output', text: terminated?.message ?? '', exitCode: terminated?.exitCode ?? -1, reason: terminated?.reason}
 }
 
@@ -237,10 +322,11 @@ export interface ProbeSession {
 }
 
 /**
- * Starts a probe session: the namespace is created with the first target, each target's pod as soon as it is added
- * (bounded concurrency), so probes run while the rest of the node list is still being read. Everything created is
- * registered for deletion before it is created, so success, failure, timeout and signals all end with no pod (and no
- * namespace we made) left behind. The --timeout clock starts here.
+ * Starts a probe session. With bare pods, the namespace is created with the first target and each target's pod as soon
+ * as it is added (bounded concurrency), so probes run while the rest of the node list is still being read. With a
+ * DaemonSet (chosen when the node list is complete), one DaemonSet names every target node and the cluster's
+ * controller makes the pods. Everything created is registered for deletion before it is created, so success, failure,
+ * timeout and signals all end with no pod, DaemonSet (or namespace we made) left behind. The --timeout clock starts here.
  */
 export async function startProbeSession(client: KubeClient, options: PodProbeOptions): Promise<ProbeSession> {
   const results = new Map<string, PodProbeResult>()
@@ -253,6 +339,10 @@ export async function startProbeSession(client: KubeClient, options: PodProbeOpt
   const limit = pLimit(Math.max(1, options.concurrency))
   const deadlineSeconds = Math.max(5, Math.ceil((options.timeoutMs / 1000) * 0.75))
   const namespace = options.namespace ?? PROBE_NAMESPACE
+  const dsName = daemonSetName(options.runId)
+  // Pods start streaming unless a DaemonSet is possible: then the choice waits for the whole node list.
+  let fanOut: FanOut | undefined = options.fanOut === 'pods' || (options.fanOut === 'auto' && !options.nodeLevel) ? 'pods' : undefined
+  let dsAttempted = false
   let ready: Promise<PodProbeResult | undefined> | undefined
   let stop: PodProbeResult | undefined
   let lease: Promise<HeldLease> | undefined
@@ -264,13 +354,14 @@ export async function startProbeSession(client: KubeClient, options: PodProbeOpt
     // The run is over either way (also with --keep-probes: what it kept is now cleanup's to remove).
     const held = await lease?.catch(() => undefined)
     await held?.release()
-    if (ready === undefined && created.size === 0) return // nothing was ever created
+    if (ready === undefined && created.size === 0 && !dsAttempted) return // nothing was ever created
     if (options.keepProbes) {
-      if (created.size > 0) options.notice?.(`kept ${created.size} probe pod(s) in namespace ${namespace} (--keep-probes); remove them with: kubectl mesh-ready cleanup`)
+      if (dsAttempted) options.notice?.(`kept DaemonSet ${namespace}/${dsName} and its probe pods (--keep-probes); remove them with: kubectl mesh-ready cleanup`)
+      else if (created.size > 0) options.notice?.(`kept ${created.size} probe pod(s) in namespace ${namespace} (--keep-probes); remove them with: kubectl mesh-ready cleanup`)
       return
     }
-    // A namespace we tried to make may exist even if the create's answer was lost: deleteProbes looks it up.
-    await deleteProbes(client, namespace, options.runId, [...created.keys()], ready !== undefined, options.notice)
+    // A namespace we tried to make may exist even if the create's answer was lost: removeRun looks it up.
+    await removeRun(client, {namespace, runId: options.runId, pods: [...created.keys()], daemonSet: dsAttempted ? dsName : undefined, mayDeleteNamespace: ready !== undefined, notice: options.notice})
   })
 
   /** The namespace, made once; a failure is the result of every target. */
@@ -290,14 +381,28 @@ export async function startProbeSession(client: KubeClient, options: PodProbeOpt
     return ready
   }
 
-  const createPod = async (t: ProbeTarget) => {
-    if (closing) return
+  /** Namespace, then the run's lease (cleanup must see the run as alive before it has anything to clean up). */
+  const prepared = async (): Promise<boolean> => {
     const failed = await namespaceReady()
     if (failed) stop = failed
-    if (signal.aborted || stop || closing) return
-    // Before the first pod: cleanup must see this run as alive as soon as it has anything to clean up.
+    if (signal.aborted || stop || closing) return false
     await (lease ??= holdLease(client, namespace, options.runId))
-    if (signal.aborted || closing) return
+    return !signal.aborted && !closing
+  }
+
+  /** A refused create: the result of this target, or of every target when each would get the same answer. */
+  const refused = (error: unknown): PodProbeResult => {
+    if (!(error instanceof ApiError)) throw error
+    const result: PodProbeResult =
+      error.status === 404 && options.namespace !== undefined
+        ? {ok: false, problem: 'failed', message: `--probe-namespace ${options.namespace} does not exist; create it or leave the flag out`}
+        : classifyCreateError(error, options.image)
+    if (error.status === 404 || (!result.ok && (result.problem === 'forbidden' || result.problem === 'admission'))) stop = result
+    return result
+  }
+
+  const createPod = async (t: ProbeTarget) => {
+    if (closing || !(await prepared())) return
     const name = `mesh-ready-probe-${options.runId}-${t.groupId}`
     const manifest = probePodManifest({name, namespace, node: t.node, groupId: t.groupId, runId: options.runId, image: options.image, imagePullSecret: options.imagePullSecret, script, functional: options.functional, deadlineSeconds})
     const request = client.create(podsPath(namespace), manifest)
@@ -307,36 +412,65 @@ export async function startProbeSession(client: KubeClient, options: PodProbeOpt
       await request
     } catch (error) {
       created.delete(name)
-      if (!(error instanceof ApiError)) throw error
-      const result: PodProbeResult =
-        error.status === 404 && options.namespace !== undefined
-          ? {ok: false, problem: 'failed', message: `--probe-namespace ${options.namespace} does not exist; create it or leave the flag out`}
-          : classifyCreateError(error, options.image)
-      results.set(t.groupId, result)
-      if (error.status === 404) stop = result
-      if (!result.ok && (result.problem === 'forbidden' || result.problem === 'admission')) stop = result // every other pod would get the same answer
+      results.set(t.groupId, refused(error))
     }
   }
+
+  const createDaemonSet = async (): Promise<boolean> => {
+    if (closing || !(await prepared())) return false
+    const manifest = probeDaemonSetManifest({name: dsName, namespace, runId: options.runId, nodes: targets.map((t) => t.node), image: options.image, imagePullSecret: options.imagePullSecret, script, functional: options.functional})
+    options.progress?.(`creating DaemonSet ${dsName} for ${targets.length} nodes`)
+    dsAttempted = true // registered before the answer, like a pod
+    const request = client.create(daemonSetsPath(namespace), manifest)
+    inflight.push(request.catch(() => undefined))
+    try {
+      await request
+      return true
+    } catch (error) {
+      stop = refused(error)
+      return false
+    }
+  }
+
+  const startPod = (target: ProbeTarget) => {
+    const task = limit(() => createPod(target))
+    task.catch(() => undefined) // surfaced by finish()
+    tasks.push(task)
+  }
+
+  const timedOut = (pod: string | undefined): PodProbeResult => ({ok: false, ...(pod ? {pod} : {}), problem: 'timeout', message: `the probe did not finish within --timeout ${Math.round(options.timeoutMs / 1000)}s`})
 
   return {
     add(target) {
       targets.push(target)
-      const task = limit(() => createPod(target))
-      task.catch(() => undefined) // surfaced by finish()
-      tasks.push(task)
+      if (fanOut === 'pods') startPod(target)
+      else if (!closing) void namespaceReady().catch(() => undefined) // overlap the namespace with the rest of the listing
     },
     async finish() {
+      fanOut ??= chooseFanOut(options.fanOut, options.nodeLevel, targets.length)
+      if (fanOut === 'daemonset') {
+        const made = targets.length > 0 && (await createDaemonSet())
+        if (options.signal.aborted) throw options.signal.reason
+        if (!made) for (const t of targets) results.set(t.groupId, stop ?? timedOut(undefined))
+        else {
+          const waiting = new Map(targets.map((t) => [t.node, t.groupId]))
+          options.progress?.(`waiting for ${waiting.size} probe pod(s) of DaemonSet ${dsName}`)
+          await waitForPods(client, namespace, options.runId, {by: 'node', waiting, results, signal, concurrency: options.concurrency, daemonSet: dsName, progress: options.progress})
+          if (options.signal.aborted) throw options.signal.reason
+          for (const [, group] of waiting) if (!results.has(group)) results.set(group, timedOut(undefined))
+        }
+        return {results, namespace, podsCreated: 0, fanOut, daemonSet: dsName}
+      }
+      if (tasks.length < targets.length) for (const t of targets.slice(tasks.length)) startPod(t)
       await Promise.all(tasks)
       if (stop) for (const t of targets) if (!results.has(t.groupId)) results.set(t.groupId, stop)
       if (options.signal.aborted) throw options.signal.reason
       const waiting = new Map([...created].filter(([, group]) => !results.has(group)))
       options.progress?.(`waiting for ${waiting.size} probe pod(s)`)
-      await waitForPods(client, namespace, options.runId, waiting, results, signal, options.progress)
+      await waitForPods(client, namespace, options.runId, {by: 'name', waiting, results, signal, concurrency: options.concurrency, progress: options.progress})
       if (options.signal.aborted) throw options.signal.reason
-      for (const [pod, group] of waiting) {
-        if (!results.has(group)) results.set(group, {ok: false, pod, problem: 'timeout', message: `the probe did not finish within --timeout ${Math.round(options.timeoutMs / 1000)}s`})
-      }
-      return {results, namespace, podsCreated: created.size}
+      for (const [pod, group] of waiting) if (!results.has(group)) results.set(group, timedOut(pod))
+      return {results, namespace, podsCreated: created.size, fanOut}
     },
   }
 }
@@ -371,29 +505,59 @@ async function ensureNamespace(client: KubeClient, name: string, runId: string, 
   throw signal.reason
 }
 
-async function waitForPods(
-  client: KubeClient,
-  namespace: string,
-  runId: string,
-  waiting: ReadonlyMap<string, string>,
-  results: Map<string, PodProbeResult>,
-  signal: AbortSignal,
-  progress?: (text: string) => void,
-): Promise<void> {
+interface WaitOptions {
+  /** What `waiting` is keyed by: the pod's name (bare pods) or its node (a DaemonSet's pods, named by the controller). */
+  readonly by: 'name' | 'node'
+  readonly waiting: ReadonlyMap<string, string>
+  readonly results: Map<string, PodProbeResult>
+  readonly signal: AbortSignal
+  /** Logs read at a time. */
+  readonly concurrency: number
+  /** A DaemonSet fan-out: pods its controller could not create are found in its FailedCreate events. */
+  readonly daemonSet?: string
+  readonly progress?: (text: string) => void
+}
+
+interface EventObject {
+  reason?: string
+  message?: string
+}
+
+async function waitForPods(client: KubeClient, namespace: string, runId: string, options: WaitOptions): Promise<void> {
+  const {waiting, results, by} = options
   const labelSelector = `${RUN_ID_LABEL}=${runId}`
   const pending = new Set(waiting.keys())
+  const seen = new Set<string>()
   const reading: Promise<void>[] = []
+  const readLimit = pLimit(Math.max(1, options.concurrency))
+  const done = new AbortController()
+  const signal = AbortSignal.any([options.signal, done.signal])
+  const keyOf = (pod: PodObject) => (by === 'name' ? pod.metadata?.name : pod.spec?.nodeName) ?? ''
+  const finished = () => {
+    options.progress?.(`${waiting.size - pending.size}/${waiting.size} probes finished`)
+    if (pending.size === 0) done.abort()
+  }
   const settle = (pod: PodObject) => {
-    const name = pod.metadata?.name ?? ''
-    const group = waiting.get(name)
-    if (group === undefined || !pending.has(name)) return
+    const key = keyOf(pod)
+    const group = waiting.get(key)
+    if (group === undefined || !pending.has(key)) return
+    seen.add(key)
     const outcome = podOutcome(pod)
     if (!outcome) return
-    pending.delete(name)
+    pending.delete(key)
+    const name = pod.metadata?.name ?? ''
     if (outcome.state === 'done') results.set(group, outcome.result)
-    else reading.push(readOutput(client, namespace, name, outcome).then((r) => void results.set(group, r)))
-    progress?.(`${waiting.size - pending.size}/${waiting.size} probes finished`)
+    else reading.push(readLimit(() => readOutput(client, namespace, name, outcome)).then((r) => void results.set(group, r)))
+    finished()
   }
+  const fail = (result: PodProbeResult, keys: Iterable<string>) => {
+    for (const key of [...keys]) {
+      if (!pending.delete(key)) continue
+      results.set(waiting.get(key)!, by === 'name' ? {...result, pod: key} : result)
+    }
+    finished()
+  }
+  const failedCreates = options.daemonSet ? watchFailedCreates(client, namespace, options.daemonSet, signal, (result) => fail(result, [...pending].filter((k) => !seen.has(k)))) : undefined
   // Watch only (no list permission needed): a watch without a resourceVersion starts with every matching pod as
   // ADDED, so each (re)connect also catches up on pods that finished while it was down.
   while (pending.size > 0 && !signal.aborted) {
@@ -401,8 +565,10 @@ async function waitForPods(
     try {
       await client
         .watch<PodObject>(podsPath(namespace), {labelSelector, timeoutSeconds: 60}, (event) => {
-          if (event.type === 'DELETED') gone(event.object.metadata?.name ?? '')
-          else settle(event.object)
+          // A DaemonSet's controller replaces a deleted pod; a bare pod that is deleted will not finish.
+          if (event.type === 'DELETED') {
+            if (by === 'name') fail({ok: false, problem: 'failed', message: 'the probe pod was deleted before it finished'}, [keyOf(event.object)])
+          } else settle(event.object)
           return pending.size === 0
         }, signal)
         .catch((error: unknown) => {
@@ -411,17 +577,37 @@ async function waitForPods(
     } catch (error) {
       if (signal.aborted) break
       if (!(error instanceof ApiError)) throw error
-      const result: PodProbeResult = error.status === 403 ? {ok: false, problem: 'forbidden', permission: error.permission, message: `forbidden: you may not ${error.permission}`} : {ok: false, problem: 'failed', message: `waiting for the probes failed: ${error.message}`}
-      for (const name of pending) results.set(waiting.get(name)!, {...result, pod: name})
-      pending.clear()
+      fail(error.status === 403 ? {ok: false, problem: 'forbidden', permission: error.permission, message: `forbidden: you may not ${error.permission}`} : {ok: false, problem: 'failed', message: `waiting for the probes failed: ${error.message}`}, pending)
     }
     if (pending.size > 0 && Date.now() - started < 1000) await sleep(200, signal) // never spin on a watch that ends at once
   }
+  done.abort()
+  await failedCreates
   await Promise.all(reading)
+}
 
-  function gone(name: string) {
-    if (!pending.delete(name)) return
-    results.set(waiting.get(name)!, {ok: false, pod: name, problem: 'failed', message: 'the probe pod was deleted before it finished'})
+/**
+ * A DaemonSet's pods that admission refuses never appear; the controller records each refusal as a FailedCreate
+ * Event on the DaemonSet. Polled every second until the wait ends; the first one fails every target without a pod.
+ */
+async function watchFailedCreates(client: KubeClient, namespace: string, name: string, signal: AbortSignal, refused: (result: PodProbeResult) => void): Promise<void> {
+  const fieldSelector = `involvedObject.kind=DaemonSet,involvedObject.name=${name},reason=FailedCreate`
+  while (!signal.aborted) {
+    await sleep(1000, signal)
+    if (signal.aborted) return
+    try {
+      const list = await client.get<{items?: EventObject[]}>(`/api/v1/namespaces/${encodeURIComponent(namespace)}/events`, {query: {fieldSelector, limit: 1}, signal})
+      const message = list.items?.[0]?.message
+      if (message) {
+        const result = classifyRefusal(message.replace(/^Error creating: /, ''), '')
+        refused(result.ok ? result : {...result, message: `the DaemonSet's controller could not create probe pods: ${result.message}`})
+        return
+      }
+    } catch (error) {
+      if (signal.aborted) return
+      if (!(error instanceof ApiError)) throw error
+      return // events are a diagnosis only: without them the run waits for --timeout
+    }
   }
 }
 
@@ -444,62 +630,3 @@ async function readOutput(client: KubeClient, namespace: string, pod: string, ou
 interface NamespaceObject {
   metadata?: {labels?: Record<string, string>; deletionTimestamp?: string}
 }
-
-/**
- * Deletes this run's pods (by name, and by label for any the API created without answering), then the probe
- * namespace if a run of this plugin made it and no other run's probes are still in it: concurrent runs share it,
- * and the last one out removes it.
- */
-async function deleteProbes(client: KubeClient, namespace: string, runId: string, names: string[], mayDeleteNamespace: boolean, notice?: (text: string) => void): Promise<void> {
-  const all = new Set(names)
-  try {
-    const list = await client.get<{items?: PodObject[]}>(podsPath(namespace), {query: {labelSelector: `${RUN_ID_LABEL}=${runId}`}})
-    for (const p of list.items ?? []) if (p.metadata?.name) all.add(p.metadata.name)
-  } catch {
-    // listing is only a safety net; the names we created are deleted below either way
-  }
-  const failures: string[] = []
-  const remove = async (path: string, what: string) => {
-    try {
-      await client.delete(path, {gracePeriodSeconds: 0})
-    } catch (error) {
-      if (!isNotFound(error)) failures.push(`${what}: ${(error as Error).message}`)
-    }
-  }
-  await Promise.all([...all].map((n) => remove(`${podsPath(namespace)}/${n}`, `pod ${namespace}/${n}`)))
-  if (mayDeleteNamespace) {
-    const path = `/api/v1/namespaces/${namespace}`
-    const existing = await client.get<NamespaceObject>(path).catch((error: unknown) => {
-      if (isNotFound(error)) return undefined
-      failures.push(`namespace ${namespace}: ${(error as Error).message}`)
-      return undefined
-    })
-    if (existing && existing.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE && !existing.metadata.deletionTimestamp) {
-      const others = await client
-        .get<{items?: PodObject[]}>(podsPath(namespace), {query: {labelSelector: MANAGED_SELECTOR}})
-        .then((list) => (list.items ?? []).filter((p) => !p.metadata?.deletionTimestamp && !all.has(p.metadata?.name ?? '')).length)
-        .catch(() => 0)
-      if (others > 0) notice?.(`namespace ${namespace} is kept: another run's ${others} probe pod(s) are still in it (that run removes it)`)
-      else {
-        await remove(path, `namespace ${namespace}`)
-        if (!(await gone(client, path, 30_000))) notice?.(`namespace ${namespace} is still terminating; it will be removed by the cluster`)
-      }
-    }
-  }
-  if (failures.length > 0) throw new Error(`could not delete ${failures.join('; ')}; remove leftovers with: kubectl mesh-ready cleanup`)
-}
-
-async function gone(client: KubeClient, path: string, withinMs: number): Promise<boolean> {
-  const until = Date.now() + withinMs
-  while (Date.now() < until) {
-    try {
-      await client.get(path)
-    } catch (error) {
-      if (isNotFound(error)) return true
-      return false
-    }
-    await sleep(100)
-  }
-  return false
-}
-

@@ -1,27 +1,16 @@
-import {cell, scenarioFor} from '../../derive/kernel/describe.js'
-import {requirementEvidence} from '../../derive/kernel/evidence.js'
-import {conditionHolds, judgeIptables, judgeScenario} from '../../derive/kernel/scenarios.js'
-import type {ScenarioJudgement} from '../../derive/kernel/scenarios.js'
+import {cell} from '../../derive/kernel/describe.js'
+import type {KernelColumn, KernelMatrix} from '../../derive/kernel/matrix.js'
+import {kernelColumn, modeBackends, possibleScenarios} from '../../derive/kernel/matrix.js'
 import type {Fact} from '../../model/finding.js'
 import type {ReportView} from '../../model/report.js'
 import type {NodeGroup, NodesSetup} from '../../gather/nodes.js'
 import type {KernelEvidence} from '../../gather/probe/parse-probe.js'
-import type {Backend, Mode, Scenario} from '../../knowledge/kernel-modules.js'
-import {KERNEL_REQUIREMENTS} from '../../knowledge/kernel-modules.js'
 
 interface GroupInput {
   readonly group: NodeGroup
   readonly kernel: Fact<KernelEvidence>
-}
-
-const columns = (setup: NodesSetup): Array<[Mode, Backend]> => setup.modes.flatMap((m) => setup.backends.map((b): [Mode, Backend] => [m, b]))
-
-/** The judgement of one column, with the iptables path Istio would take. */
-function judge(kernel: KernelEvidence, setup: NodesSetup, mode: Mode, backend: Backend): {judgement: ScenarioJudgement; path?: string} {
-  const base = scenarioFor(setup, mode, backend)
-  if (backend === 'nftables') return {judgement: judgeScenario(kernel, base)}
-  const iptables = judgeIptables(kernel, base)
-  return {judgement: iptables.paths[iptables.chosen], path: iptables.chosen}
+  /** The group's kernel matrix (derive/kernel/matrix.ts), judged once for checks and views alike. */
+  readonly matrix: Fact<KernelMatrix>
 }
 
 function noEvidence(group: NodeGroup): string {
@@ -43,7 +32,7 @@ function groupCell(group: NodeGroup): string {
 }
 
 /** Short cell text: yes, warn, NO, unknown (the findings below the matrix say what is missing or warned about). */
-function compactCell(j: ScenarioJudgement): string {
+function compactCell(j: KernelColumn['judgement']): string {
   return {ready: 'yes', warnings: 'warn', unknown: 'unknown', 'not-ready': 'NO'}[j.readiness]
 }
 
@@ -52,59 +41,20 @@ function compactCell(j: ScenarioJudgement): string {
  * mode × backend. Architecture and runtime join the kernel and OS columns only where groups differ by them.
  */
 export function matrixView(groups: readonly GroupInput[], setup: NodesSetup): ReportView {
-  const cols = columns(setup)
+  const cols = modeBackends(setup)
   const varies = (key: 'architecture' | 'containerRuntime') => new Set(groups.map((g) => g.group[key])).size > 1
   const kernelOf = (g: NodeGroup) => [g.kernelVersion || '?', varies('architecture') && !g.kernelVersion.includes(g.architecture) ? g.architecture : ''].filter(Boolean).join(' ')
   const osOf = (g: NodeGroup) => [shortOs(g.osImage) || '?', varies('containerRuntime') ? g.containerRuntime.replace(/:\/\//, ' ') : ''].filter(Boolean).join(', ')
   return {
     title: `Node groups: will Istio's traffic interception work? (Istio ${setup.istioVersion}, ${setup.ipFamilies}${setup.functional ? ', functional tests' : ''})`,
     headers: ['NODE GROUP', 'KERNEL', 'OS', ...cols.map(([m, b]) => `${m}\n${b}`)],
-    rows: groups.map(({group, kernel}) => [
+    rows: groups.map(({group, matrix}) => [
       groupCell(group),
       kernelOf(group),
       osOf(group),
-      ...cols.map(([m, b]) => (kernel.state !== 'known' ? noEvidence(group) : compactCell(judge(kernel.value, setup, m, b).judgement))),
+      ...cols.map(([m, b]) => (matrix.state !== 'known' ? noEvidence(group) : compactCell(kernelColumn(matrix.value, m, b).judgement))),
     ]),
   }
-}
-
-/** Every scenario a requirement row could apply to under this setup (both iptables paths). */
-function scenariosOf(setup: NodesSetup): Scenario[] {
-  return columns(setup).flatMap(([m, b]) => {
-    const base = scenarioFor(setup, m, b)
-    return b === 'iptables' ? [{...base, path: 'nft' as const}, {...base, path: 'legacy' as const}] : [base]
-  })
-}
-
-const SHORT_PATH = {nft: 'ipt-nft', legacy: 'ipt-legacy'} as const
-const scenarioName = (s: Scenario) => `${s.mode}/${s.path ? SHORT_PATH[s.path] : 'nft'}`
-
-export interface EvidenceRow {
-  readonly requirement: string
-  readonly kind: string
-  readonly listedBy: string
-  /** The vocabulary: loaded, builtin, loadable, config=y, config=m, merged into X, missing, unknown (or version). */
-  readonly status: string
-  readonly satisfied: boolean | null
-  readonly detail: string
-  readonly neededFor: readonly string[]
-  readonly source: string
-}
-
-/** Requirement rows with their evidence and where they are needed, for -o wide and JSON. */
-export function evidenceRows(kernel: KernelEvidence, setup: NodesSetup): EvidenceRow[] {
-  const scenarios = scenariosOf(setup)
-  return KERNEL_REQUIREMENTS.flatMap((r) => {
-    const neededFor = scenarios.flatMap((s) => {
-      // Every judged row is required where it applies (rows Istio does not use are notes with no conditions).
-      return r.when.some((x) => conditionHolds(x, s)) ? [scenarioName(s)] : []
-    })
-    if (neededFor.length === 0) return []
-    const e = requirementEvidence(r, kernel)
-    const status = e.status === 'merged' ? `merged into ${r.mergedInto?.module}` : e.status === 'version' ? (e.satisfied ? 'ok' : 'too old') : e.status
-    const requirement = r.kind === 'feature' ? `CONFIG_${r.name}` : r.kind === 'kernel' ? `kernel ≥ ${r.minKernel?.kernel}` : r.name
-    return [{requirement, kind: r.kind, listedBy: r.listedBy, status, satisfied: e.satisfied ?? null, detail: e.detail, neededFor, source: r.source}]
-  })
 }
 
 /** "all", "iptables (warn)", "ambient: iptables", "sidecar: ipt-legacy; ambient: iptables": where a row is needed, compactly. */
@@ -119,7 +69,7 @@ export function neededForLabel(neededFor: readonly string[], setup: NodesSetup):
     return {mode, text: parts.join(' + ') + (warn ? ' (warn)' : ''), any: mine.length > 0}
   })
   const used = perMode.filter((m) => m.any)
-  const full = scenariosOf(setup).length === neededFor.length && !neededFor.some((n) => n.endsWith('(warn)'))
+  const full = possibleScenarios(setup).length === neededFor.length && !neededFor.some((n) => n.endsWith('(warn)'))
   if (full) return 'all'
   if (used.length === setup.modes.length && used.every((m) => m.text === used[0]!.text)) return used[0]!.text
   return used.map((m) => `${m.mode}: ${m.text}`).join('; ')
@@ -127,14 +77,14 @@ export function neededForLabel(neededFor: readonly string[], setup: NodesSetup):
 
 /** -o wide: per group, each requirement's evidence (loaded, builtin, loadable, config=y/m, merged into X, missing, unknown). */
 export function evidenceViews(groups: readonly GroupInput[], setup: NodesSetup): ReportView[] {
-  return groups.flatMap(({group, kernel}) => {
-    if (kernel.state !== 'known') return []
+  return groups.flatMap(({group, kernel, matrix}) => {
+    if (kernel.state !== 'known' || matrix.state !== 'known') return []
     const k = kernel.value
     const source = [`config ${k.configSource ?? 'not found'}`, `modules ${[k.procModules && '/proc/modules', k.builtinList && 'modules.builtin', k.loadableList].filter(Boolean).join(', ') || 'no lists'}`, `SELinux ${k.selinux}`].join('; ')
     return [{
       title: `Kernel evidence: ${k.release ?? (group.kernelVersion || '?')} on ${group.subject.name} (${source}); * = used by Istio's rules but not on Istio's list`,
       headers: ['REQUIREMENT', 'EVIDENCE', 'DETAIL', 'NEEDED FOR'],
-      rows: evidenceRows(k, setup).map((r) => [
+      rows: matrix.value.evidence.map((r) => [
         `${r.requirement}${r.listedBy === 'istio-rules' ? ' *' : ''}`,
         r.status,
         r.detail,
@@ -145,16 +95,16 @@ export function evidenceViews(groups: readonly GroupInput[], setup: NodesSetup):
 }
 
 /** The machine-readable record of a group (data.nodes.groups[] in JSON/YAML). */
-export function groupData(group: NodeGroup, kernel: Fact<KernelEvidence>, setup: NodesSetup): Record<string, unknown> {
+export function groupData({group, kernel, matrix: judged}: GroupInput): Record<string, unknown> {
   const base = {id: group.id, name: group.subject.name, kind: group.subject.kind, kernelVersion: group.kernelVersion, osImage: group.osImage, architecture: group.architecture, containerRuntime: group.containerRuntime, nodes: group.nodes, notReady: group.notReady, probe: group.probe}
   if (kernel.state !== 'known') return {...base, kernel: null, reason: kernel.reason, matrix: {}, evidence: []}
-  const k = kernel.value
+  if (judged.state !== 'known') return {...base, kernel: null, reason: judged.reason, matrix: {}, evidence: []}
   const matrix = Object.fromEntries(
-    columns(setup).map(([m, b]) => {
-      const {judgement, path} = judge(k, setup, m, b)
-      return [`${m}/${b}`, {readiness: judgement.readiness, staticReadiness: judgement.staticReadiness, ...(path ? {path} : {}), ...(judgement.functional ? {functional: judgement.functional} : {}), cell: cell(judgement)}]
+    judged.value.columns.map(({mode, backend, judgement, iptables}) => {
+      const path = iptables?.chosen
+      return [`${mode}/${backend}`, {readiness: judgement.readiness, staticReadiness: judgement.staticReadiness, ...(path ? {path} : {}), ...(judgement.functional ? {functional: judgement.functional} : {}), cell: cell(judgement)}]
     }),
   )
-  const {modules: _modules, config: _config, ...summary} = k
-  return {...base, kernel: summary, matrix, evidence: evidenceRows(k, setup)}
+  const {modules: _modules, config: _config, ...summary} = kernel.value
+  return {...base, kernel: summary, matrix, evidence: judged.value.evidence}
 }
