@@ -2,12 +2,13 @@
  * `npm run bench`: speed and memory against baselines on the same test API server, printed as ratios.
  * Pick parts with arguments: `npm run bench -- pods startup`. Timing lives here, never in the test suite.
  */
+import {benchDaemonSet} from './daemonset.js'
 import {benchNodes} from './nodes.js'
 import {benchPods} from './pods.js'
 import {benchRequests} from './requests.js'
 import {benchStartup} from './startup.js'
 
-const parts = {nodes: benchNodes, pods: benchPods, requests: benchRequests, startup: () => benchStartup()} as const
+const parts = {nodes: benchNodes, daemonset: benchDaemonSet, pods: benchPods, requests: benchRequests, startup: () => benchStartup()} as const
 type Part = keyof typeof parts
 
 const wanted = process.argv.slice(2)

@@ -260,6 +260,13 @@ export class Kubelet {
     this.after(run, this.config.startDelayMs ?? 10, () => this.startContainers(run, pod));
   }
 
+  /** A simulated container's output: simulatedMessage, also appended to its log. */
+  private simulated(c: ContainerRun): string {
+    const message = this.config.simulatedMessage ?? '';
+    if (message) c.log.append(message);
+    return message;
+  }
+
   private after(run: PodRun, ms: number, fn: () => void): void {
     const t = setTimeout(() => {
       run.timers.delete(t);
@@ -331,7 +338,7 @@ export class Kubelet {
     this.publish(run);
     const done = (exitCode: number, signal: NodeJS.Signals | undefined, message: string, reason?: string) => this.initExited(run, pod, c, exitCode, signal, message, reason);
     if (this.config.simulateOnly) {
-      this.after(run, this.config.runDelayMs ?? 0, () => done(0, undefined, ''));
+      this.after(run, this.config.runDelayMs ?? 0, () => done(0, undefined, this.simulated(c)));
       return;
     }
     const argv = [...(spec.command ?? []), ...(spec.args ?? [])];
@@ -388,7 +395,7 @@ export class Kubelet {
     run.executed = first;
     if (this.config.simulateOnly) {
       // A pod that is never restarted runs to completion; under restartPolicy Always it is a server, running until deleted.
-      if (run.restartPolicy !== 'Always') this.after(run, this.config.runDelayMs ?? 0, () => this.finish(run, 0, undefined, ''));
+      if (run.restartPolicy !== 'Always') this.after(run, this.config.runDelayMs ?? 0, () => this.finish(run, 0, undefined, this.simulated(first)));
       return;
     }
     const argv = [...(spec.command ?? []), ...(spec.args ?? [])];

@@ -86,9 +86,12 @@ export interface KubeletConfig {
   networkNamespace?: boolean;
   /**
    * Execute nothing: every init container, and every container of a pod with restartPolicy Never or OnFailure,
-   * exits 0 with an empty message after runDelayMs; containers under restartPolicy Always (a DaemonSet's) keep running.
+   * exits 0 after runDelayMs with simulatedMessage (default empty) as its termination message and log; containers under
+   * restartPolicy Always (a DaemonSet's) keep running.
    */
   simulateOnly?: boolean;
+  /** With simulateOnly: what each simulated container leaves as termination message and log (e.g. a real probe report). */
+  simulatedMessage?: string;
   /** First back-off before a failed init container of a restartPolicy Always/OnFailure pod restarts (doubling). Default 10000. */
   restartBackoffMs?: number;
 }

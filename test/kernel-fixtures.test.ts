@@ -22,7 +22,7 @@
 import {existsSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import type {NodesAreaOptions} from '../src/pipeline/nodes.js'
+import type {NodesAreaOptions, NodesJudgement} from '../src/pipeline/nodes.js'
 import {nodesArea} from '../src/pipeline/nodes.js'
 import {scenarioFor} from '../src/derive/kernel/describe.js'
 import {judgeIptables, judgeScenario} from '../src/derive/kernel/scenarios.js'
@@ -52,26 +52,16 @@ interface Group {
   evidence: Array<{requirement: string; status: string; satisfied: boolean | null; neededFor: string[]}>
 }
 
-async function judgeOffline(offline: NodesAreaOptions['offline'], overrides: Partial<NodesAreaOptions> = {}) {
+async function judgeOffline(offline: NodesAreaOptions['offline'], overrides: Partial<NodesJudgement> & {istioVersion?: string} = {}) {
+  const {istioVersion = '1.29', ...judgement} = overrides
   const result = await nodesArea(undefined, {
-    istioVersion: '1.29',
-    plan: resolvePlan({istioVersion: '1.29', mode: 'both', backend: 'both'}),
-    modes: MODES,
-    backends: BACKENDS,
-    ipFamilies: 'auto',
-    interception: 'redirect',
-    functional: false,
-    timeoutMs: 30_000,
-    concurrency: 1,
-    fanOut: 'auto',
-    allNodes: false,
-    nodeNames: [],
-    keepProbes: false,
+    plan: resolvePlan({istioVersion, mode: 'both', backend: 'both'}),
+    judgement: {modes: MODES, backends: BACKENDS, ipFamilies: 'auto', interception: 'redirect', ...judgement},
+    probe: {image: 'unused', functional: false, timeoutMs: 30_000, concurrency: 1, fanOut: 'auto', keepProbes: false},
+    selection: {allNodes: false, nodeNames: []},
     showEvidence: true,
     offline,
-    signal: new AbortController().signal,
-    onCleanup: () => {},
-    ...overrides,
+    run: {signal: new AbortController().signal, onCleanup: () => {}},
   })
   const nodes = result.data?.nodes as {groups: Group[]}
   return {result, group: nodes.groups[0]!}
@@ -207,7 +197,7 @@ describe("ambient DNS capture follows the judged release's default (on from Isti
     ['1.24', false],
     ['1.25', true],
   ] as const)('Istio %s: ambient DNS capture %s, so Android (NF_CONNTRACK_ZONES not set) misses zones only when it is on', async (version, on) => {
-    const {result} = await judgeOffline({kind: 'kernel-config', file: config('android-pixel-3a-aarch64')}, {istioVersion: version, plan: resolvePlan({istioVersion: version, mode: 'both', backend: 'both'})})
+    const {result} = await judgeOffline({kind: 'kernel-config', file: config('android-pixel-3a-aarch64')}, {istioVersion: version})
     expect((result.data?.nodes as {setup: NodesSetup}).setup.dnsCapture).toEqual({sidecar: false, ambient: on})
     const ambient = result.findings.find((f) => f.checkId === 'node.iptables-backend' && f.mode === 'ambient')!
     expect((ambient.evidence?.missing as string[]).includes('NF_CONNTRACK_ZONES')).toBe(on)

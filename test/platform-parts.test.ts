@@ -9,7 +9,7 @@ import {findInstalledIstio, injectorConfigMapName, withIstioSettings} from '../s
 import type {PlatformWorkload} from '../src/gather/platform-objects.js'
 import {imageTag, imageVersion, summarizeConfigMap, summarizeQuota, summarizeWorkload} from '../src/gather/platform-objects.js'
 import {branchEniFix} from '../src/checks/platform/eks-pod-security-groups.js'
-import {istioPatchOf} from '../src/knowledge/istio-platform.js'
+import {patchOf} from '../src/knowledge/versions.js'
 import {calicoBpfProblems, ciliumExclusiveBehaviour} from '../src/knowledge/cni-signals.js'
 import {versionBefore} from '../src/knowledge/versions.js'
 import {dsObject, NODES, summarized} from './platform-fixtures.js'
@@ -133,7 +133,7 @@ describe('the judged Istio patch', () => {
     ['1.29', '1.29', undefined],
     ['1.29.3', '1.30', undefined], // the installed version is not the judged one
     [undefined, '1.30', undefined],
-  ] as const)('%s judged as %s → patch %s', (version, minor, patch) => expect(istioPatchOf(version, minor)).toBe(patch))
+  ] as const)('%s judged as %s → patch %s', (version, minor, patch) => expect(patchOf(version, minor)).toBe(patch))
 
   it('a minor-only 1.29 with DISABLE_TCP_EARLY_DEMUX=true warns that the fix needs 1.29.3 or later', () => {
     const fix = branchEniFix({minor: '1.29', namespace: 'istio-system'})

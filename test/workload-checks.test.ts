@@ -4,7 +4,7 @@ import {known, unavailable} from '../src/model/finding.js'
 import {workloadChecks} from '../src/checks/workload/index.js'
 import {runChecks} from '../src/checks/run.js'
 import {SERVER_FIRST_PROTOCOLS} from '../src/knowledge/protocols.js'
-import type {WorkloadFacts} from '../src/gather/workloads.js'
+import type {WorkloadFacts} from '../src/derive/workloads/context.js'
 import type {FactsInput} from './workload-fixtures.js'
 import {container, deploymentPods, factsOf, service} from './workload-fixtures.js'
 

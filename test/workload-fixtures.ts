@@ -1,7 +1,8 @@
 /** Builds workload facts from pod/Service manifests through the real reduction, for the table-driven check tests. */
 import type {Fact} from '../src/model/finding.js'
 import {known, unavailable} from '../src/model/finding.js'
-import type {LegacyAdmission, MeshInstall, WorkloadFacts, WorkloadInventory} from '../src/gather/workloads.js'
+import {deriveWorkloadFacts, type WorkloadFacts} from '../src/derive/workloads/context.js'
+import type {LegacyAdmission, MeshInstall, WorkloadInventory} from '../src/gather/workloads.js'
 import {ServiceIndex, serviceSummary, WorkloadAccumulator} from '../src/gather/workloads-shape.js'
 import type {ModeFlag} from '../src/knowledge/mesh-labels.js'
 
@@ -76,10 +77,10 @@ export function factsOf(input: FactsInput): WorkloadFacts {
     pods: accumulator.pods,
     cronJobs: known(true as const),
   }
-  return {
+  return deriveWorkloadFacts({
     inventory: known(inventory),
     mesh: known({...NO_ISTIO, ...input.mesh}),
     admission: known({podSecurityPolicies: known(null), securityContextConstraints: known(null), ...input.admission}),
     settings: known({mode: input.mode ?? 'auto', istioNamespace: input.istioNamespace ?? 'istio-system'}),
-  }
+  })
 }

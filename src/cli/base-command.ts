@@ -1,4 +1,5 @@
 import {writeFileSync} from 'node:fs'
+import type {RunContext} from '../model/run.js'
 import type {Interfaces} from '@oclif/core'
 import {Command, Errors} from '@oclif/core'
 import {allChecks} from '../checks/index.js'
@@ -16,7 +17,8 @@ import {detectInstalledIstio} from '../gather/platform-istio.js'
 import type {MeshBackend, MeshMode} from '../model/finding.js'
 import type {InstallPlan} from '../model/plan.js'
 import {resolvePlan} from '../model/plan.js'
-import {DEFAULT_ISTIO_VERSION, ISTIO_RELEASES, istioMinor, judgeInstalledIstio, knownIstioMinor} from '../knowledge/istio-releases.js'
+import {DEFAULT_ISTIO_VERSION, ISTIO_RELEASES, judgeInstalledIstio, knownIstioMinor} from '../knowledge/istio-releases.js'
+import {minorOf} from '../knowledge/versions.js'
 import {painter, terminalOptions} from '../render/color.js'
 import type {OutputFormat} from '../render/index.js'
 import {render} from '../render/index.js'
@@ -81,6 +83,11 @@ export abstract class MeshReadyCommand extends Command {
     this.cleanups.unshift(fn)
   }
 
+  /** What the areas get from the command: its abort signal, its cleanup list, progress, and notes on stderr. */
+  protected runContext(progress?: (text: string) => void): RunContext {
+    return {signal: this.abort.signal, onCleanup: (fn) => this.onCleanup(fn), progress, notice: (text) => process.stderr.write(`note: ${text}\n`)}
+  }
+
   protected kubeClient(flags: BaseFlagValues): KubeClient {
     if (this.client) return this.client
     const timeoutMs = parseRequestTimeout(flags['request-timeout'])
@@ -114,7 +121,7 @@ export abstract class MeshReadyCommand extends Command {
     const minor = knownIstioMinor(given)
     if (minor === undefined) {
       const known = ISTIO_RELEASES.map((r) => r.version).join(', ')
-      const what = istioMinor(given) === undefined ? 'is not a version' : 'is not a release this plugin knows'
+      const what = minorOf(given) === undefined ? 'is not a version' : 'is not a release this plugin knows'
       throw new UserError(`--istio-version "${given}" ${what}; use one of: ${known}`)
     }
     return minor

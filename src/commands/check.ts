@@ -14,7 +14,7 @@ import {PROBE_NAMESPACE} from '../gather/probe/pods.js'
 import {namespaceLabels} from '../gather/workloads.js'
 import type {PermissionArea} from '../gather/reads.js'
 import {startProgress} from '../render/progress.js'
-import {istioPatchOf} from '../knowledge/istio-platform.js'
+import {patchOf} from '../knowledge/versions.js'
 import {nodesFlags} from './nodes.js'
 
 const AREAS = ['nodes', 'platform', 'pods'] as const satisfies readonly PermissionArea[]
@@ -69,7 +69,7 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
       const areas = AREAS.filter((a) => !skip.has(a))
 
       const platform = platformInputs
-        ? judgePlatform(platformInputs, {istioVersion, istioPatch: istioPatchOf(flags['istio-version'] ?? installed?.version, istioVersion), plannedModes: plan.modes})
+        ? judgePlatform(platformInputs, {istioVersion, istioPatch: patchOf(flags['istio-version'] ?? installed?.version, istioVersion), plannedModes: plan.modes})
         : undefined
       // The preflight, the probes and the workload lists do not depend on each other: run them together.
       const [cluster, nodes, workloads] = await Promise.all([
@@ -82,14 +82,7 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
           ? undefined
           : nodesArea(
               client,
-              nodesOptionsFromFlags(flags, {
-                plan,
-                timeoutMs,
-                signal: this.abort.signal,
-                onCleanup: (fn) => this.onCleanup(fn),
-                notice: (text) => process.stderr.write(`note: ${text}\n`),
-                progress: progress.update,
-              }),
+              nodesOptionsFromFlags(flags, {plan, timeoutMs, run: this.runContext(progress.update)}),
             ),
         skip.has('pods')
           ? undefined

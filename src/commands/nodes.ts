@@ -7,7 +7,7 @@ import {UserError} from '../model/errors.js'
 import {backendFlag, boundedIntegerFlag, modeFlag, namespaceFlag} from '../cli/flags.js'
 import {parseProbeTimeout} from '../gather/kube/duration.js'
 import {startProgress} from '../render/progress.js'
-import {DAEMONSET_THRESHOLD} from '../gather/probe/pods.js'
+import {DAEMONSET_THRESHOLD} from '../gather/probe/plan.js'
 
 const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/
 
@@ -65,17 +65,9 @@ The verdict judges the planned install (the installed Istio's mode and backend, 
     const timeoutMs = parseProbeTimeout(flags.timeout)
     const client = offline ? undefined : this.kubeClient(flags)
     const plan = await this.judgedPlan(flags, client, {mode: flags.mode, backend: flags.backend})
-    const options = nodesOptionsFromFlags(flags, {
-      plan,
-      timeoutMs,
-      nodeNames: names,
-      offline,
-      signal: this.abort.signal,
-      onCleanup: (fn) => this.onCleanup(fn),
-      notice: (text) => process.stderr.write(`note: ${text}\n`),
-    })
     const progress = await startProgress(offline ? 'Reading the kernel…' : 'Probing node groups…')
-    const result = await nodesArea(client, {...options, progress: progress.update}).finally(() => progress.stop())
+    const options = nodesOptionsFromFlags(flags, {plan, timeoutMs, nodeNames: names, offline, run: this.runContext(progress.update)})
+    const result = await nodesArea(client, options).finally(() => progress.stop())
     this.emit(reportFrom('nodes', plan, client, [result]), flags)
   }
 }

@@ -9,7 +9,8 @@ import {platformLabel} from '../derive/platform/detect-platform.js'
 import {exitCodeFor} from '../model/exit-codes.js'
 import {gatherPlatform} from '../gather/platform.js'
 import type {Mode} from '../knowledge/istio-platform.js'
-import {istioPatchOf, MODES} from '../knowledge/istio-platform.js'
+import {MODES} from '../knowledge/istio-platform.js'
+import {patchOf} from '../knowledge/versions.js'
 import {startProgress} from '../render/progress.js'
 
 export default class Platform extends MeshReadyCommand {
@@ -47,7 +48,7 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
     // --values/--istioctl print the settings of the planned mode (the installed Istio's, --mode, else sidecar); the
     // report judges both modes and marks the ones outside the plan planned:false (shown, never counted).
     const modes: readonly Mode[] = printing ? (flags.mode && flags.mode !== 'both' ? [flags.mode] : judged.modes.slice(0, 1)) : MODES
-    const istioPatch = istioPatchOf(flags['istio-version'] ?? installed?.version, istioVersion)
+    const istioPatch = patchOf(flags['istio-version'] ?? installed?.version, istioVersion)
     const result = judgePlatform(inputs, {istioVersion, istioPatch, modes, plannedModes: printing ? modes : judged.modes})
     const report = reportFrom('platform', judged, client, [result])
     const plan = result.plans[modes[0]!]

@@ -4,7 +4,7 @@ import type {CniPaths} from '../knowledge/istio-platform.js'
 import {ISTIO_CNI_HOST_PATH_VOLUMES} from '../knowledge/istio-platform.js'
 import {gatherFact} from './facts.js'
 import {PLATFORM_NAMESPACES} from '../knowledge/cni-signals.js'
-import {istioMinor} from '../knowledge/istio-releases.js'
+import {compareParts, minorOf, type VersionParts, versionParts} from '../knowledge/versions.js'
 import type {KubeClient} from './kube/client.js'
 import type {Inventory} from './platform-list.js'
 import {listAcross} from './platform-list.js'
@@ -68,11 +68,9 @@ const COMPONENT_RULES: ReadonlyArray<{component: IstioComponent; kind: PlatformW
   {component: 'ztunnel', kind: 'DaemonSet', matches: (w) => w.name === 'ztunnel' || w.podLabels.app === 'ztunnel', container: 'istio-proxy'},
 ]
 
-const byVersion = (a: InstalledComponent, b: InstalledComponent) => {
-  const [x, y] = [a.version ?? '0', b.version ?? '0'].map((v) => v.split('.').map(Number))
-  for (let i = 0; i < 3; i++) if ((x![i] ?? 0) !== (y![i] ?? 0)) return (y![i] ?? 0) - (x![i] ?? 0)
-  return 0
-}
+/** Newest first; a component without a version sorts last. */
+const NO_VERSION: VersionParts = [0, 0, 0]
+const byVersion = (a: InstalledComponent, b: InstalledComponent) => compareParts(versionParts(b.version) ?? NO_VERSION, versionParts(a.version) ?? NO_VERSION)
 
 /** Pure: the Istio components among the workloads, and the version that should be judged by default. */
 export function findInstalledIstio(workloads: readonly PlatformWorkload[], gaps: readonly string[] = []): InstalledIstio {
@@ -97,7 +95,7 @@ export function findInstalledIstio(workloads: readonly PlatformWorkload[], gaps:
     .filter((w) => COMPONENT_RULES.some((r) => r.component === 'istio-cni' && r.kind === w.kind && r.matches(w)))
     .flatMap((w) => w.containers.filter((c) => c.name === 'install-cni').flatMap((c) => c.env.filter((e) => e.name === NATIVE_NFTABLES_ENV && e.value !== undefined).map((e) => ({ref: `${w.namespace}/${w.name} env`, value: e.value!}))))
   const evidence: BackendEvidence[] = envNft.map((e) => ({backend: isTrue(e.value) ? 'nftables' : 'iptables', source: `${e.ref} ${NATIVE_NFTABLES_ENV}=${e.value}`}))
-  return {components, version: chosen?.version, minor: chosen?.version ? istioMinor(chosen.version) : undefined, gaps, ...(modes ? {modes} : {}), ...backendOf(evidence)}
+  return {components, version: chosen?.version, minor: chosen?.version ? minorOf(chosen.version) : undefined, gaps, ...(modes ? {modes} : {}), ...backendOf(evidence)}
 }
 
 /** istio-cni's setting for the nftables backend (its ConfigMap istio-cni-config or the install-cni env). */

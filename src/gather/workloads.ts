@@ -262,7 +262,8 @@ export interface WorkloadSettings {
   readonly istioNamespace: string
 }
 
-export interface WorkloadFacts {
+/** What the workloads area gathers; derive/workloads/context.ts adds the contexts the checks judge. */
+export interface GatheredWorkloadFacts {
   [key: string]: Fact<unknown>
   inventory: Fact<WorkloadInventory>
   mesh: Fact<MeshInstall>

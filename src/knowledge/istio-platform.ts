@@ -1,6 +1,6 @@
 import {MODES} from './istio-modes.js'
 import type {Mode} from './istio-modes.js'
-import {compareMinor, patchOf} from './versions.js'
+import {compareMinor} from './versions.js'
 
 /**
  * Istio install facts that depend on the platform: the `global.platform` profiles the Helm charts ship, the
@@ -128,8 +128,6 @@ export const NO_PLATFORM_VALUE_REASON: Readonly<Record<string, string>> = {
   kubeadm: 'kubeadm clusters use the standard CNI paths',
 }
 
-/** The patch of `1.29.3` (from the flag, or from the installed version when that is what is judged). */
-export const istioPatchOf = patchOf
 
 /** Where the istio-cni chart puts its files when no platform value or explicit value says otherwise. */
 export interface CniPaths {

@@ -27,14 +27,10 @@ export const ISTIO_RELEASES: readonly IstioRelease[] = [
 /** The newest release in the table: what the plugin judges against unless told otherwise. */
 export const DEFAULT_ISTIO_VERSION = ISTIO_RELEASES[0]!.version
 
-/** `1.29`, `1.29.3`, `v1.29.0-rc.1` → `1.29`; undefined when it is not a version. */
-export const istioMinor = minorOf
-
 export function findIstioRelease(minor: string): IstioRelease | undefined {
   return ISTIO_RELEASES.find((r) => r.version === minor)
 }
 
-export {compareMinor} // TEMP until derive/kernel/scenarios.ts imports it from versions.ts
 
 /** The oldest and newest releases the plugin knows, e.g. `1.23–1.30`. */
 export const KNOWN_ISTIO_RANGE = `${ISTIO_RELEASES.at(-1)!.version}–${ISTIO_RELEASES[0]!.version}`
@@ -64,6 +60,6 @@ export function judgeInstalledIstio(installed: string): JudgedIstioVersion {
 
 /** A --istio-version value: a known release, else undefined (the caller makes it a usage error listing them). */
 export function knownIstioMinor(input: string): string | undefined {
-  const minor = istioMinor(input)
+  const minor = minorOf(input)
   return minor !== undefined && findIstioRelease(minor) ? minor : undefined
 }

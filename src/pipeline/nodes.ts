@@ -17,10 +17,12 @@ import {prepareOfflineRoot} from '../gather/probe/offline.js'
 import {runLocalProbe} from '../gather/probe/local.js'
 import type {KernelEvidence} from '../gather/probe/parse-probe.js'
 import {parseProbeOutput} from '../gather/probe/parse-probe.js'
-import type {FanOut} from '../gather/probe/pods.js'
 import {DEFAULT_PROBE_IMAGE, functionalProbeImage, startProbeSession} from '../gather/probe/pods.js'
 import {PROBE_REQUEST} from '../gather/probe/script.js'
-import type {FunctionalFamilies} from '../gather/probe/script.js'
+import {functionalFamilies} from '../gather/probe/script.js'
+import type {FanOut, NodeSelection, ProbePlan} from '../gather/probe/plan.js'
+import {nodeLevel} from '../gather/probe/plan.js'
+import type {RunContext} from '../model/run.js'
 import type {Backend, Interception, Mode} from '../knowledge/kernel-modules.js'
 import {BACKENDS, MODES} from '../knowledge/kernel-modules.js'
 import {dnsCaptureDefault} from '../knowledge/istio-interception.js'
@@ -32,10 +34,8 @@ import {matrixView, evidenceViews, groupData} from '../render/views/nodes.js'
 
 export type {OfflineInput}
 
-export interface NodesAreaOptions {
-  readonly istioVersion: string
-  /** The install the verdict judges; every other mode × backend is judged too, as information (`planned: false`). */
-  readonly plan: InstallPlan
+/** What the nodes area judges against, besides the install plan: the matrix axes and the interception settings. */
+export interface NodesJudgement {
   /** Judged and shown: always every mode × backend (the matrix), whatever the plan. */
   readonly modes: readonly Mode[]
   readonly backends: readonly Backend[]
@@ -43,33 +43,25 @@ export interface NodesAreaOptions {
   /** undefined = Istio's defaults (off for sidecars, on for ambient). */
   readonly dnsCapture?: boolean
   readonly interception: Interception
-  readonly functional: boolean
-  readonly image?: string
-  readonly imagePullSecret?: string
-  readonly probeNamespace?: string
-  readonly timeoutMs: number
-  readonly concurrency: number
-  /** Bare pods, a DaemonSet, or auto (a DaemonSet above DAEMONSET_THRESHOLD nodes probed node by node). */
-  readonly fanOut: FanOut | 'auto'
-  readonly allNodes: boolean
-  readonly nodeNames: readonly string[]
-  readonly selector?: string
-  readonly keepProbes: boolean
+}
+
+export interface NodesAreaOptions {
+  /** The Istio target: the judged release and the install the verdict judges (other mode × backend are information). */
+  readonly plan: InstallPlan
+  readonly judgement: NodesJudgement
+  /** How probes run on the cluster (unused offline, except `functional`). */
+  readonly probe: ProbePlan
+  readonly selection: NodeSelection
   /** -o wide: one evidence table per group. */
   readonly showEvidence: boolean
   /** Judge this machine, a mounted image, or a kernel config instead of the cluster. */
   readonly offline?: OfflineInput
   readonly kernelRelease?: string
-  readonly signal: AbortSignal
-  readonly onCleanup: (fn: () => Promise<void>) => void
-  readonly progress?: (text: string) => void
-  readonly notice?: (text: string) => void
+  readonly run: RunContext
 }
 
 /** The nodes flags as parsed (`check` passes the subset it has; the rest take the nodes defaults). */
 export interface NodesFlagValues {
-  readonly mode?: Mode | 'both'
-  readonly backend?: Backend | 'both'
   readonly 'ip-families'?: IpFamilies | 'auto'
   readonly 'dns-capture'?: boolean
   readonly interception?: Interception
@@ -86,31 +78,33 @@ export interface NodesFlagValues {
   readonly output: string
 }
 
-/** Area options from flags plus what the command owns (signal, cleanup, progress): one mapping for `nodes` and `check`. */
+/** The probe image: --image, else Istio's proxyv2 of the judged release for --functional, else busybox. */
+export const probeImage = (image: string | undefined, functional: boolean, istioVersion: string): string =>
+  image ?? (functional ? functionalProbeImage(istioVersion) : DEFAULT_PROBE_IMAGE)
+
+/** The flags, parsed once into the domain objects the area reads: one mapping for `nodes` and `check`. */
 export function nodesOptionsFromFlags(
   flags: NodesFlagValues,
-  run: Pick<NodesAreaOptions, 'plan' | 'timeoutMs' | 'signal' | 'onCleanup' | 'progress' | 'notice'> & {nodeNames?: readonly string[]; offline?: OfflineInput},
+  given: {plan: InstallPlan; timeoutMs: number; run: RunContext; nodeNames?: readonly string[]; offline?: OfflineInput},
 ): NodesAreaOptions {
   return {
-    ...run,
-    istioVersion: run.plan.istioVersion,
-    modes: MODES,
-    backends: BACKENDS,
-    ipFamilies: flags['ip-families'] ?? 'auto',
-    dnsCapture: flags['dns-capture'],
-    interception: flags.interception ?? 'redirect',
-    functional: flags.functional,
-    image: flags.image,
-    imagePullSecret: flags['image-pull-secret'],
-    probeNamespace: flags['probe-namespace'],
-    concurrency: flags.concurrency,
-    fanOut: flags['fan-out'] ?? 'auto',
-    allNodes: flags['all-nodes'],
-    nodeNames: run.nodeNames ?? [],
-    selector: flags.selector,
-    keepProbes: flags['keep-probes'] ?? false,
+    plan: given.plan,
+    judgement: {modes: MODES, backends: BACKENDS, ipFamilies: flags['ip-families'] ?? 'auto', dnsCapture: flags['dns-capture'], interception: flags.interception ?? 'redirect'},
+    probe: {
+      image: probeImage(flags.image, flags.functional, given.plan.istioVersion),
+      imagePullSecret: flags['image-pull-secret'],
+      namespace: flags['probe-namespace'],
+      functional: flags.functional,
+      timeoutMs: given.timeoutMs,
+      concurrency: flags.concurrency,
+      fanOut: flags['fan-out'] ?? 'auto',
+      keepProbes: flags['keep-probes'] ?? false,
+    },
+    selection: {allNodes: flags['all-nodes'], nodeNames: given.nodeNames ?? [], selector: flags.selector},
     showEvidence: flags.output === 'wide',
+    offline: given.offline,
     kernelRelease: flags['kernel-release'],
+    run: given.run,
   }
 }
 
@@ -126,31 +120,24 @@ interface Gathered {
   readonly findings: readonly Finding[]
 }
 
-const familiesFlag = (v: NodesAreaOptions['ipFamilies']) => (v === 'auto' ? undefined : v)
+const familiesFlag = (v: NodesJudgement['ipFamilies']) => (v === 'auto' ? undefined : v)
 
 function setupOf(options: NodesAreaOptions, ipFamilies: IpFamilies, ipFamiliesSource: string): NodesSetup {
+  const {istioVersion} = options.plan
+  const {dnsCapture} = options.judgement
   return {
-    istioVersion: options.istioVersion,
-    modes: options.modes,
-    backends: options.backends,
+    istioVersion,
+    modes: options.judgement.modes,
+    backends: options.judgement.backends,
     ipFamilies,
     ipFamiliesSource,
     // Istio's defaults for the judged release: sidecars off, ambient on from 1.25 (knowledge/istio-interception.ts).
-    dnsCapture: {sidecar: options.dnsCapture ?? dnsCaptureDefault('sidecar', options.istioVersion), ambient: options.dnsCapture ?? dnsCaptureDefault('ambient', options.istioVersion)},
-    interception: options.interception,
-    functional: options.functional,
-    image: options.offline ? undefined : probeImage(options),
+    dnsCapture: {sidecar: dnsCapture ?? dnsCaptureDefault('sidecar', istioVersion), ambient: dnsCapture ?? dnsCaptureDefault('ambient', istioVersion)},
+    interception: options.judgement.interception,
+    functional: options.probe.functional,
+    image: options.offline ? undefined : options.probe.image,
   }
 }
-
-export const probeImage = (options: Pick<NodesAreaOptions, 'image' | 'functional' | 'istioVersion'>): string =>
-  options.image ?? (options.functional ? functionalProbeImage(options.istioVersion) : DEFAULT_PROBE_IMAGE)
-
-/**
- * The functional probe tests both families whenever it runs: ambient writes IPv6 rules even on IPv4-only clusters
- * (istio-cni `ambient.ipv6` defaults to true), and each scenario only relies on the tests it needs.
- */
-const functionalFamilies = (setup: NodesSetup): FunctionalFamilies => (setup.functional ? '46' : '')
 
 /** Probe output → evidence; a malformed report is a reason, never an exception. */
 function evidenceFrom(output: string): {kernel: Fact<KernelEvidence>; problem?: string} {
@@ -159,14 +146,14 @@ function evidenceFrom(output: string): {kernel: Fact<KernelEvidence>; problem?: 
 }
 
 async function gatherOffline(input: OfflineInput, options: NodesAreaOptions): Promise<Gathered> {
-  const families = familiesFlag(options.ipFamilies)
+  const families = familiesFlag(options.judgement.ipFamilies)
   const setup = setupOf(options, families ?? 'ipv4', families ? '--ip-families' : 'assumed IPv4 for an offline input (pass --ip-families dual to judge IPv6 too)')
-  const root = await prepareOfflineRoot(input, options.kernelRelease, options.functional)
+  const root = await prepareOfflineRoot(input, options.kernelRelease, options.probe.functional)
   try {
-    const local = await runLocalProbe({hostRoot: root.hostRoot, kernelRelease: root.release, functional: functionalFamilies(setup), timeoutMs: options.timeoutMs, signal: options.signal}).then(
+    const local = await runLocalProbe({hostRoot: root.hostRoot, kernelRelease: root.release, functional: functionalFamilies(setup.functional), timeoutMs: options.probe.timeoutMs, signal: options.run.signal}).then(
       (output) => evidenceFrom(output),
       (error: unknown) => {
-        if (error instanceof UserError || options.signal.aborted) throw error
+        if (error instanceof UserError || options.run.signal.aborted) throw error
         const reason = (error as Error).message
         return {kernel: unavailable<KernelEvidence>(`no kernel evidence: ${reason}`), problem: reason}
       },
@@ -194,33 +181,16 @@ async function gatherOffline(input: OfflineInput, options: NodesAreaOptions): Pr
 }
 
 async function gatherCluster(client: KubeClient, options: NodesAreaOptions): Promise<Gathered | {findings: Finding[]; setup: NodesSetup}> {
-  const flagFamilies = familiesFlag(options.ipFamilies)
-  const wanted = new Set(options.nodeNames)
+  const {selection, run: context} = options
+  const flagFamilies = familiesFlag(options.judgement.ipFamilies)
+  const wanted = new Set(selection.nodeNames)
   const runId = randomBytes(3).toString('hex')
-  const image = probeImage(options)
-  // Both families, whatever the cluster's: ambient writes IPv6 rules on IPv4-only clusters too (see functionalFamilies).
-  const functional: FunctionalFamilies = options.functional ? '46' : ''
-  const session = await startProbeSession(client, {
-    runId,
-    image,
-    imagePullSecret: options.imagePullSecret,
-    namespace: options.probeNamespace,
-    functional,
-    timeoutMs: options.timeoutMs,
-    concurrency: options.concurrency,
-    fanOut: options.fanOut,
-    nodeLevel: options.allNodes || options.nodeNames.length > 0,
-    keepProbes: options.keepProbes,
-    signal: options.signal,
-    onCleanup: options.onCleanup,
-    progress: options.progress,
-    notice: options.notice,
-  })
+  const session = await startProbeSession(client, {...options.probe, ...context, runId, nodeLevel: nodeLevel(selection)})
   // One probe per group, started as soon as the group's first Ready node is listed.
   const probed = new Map<string, {groupId: string; node: string}>()
-  options.progress?.('listing nodes')
-  const listed = await listNodes(client, options.selector, options.signal, (node) => {
-    const key = groupKey(node, options.allNodes)
+  context.progress?.('listing nodes')
+  const listed = await listNodes(client, selection.selector, context.signal, (node) => {
+    const key = groupKey(node, selection.allNodes)
     if ((wanted.size > 0 && !wanted.has(node.name)) || isWindows(node) || !node.ready || probed.has(key)) return
     const target = {groupId: `p${probed.size + 1}`, node: node.name}
     probed.set(key, target)
@@ -231,8 +201,8 @@ async function gatherCluster(client: KubeClient, options: NodesAreaOptions): Pro
     return {setup, findings: [toFinding(probeCheck, {severity: 'unknown', subject: CLUSTER_SUBJECT, message: `no node could be judged: ${listed.reason}`, remediation: {text: 'Ask for list on nodes (see cluster.plugin-permissions), or judge a node itself with kubectl mesh-ready nodes --local.'}})]}
   }
   const unknownNames = [...wanted].filter((name) => !listed.value.some((n) => n.name === name))
-  if (unknownNames.length > 0) throw new UserError(`node${unknownNames.length > 1 ? 's' : ''} ${unknownNames.map((n) => `"${n}"`).join(', ')} not found${options.selector ? ` among nodes matching -l ${options.selector}` : ''}; see kubectl get nodes`)
-  if (options.selector && listed.value.length === 0) throw new UserError(`no node matches -l ${options.selector}; check the selector with kubectl get nodes -l '${options.selector}'`)
+  if (unknownNames.length > 0) throw new UserError(`node${unknownNames.length > 1 ? 's' : ''} ${unknownNames.map((n) => `"${n}"`).join(', ')} not found${selection.selector ? ` among nodes matching -l ${selection.selector}` : ''}; see kubectl get nodes`)
+  if (selection.selector && listed.value.length === 0) throw new UserError(`no node matches -l ${selection.selector}; check the selector with kubectl get nodes -l '${selection.selector}'`)
   const nodes = wanted.size > 0 ? listed.value.filter((n) => wanted.has(n.name)) : listed.value
   let families = flagFamilies
   let source = '--ip-families'
@@ -241,7 +211,7 @@ async function gatherCluster(client: KubeClient, options: NodesAreaOptions): Pro
     source = families ? 'node podCIDRs and the kubernetes Service' : 'assumed IPv4: no node podCIDRs and the kubernetes Service could not be read (pass --ip-families)'
   }
   const setup = setupOf(options, families ?? 'ipv4', source)
-  const drafts = groupNodes(nodes, options.allNodes)
+  const drafts = groupNodes(nodes, selection.allNodes)
   if (drafts.length === 0) {
     return {setup, findings: [toFinding(probeCheck, {severity: 'unknown', subject: CLUSTER_SUBJECT, message: 'no node could be judged: the cluster has no nodes'})]}
   }
@@ -263,7 +233,7 @@ async function gatherCluster(client: KubeClient, options: NodesAreaOptions): Pro
     const {kernel, problem} = evidenceFrom(result.output)
     return {group: {...base, probe: problem ? {state: 'failed', problem: 'output', node: target.node, pod: result.pod, message: problem} : {state: 'ok', source: 'pod', node: target.node, pod: result.pod}}, kernel}
   })
-  return {groups, setup, probe: {image, namespace: run.namespace, runId, fanOut: run.fanOut, ...(run.daemonSet ? {daemonSet: run.daemonSet} : {}), podsCreated: run.podsCreated}, findings: []}
+  return {groups, setup, probe: {image: options.probe.image, namespace: run.namespace, runId, fanOut: run.fanOut, ...(run.daemonSet ? {daemonSet: run.daemonSet} : {}), podsCreated: run.podsCreated}, findings: []}
 }
 
 /**

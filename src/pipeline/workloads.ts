@@ -2,12 +2,12 @@ import {workloadChecks} from '../checks/workload/index.js'
 import type {Finding} from '../model/finding.js'
 import {known, worstOf} from '../model/finding.js'
 import {istioCni} from '../derive/workloads/admission.js'
-import {isSystemNamespace, plural, podCount, workloadContexts} from '../derive/workloads/context.js'
+import {deriveWorkloadFacts, isSystemNamespace, plural, podCount} from '../derive/workloads/context.js'
 import {UserError} from '../model/errors.js'
 import type {AreaCoverage, ReportView} from '../model/report.js'
 import {runChecks} from '../checks/run.js'
 import type {KubeClient} from '../gather/kube/client.js'
-import type {WorkloadFacts, WorkloadInventory} from '../gather/workloads.js'
+import type {WorkloadInventory} from '../gather/workloads.js'
 import {gatherLegacyAdmission, gatherMeshInstall, gatherWorkloads} from '../gather/workloads.js'
 import type {WorkloadTarget} from '../gather/workloads-shape.js'
 import {pushTo, workloadName} from '../gather/workloads-shape.js'
@@ -92,14 +92,14 @@ export async function workloadsArea(client: KubeClient, options: WorkloadsAreaOp
     const where = options.namespaces === undefined ? 'any namespace' : `namespace ${options.namespaces.join(', ')}`
     throw new UserError(`no ${target.kind ? `${target.kind.toLowerCase()} named "${target.name}"` : `workload or pod named "${target.name}"`} has pods in ${where}; list them with "kubectl get pods${options.namespaces === undefined ? ' -A' : ` -n ${options.namespaces[0]}`}"`)
   }
-  const facts: WorkloadFacts = {inventory, mesh: known(mesh), admission: known(admission), settings: known(settings)}
+  const facts = deriveWorkloadFacts({inventory, mesh: known(mesh), admission: known(admission), settings: known(settings)})
   const findings = runChecks(workloadChecks, facts)
   if (inventory.state === 'unavailable') {
     return {findings, data: {pods: {mode: settings.mode, error: inventory.reason}}, coverage: {area: 'pods', judged: 0, unit: 'workloads', reason: inventory.reason}}
   }
   const bySubject = new Map<string, Finding[]>()
   for (const f of findings) if (f.subject.kind === 'Workload') pushTo(bySubject, `${f.subject.namespace}/${f.subject.name}`, f)
-  const judged = workloadContexts(inventory.value, mesh, settings).map(({workload, mode}) => {
+  const judged = (facts.contexts.state === 'known' ? facts.contexts.value.workloads : []).map(({workload, mode}) => {
     const own = bySubject.get(`${workload.namespace}/${workloadName(workload)}`) ?? []
     return {workload, mode, result: worstOf(own.map((f) => f.severity)), attention: own.filter((f) => f.severity === 'fail' || f.severity === 'warn' || f.severity === 'unknown')}
   })

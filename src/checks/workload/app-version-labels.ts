@@ -1,8 +1,8 @@
-import type {WorkloadFacts} from '../../gather/workloads.js'
+import type {WorkloadFacts} from '../../derive/workloads/context.js'
 import {APP_NAME_LABELS, APP_VERSION_LABELS} from '../../knowledge/mesh-labels.js'
 import type {Outcome} from '../../model/finding.js'
 import {defineCheck} from '../../model/finding.js'
-import {NOT_ENROLLED, notInMode, podCount, podsWhere, workloadContexts} from '../../derive/workloads/context.js'
+import {NOT_ENROLLED, notInMode, podCount, podsWhere} from '../../derive/workloads/context.js'
 import {recreateHint, templatePatch} from '../../derive/workloads/patch.js'
 
 const LABELS = [
@@ -14,11 +14,11 @@ export const appVersionLabels = defineCheck<WorkloadFacts>()({
   id: 'workload.app-version-labels',
   title: "Pods carry app and version labels for Istio's telemetry",
   category: 'workload',
-  needs: ['inventory', 'mesh', 'settings'],
+  needs: ['contexts'],
   source:
     'https://istio.io/latest/docs/ops/deployment/application-requirements/#pod-requirements ("Pod labels", precedence of canonical-name/app.kubernetes.io/name/app and canonical-revision/app.kubernetes.io/version/version); https://istio.io/latest/docs/setup/additional-setup/sidecar-injection/#controlling-the-injection-policy (which labels enrol a pod)',
-  run: ({inventory, mesh, settings}) =>
-    workloadContexts(inventory, mesh, settings).map(({workload, subject, mode}): Outcome => {
+  run: ({contexts}) =>
+    contexts.workloads.map(({workload, subject, mode}): Outcome => {
       const skip = notInMode(subject, mode, ['sidecar', 'ambient'])
       if (skip) return skip
       // Telemetry labels matter only to pods Istio will actually inject or enrol: no noise about the rest.

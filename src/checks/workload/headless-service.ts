@@ -1,17 +1,17 @@
-import type {WorkloadFacts} from '../../gather/workloads.js'
+import type {WorkloadFacts} from '../../derive/workloads/context.js'
 import type {Outcome} from '../../model/finding.js'
 import {defineCheck} from '../../model/finding.js'
-import {containersOf, notInMode, serviceContexts} from '../../derive/workloads/context.js'
+import {containersOf, notInMode} from '../../derive/workloads/context.js'
 import {targetPortIn} from '../../derive/workloads/protocol.js'
 
 export const headlessService = defineCheck<WorkloadFacts>()({
   id: 'workload.headless-service',
   title: 'Headless Services declare every port their pods serve',
   category: 'workload',
-  needs: ['inventory', 'mesh', 'settings'],
+  needs: ['contexts'],
   source: 'https://istio.io/latest/docs/ops/configuration/traffic-management/traffic-routing/#headless-services; https://github.com/istio/istio/blob/master/pkg/config/kube/conversion.go',
-  run: ({inventory, mesh, settings}) =>
-    serviceContexts(inventory, mesh, settings)
+  run: ({contexts}) =>
+    contexts.services
       .filter(({service}) => service.headless)
       .map(({service, subject, mode, workloads}): Outcome => {
         const skip = notInMode(subject, mode, ['sidecar'])

@@ -1,17 +1,17 @@
-import type {WorkloadFacts} from '../../gather/workloads.js'
+import type {WorkloadFacts} from '../../derive/workloads/context.js'
 import type {Outcome} from '../../model/finding.js'
 import {defineCheck} from '../../model/finding.js'
-import {notInMode, podCount, podsWhere, workloadContexts} from '../../derive/workloads/context.js'
+import {notInMode, podCount, podsWhere} from '../../derive/workloads/context.js'
 
 export const hostNetwork = defineCheck<WorkloadFacts>()({
   id: 'workload.host-network',
   title: 'Pods use their own network namespace, so the mesh can capture their traffic',
   category: 'workload',
-  needs: ['inventory', 'mesh', 'settings'],
+  needs: ['contexts'],
   source:
     'https://github.com/istio/istio/blob/master/pkg/kube/inject/inject.go (injectRequired skips hostNetwork pods); https://istio.io/latest/docs/ambient/architecture/traffic-redirection/ (redirection happens inside the pod network namespace)',
-  run: ({inventory, mesh, settings}) =>
-    workloadContexts(inventory, mesh, settings).map(({workload, subject, mode}): Outcome => {
+  run: ({contexts}) =>
+    contexts.workloads.map(({workload, subject, mode}): Outcome => {
       const skip = notInMode(subject, mode, ['sidecar', 'ambient'])
       if (skip) return skip
       const pods = podsWhere(workload, (shape) => shape.hostNetwork)

@@ -1,4 +1,4 @@
-import type {WorkloadFacts} from '../../gather/workloads.js'
+import type {WorkloadFacts} from '../../derive/workloads/context.js'
 import type {Outcome} from '../../model/finding.js'
 import {CLUSTER_SUBJECT, defineCheck} from '../../model/finding.js'
 import {isSystemNamespace, namespaceSubject, plural, podCount} from '../../derive/workloads/context.js'

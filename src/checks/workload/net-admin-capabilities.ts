@@ -1,9 +1,9 @@
-import type {WorkloadFacts} from '../../gather/workloads.js'
+import type {WorkloadFacts} from '../../derive/workloads/context.js'
 import type {Outcome} from '../../model/finding.js'
 import {defineCheck, worse} from '../../model/finding.js'
 import type {AdmissionVerdict} from '../../derive/workloads/admission.js'
 import {cniRemediation, istioCni, podSecurityAdmission, podSecurityPolicies, securityContextConstraints} from '../../derive/workloads/admission.js'
-import {namespaceSubject, plural, podCount, workloadContexts} from '../../derive/workloads/context.js'
+import {namespaceSubject, plural, podCount} from '../../derive/workloads/context.js'
 import {ISTIO_CNI_DAEMONSET} from '../../knowledge/mesh-labels.js'
 
 const worst = (verdicts: readonly AdmissionVerdict[]) => verdicts.reduce((a, b) => (worse(a.severity, b.severity) === a.severity ? a : b))
@@ -12,16 +12,16 @@ export const netAdminCapabilities = defineCheck<WorkloadFacts>()({
   id: 'workload.net-admin-capabilities',
   title: "istio-init may add NET_ADMIN and NET_RAW where sidecars need it (or istio-cni makes it unnecessary)",
   category: 'workload',
-  needs: ['inventory', 'mesh', 'admission', 'settings'],
+  needs: ['contexts', 'inventory', 'mesh', 'admission', 'settings'],
   source:
     'https://istio.io/latest/docs/ops/deployment/application-requirements/#pod-requirements ("NET_ADMIN and NET_RAW capabilities"); https://istio.io/latest/docs/setup/additional-setup/pod-security-admission/; https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline; https://istio.io/latest/docs/setup/additional-setup/cni/ (pilot.cni.enabled); https://github.com/istio/istio/blob/master/manifests/charts/istio-control/istio-discovery/files/injection-template.yaml (istio-init only when pilot.cni.enabled is false)',
-  run: ({inventory, mesh, admission, settings}) => {
-    const contexts = workloadContexts(inventory, mesh, settings)
+  run: ({contexts, inventory, mesh, admission, settings}) => {
+    const judged = contexts.workloads
     const cni = istioCni(mesh)
     const mode = 'sidecar' as const
-    return [...new Set(contexts.map((c) => c.workload.namespace))].map((namespace): Outcome => {
+    return [...new Set(judged.map((c) => c.workload.namespace))].map((namespace): Outcome => {
       const subject = namespaceSubject(namespace)
-      const here = contexts.filter((c) => c.workload.namespace === namespace)
+      const here = judged.filter((c) => c.workload.namespace === namespace)
       const sidecar = here.filter((c) => c.mode.modes.includes('sidecar'))
       if (sidecar.length === 0) return {severity: 'skip', subject, mode, message: `no workload here runs in sidecar mode (${here[0]!.mode.reason}); istio-init is not used`}
       const pods = sidecar.reduce((n, c) => n + c.workload.pods, 0)

@@ -1,10 +1,10 @@
+import type {WorkloadFacts} from '../../derive/workloads/context.js'
 import {stringify} from 'yaml'
-import type {WorkloadFacts} from '../../gather/workloads.js'
 import type {ServicePort, ServiceSummary} from '../../gather/workloads-shape.js'
 import type {Outcome} from '../../model/finding.js'
 import {defineCheck} from '../../model/finding.js'
 import type {WorkloadContext} from '../../derive/workloads/context.js'
-import {notInMode, serviceByName, serviceContexts, servicesOf} from '../../derive/workloads/context.js'
+import {notInMode, serviceByName, servicesOf} from '../../derive/workloads/context.js'
 import {describePort, selectProtocol, serverFirstMatch, targetPortIn} from '../../derive/workloads/protocol.js'
 
 interface Suggestion {
@@ -41,12 +41,12 @@ export const portProtocol = defineCheck<WorkloadFacts>()({
   id: 'workload.port-protocol',
   title: 'Service ports declare their protocol by name prefix or appProtocol',
   category: 'workload',
-  needs: ['inventory', 'mesh', 'settings'],
+  needs: ['contexts', 'inventory'],
   source:
     'https://istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/; https://istio.io/latest/docs/ops/deployment/application-requirements/#pod-requirements ("Named service ports"); https://github.com/istio/istio/blob/master/pkg/config/kube/conversion.go (ConvertProtocol); https://istio.io/latest/docs/reference/config/analysis/ist0118/',
-  run: ({inventory, mesh, settings}) => {
+  run: ({contexts, inventory}) => {
     const lookup = serviceByName(inventory)
-    return serviceContexts(inventory, mesh, settings).map(({service, subject, mode, workloads}): Outcome => {
+    return contexts.services.map(({service, subject, mode, workloads}): Outcome => {
       const skip = notInMode(subject, mode, ['sidecar', 'ambient'])
       if (skip) return skip
       const selected = service.ports.map((port) => ({port, selected: selectProtocol(port)}))

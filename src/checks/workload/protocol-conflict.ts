@@ -1,8 +1,8 @@
-import type {WorkloadFacts} from '../../gather/workloads.js'
+import type {WorkloadFacts} from '../../derive/workloads/context.js'
 import {pushTo} from '../../gather/workloads-shape.js'
 import type {Outcome} from '../../model/finding.js'
 import {defineCheck} from '../../model/finding.js'
-import {notInMode, plural, podCount, serviceByName, servicesOf, workloadContexts} from '../../derive/workloads/context.js'
+import {notInMode, plural, podCount, serviceByName, servicesOf} from '../../derive/workloads/context.js'
 import {describePort, selectProtocol, targetPortIn} from '../../derive/workloads/protocol.js'
 
 interface Use {
@@ -15,12 +15,12 @@ export const protocolConflict = defineCheck<WorkloadFacts>()({
   id: 'workload.protocol-conflict',
   title: 'Services selecting the same pods agree on the protocol of each port',
   category: 'workload',
-  needs: ['inventory', 'mesh', 'settings'],
+  needs: ['contexts', 'inventory'],
   source:
     'https://istio.io/latest/docs/ops/deployment/application-requirements/#pod-requirements ("the services cannot use the same port number for different protocols"); https://github.com/istio/istio/blob/master/pkg/config/kube/conversion.go',
-  run: ({inventory, mesh, settings}) => {
+  run: ({contexts, inventory}) => {
     const lookup = serviceByName(inventory)
-    return workloadContexts(inventory, mesh, settings).map(({workload, subject, mode}): Outcome => {
+    return contexts.workloads.map(({workload, subject, mode}): Outcome => {
       const skip = notInMode(subject, mode, ['sidecar', 'ambient'])
       if (skip) return skip
       const names = servicesOf(workload)

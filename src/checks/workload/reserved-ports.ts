@@ -1,10 +1,10 @@
-import type {WorkloadFacts} from '../../gather/workloads.js'
+import type {WorkloadFacts} from '../../derive/workloads/context.js'
 import type {ReservedPort} from '../../knowledge/istio-ports.js'
 import {ISTIOD_PORTS, POD_RESERVED_PORTS} from '../../knowledge/istio-ports.js'
 import type {MeshMode} from '../../model/finding.js'
 import type {Outcome} from '../../model/finding.js'
 import {defineCheck} from '../../model/finding.js'
-import {containersOf, notInMode, onlyMode, podCount, serviceByName, servicesOf, workloadContexts} from '../../derive/workloads/context.js'
+import {containersOf, notInMode, onlyMode, podCount, serviceByName, servicesOf} from '../../derive/workloads/context.js'
 
 interface Clash {
   readonly port: number
@@ -19,12 +19,12 @@ export const reservedPorts = defineCheck<WorkloadFacts>()({
   id: 'workload.reserved-ports',
   title: "No declared application port clashes with the ports Istio's proxies (or istiod) listen on",
   category: 'workload',
-  needs: ['inventory', 'mesh', 'settings'],
+  needs: ['contexts', 'inventory', 'settings'],
   source:
     'https://istio.io/latest/docs/ops/deployment/application-requirements/#ports-used-by-istio; https://istio.io/latest/docs/ambient/architecture/traffic-redirection/ (ztunnel in-pod ports); https://github.com/istio/istio/blob/master/pilot/cmd/pilot-agent/status/server.go (istioReservedPorts)',
-  run: ({inventory, mesh, settings}) => {
+  run: ({contexts, inventory, settings}) => {
     const lookup = serviceByName(inventory)
-    return workloadContexts(inventory, mesh, settings).flatMap(({workload, subject, mode}): Outcome[] => {
+    return contexts.workloads.flatMap(({workload, subject, mode}): Outcome[] => {
       const used = new Map<number, string>()
       for (const {container} of containersOf(workload)) for (const p of container.ports) used.set(p.port, `container ${container.name}`)
       for (const name of servicesOf(workload)) {

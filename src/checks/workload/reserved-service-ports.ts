@@ -1,10 +1,9 @@
-import type {WorkloadFacts} from '../../gather/workloads.js'
+import type {WorkloadFacts} from '../../derive/workloads/context.js'
 import type {ServicePort, ServiceSummary} from '../../gather/workloads-shape.js'
 import {POD_RESERVED_PORTS, SIDECAR_LISTENER_PORTS, SIDECAR_LISTENER_SOURCE} from '../../knowledge/istio-ports.js'
 import {HTTP_PROTOCOLS} from '../../knowledge/protocols.js'
 import type {Outcome} from '../../model/finding.js'
 import {defineCheck} from '../../model/finding.js'
-import {serviceContexts, workloadContexts} from '../../derive/workloads/context.js'
 import {describePort, selectProtocol} from '../../derive/workloads/protocol.js'
 import {serviceJsonPatch} from '../../derive/workloads/patch.js'
 
@@ -21,14 +20,14 @@ export const reservedServicePorts = defineCheck<WorkloadFacts>()({
   id: 'workload.reserved-service-ports',
   title: 'No HTTP Service port collides with a listener sidecars already have (15001, 15006, 15021, 15090; 15008 with HBONE)',
   category: 'workload',
-  needs: ['inventory', 'mesh', 'settings'],
+  needs: ['contexts', 'settings'],
   source: `${SIDECAR_LISTENER_SOURCE}; https://github.com/istio/istio/pull/45670; https://github.com/istio/istio/pull/48551; https://istio.io/latest/docs/ops/deployment/application-requirements/#ports-used-by-istio`,
-  run: ({inventory, mesh, settings}) => {
+  run: ({contexts, settings}) => {
     // Every sidecar in the mesh builds outbound listeners for every Service, so the Service's clients matter, not
     // the mode of the pods behind it: judge when any sidecar is expected.
-    const contexts = workloadContexts(inventory, mesh, settings)
-    const sidecars = settings.mode === 'sidecar' || settings.mode === 'both' || (settings.mode === 'auto' && (contexts.length === 0 || contexts.some((c) => c.mode.modes.includes('sidecar'))))
-    return serviceContexts(inventory, mesh, settings).map(({service, subject}): Outcome => {
+    const judged = contexts.workloads
+    const sidecars = settings.mode === 'sidecar' || settings.mode === 'both' || (settings.mode === 'auto' && (judged.length === 0 || judged.some((c) => c.mode.modes.includes('sidecar'))))
+    return contexts.services.map(({service, subject}): Outcome => {
       if (!sidecars) return {severity: 'skip', subject, mode: 'sidecar', message: `applies to sidecar mode only; no workload in scope runs in sidecar mode (--mode ${settings.mode})`}
       const clashes = service.ports.flatMap((port, index) => {
         const listener = SIDECAR_LISTENER_PORTS.find((l) => l.port === port.port)

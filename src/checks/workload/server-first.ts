@@ -1,8 +1,8 @@
-import type {WorkloadFacts} from '../../gather/workloads.js'
+import type {WorkloadFacts} from '../../derive/workloads/context.js'
 import {SERVER_FIRST_PROTOCOLS} from '../../knowledge/protocols.js'
 import type {Outcome} from '../../model/finding.js'
 import {defineCheck} from '../../model/finding.js'
-import {notInMode, serviceContexts} from '../../derive/workloads/context.js'
+import {notInMode} from '../../derive/workloads/context.js'
 import {describePort, selectProtocol, serverFirstMatch} from '../../derive/workloads/protocol.js'
 import {serviceJsonPatch} from '../../derive/workloads/patch.js'
 
@@ -12,11 +12,11 @@ export const serverFirst = defineCheck<WorkloadFacts>()({
   id: 'workload.server-first',
   title: 'Ports that carry server-first protocols are declared TCP rather than sniffed',
   category: 'workload',
-  needs: ['inventory', 'mesh', 'settings'],
+  needs: ['contexts'],
   source:
     'https://istio.io/latest/docs/ops/deployment/application-requirements/#server-first-protocols; https://istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/; https://github.com/istio/istio/blob/master/pkg/config/kube/conversion.go (wellKnownPorts 25, 53, 3306, 27017 are never sniffed); each protocol row cites its RFC or vendor protocol docs (src/knowledge/protocols.ts)',
-  run: ({inventory, mesh, settings}) => {
-    return serviceContexts(inventory, mesh, settings).map(({service, subject, mode, workloads}): Outcome => {
+  run: ({contexts}) => {
+    return contexts.services.map(({service, subject, mode, workloads}): Outcome => {
       const skip = notInMode(subject, mode, ['sidecar'])
       if (skip) return skip
       const selected = workloads.map(({workload}) => workload)

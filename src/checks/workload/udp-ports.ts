@@ -1,17 +1,17 @@
-import type {WorkloadFacts} from '../../gather/workloads.js'
+import type {WorkloadFacts} from '../../derive/workloads/context.js'
 import type {Outcome} from '../../model/finding.js'
 import {defineCheck} from '../../model/finding.js'
-import {containersOf, notInMode, podCount, serviceByName, servicesOf, workloadContexts} from '../../derive/workloads/context.js'
+import {containersOf, notInMode, podCount, serviceByName, servicesOf} from '../../derive/workloads/context.js'
 
 export const udpPorts = defineCheck<WorkloadFacts>()({
   id: 'workload.udp-ports',
   title: 'Workloads serve TCP only, which the mesh proxies',
   category: 'workload',
-  needs: ['inventory', 'mesh', 'settings'],
+  needs: ['contexts', 'inventory'],
   source: 'https://istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/ ("Non-TCP based protocols, such as UDP, are not proxied")',
-  run: ({inventory, mesh, settings}) => {
+  run: ({contexts, inventory}) => {
     const lookup = serviceByName(inventory)
-    return workloadContexts(inventory, mesh, settings).map(({workload, subject, mode}): Outcome => {
+    return contexts.workloads.map(({workload, subject, mode}): Outcome => {
       const skip = notInMode(subject, mode, ['sidecar', 'ambient'])
       if (skip) return skip
       const ports = new Set<string>()

@@ -1,9 +1,9 @@
+import type {WorkloadFacts} from '../../derive/workloads/context.js'
 import {stringify} from 'yaml'
-import type {WorkloadFacts} from '../../gather/workloads.js'
 import {ISTIO_PROXY_UID} from '../../knowledge/mesh-labels.js'
 import type {Outcome} from '../../model/finding.js'
 import {defineCheck} from '../../model/finding.js'
-import {containersOf, notInMode, podCount, podsWhere, workloadContexts} from '../../derive/workloads/context.js'
+import {containersOf, notInMode, podCount, podsWhere} from '../../derive/workloads/context.js'
 import {recreateHint, templatePatch} from '../../derive/workloads/patch.js'
 
 const SAFE_ID = 1000
@@ -12,11 +12,11 @@ export const uid1337 = defineCheck<WorkloadFacts>()({
   id: 'workload.uid-1337',
   title: 'No application container sets UID or GID 1337, which the sidecar owns, in its securityContext',
   category: 'workload',
-  needs: ['inventory', 'mesh', 'settings'],
+  needs: ['contexts'],
   source:
     'https://istio.io/latest/docs/ops/deployment/application-requirements/#pod-requirements ("Application UIDs"); https://github.com/istio/istio/blob/master/tools/istio-iptables/pkg/constants/constants.go (DefaultProxyUID 1337; the capture rules exempt `--uid-owner 1337` / `--gid-owner 1337`); https://istio.io/latest/docs/reference/config/analysis/ist0144/',
-  run: ({inventory, mesh, settings}) =>
-    workloadContexts(inventory, mesh, settings).map(({workload, subject, mode: resolved}): Outcome => {
+  run: ({contexts}) =>
+    contexts.workloads.map(({workload, subject, mode: resolved}): Outcome => {
       const skip = notInMode(subject, resolved, ['sidecar'])
       if (skip) return skip
       const mode = 'sidecar' as const

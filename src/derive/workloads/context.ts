@@ -1,10 +1,11 @@
 /** Shared by the workload checks: which workloads and Services are judged, in which mesh mode, and how to name them. */
-import type {MeshInstall, WorkloadInventory, WorkloadSettings} from '../../gather/workloads.js'
+import type {GatheredWorkloadFacts, MeshInstall, WorkloadInventory, WorkloadSettings} from '../../gather/workloads.js'
 import type {ContainerShape, PodShape, ServiceSummary, WorkloadSummary} from '../../gather/workloads-shape.js'
 import {pushTo, workloadName} from '../../gather/workloads-shape.js'
 import type {MeshMode} from '../../model/finding.js'
 import {DATAPLANE_MODE_LABEL, INJECTION_LABEL, POD_INJECT_LABEL, REVISION_LABEL, SYSTEM_NAMESPACES} from '../../knowledge/mesh-labels.js'
-import type {Outcome, Subject} from '../../model/finding.js'
+import type {Fact, Outcome, Subject} from '../../model/finding.js'
+import {known, unavailable} from '../../model/finding.js'
 
 type Labels = Readonly<Record<string, string>>
 
@@ -91,16 +92,16 @@ export const serviceSubject = (s: ServiceSummary): Subject => ({kind: 'Service',
 export const namespaceSubject = (name: string): Subject => ({kind: 'Namespace', name})
 
 /** Application workloads (not Istio's own components, not in namespaces Istio leaves alone) with their mode. */
-export function workloadContexts(inventory: WorkloadInventory, mesh: MeshInstall, settings: WorkloadSettings): WorkloadContext[] {
+function workloadContexts(inventory: WorkloadInventory, mesh: MeshInstall, settings: WorkloadSettings): WorkloadContext[] {
   return inventory.workloads
     .filter((w) => !w.istioComponent && !isSystemNamespace(w.namespace))
     .map((workload) => ({workload, subject: workloadSubject(workload), mode: resolveMode(workload.shapes[0]?.shape, namespaceLabels(inventory, workload.namespace), mesh, settings)}))
 }
 
 /** Services outside system namespaces that do not front only Istio's own components, with the workloads they select. */
-export function serviceContexts(inventory: WorkloadInventory, mesh: MeshInstall, settings: WorkloadSettings): ServiceContext[] {
+function serviceContexts(inventory: WorkloadInventory, mesh: MeshInstall, settings: WorkloadSettings, judged: readonly WorkloadContext[]): ServiceContext[] {
   const bySelectedService = new Map<string, WorkloadContext[]>()
-  for (const context of workloadContexts(inventory, mesh, settings)) {
+  for (const context of judged) {
     for (const name of servicesOf(context.workload)) pushTo(bySelectedService, `${context.workload.namespace}/${name}`, context)
   }
   const istioServices = new Set(inventory.workloads.filter((w) => w.istioComponent).flatMap((w) => servicesOf(w).map((name) => `${w.namespace}/${name}`)))
@@ -112,6 +113,28 @@ export function serviceContexts(inventory: WorkloadInventory, mesh: MeshInstall,
       const mode = workloads[0] ? {modes, reason: workloads[0].mode.reason, enrolled: workloads.some((c) => c.mode.enrolled)} : resolveMode(undefined, namespaceLabels(inventory, service.namespace), mesh, settings)
       return {service, subject: serviceSubject(service), workloads, mode}
     })
+}
+
+/** The judged workloads and Services with their modes: derived once per run, read by every workload check and the view. */
+export interface WorkloadContexts {
+  readonly workloads: readonly WorkloadContext[]
+  readonly services: readonly ServiceContext[]
+}
+
+/** What the workload checks read: the gathered facts and the contexts derived from them. */
+export interface WorkloadFacts extends GatheredWorkloadFacts {
+  contexts: Fact<WorkloadContexts>
+}
+
+/** Derives the contexts once; unavailable (with the first missing fact's reason) when the inventory, mesh or settings are. */
+export function deriveWorkloadFacts(gathered: GatheredWorkloadFacts): WorkloadFacts {
+  const {inventory, mesh, settings} = gathered
+  if (inventory.state !== 'known' || mesh.state !== 'known' || settings.state !== 'known') {
+    const missing = [inventory, mesh, settings].find((f) => f.state === 'unavailable')
+    return {...gathered, contexts: unavailable(missing?.state === 'unavailable' ? missing.reason : 'the workloads were not read')}
+  }
+  const workloads = workloadContexts(inventory.value, mesh.value, settings.value)
+  return {...gathered, contexts: known({workloads, services: serviceContexts(inventory.value, mesh.value, settings.value, workloads)})}
 }
 
 /** The outcome for a subject the check does not apply to in its mode (about that mode when the check has one). */

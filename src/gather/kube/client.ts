@@ -1,4 +1,5 @@
 import {spawn} from 'node:child_process'
+import {getMaxListeners, setMaxListeners} from 'node:events'
 import http from 'node:http'
 import https from 'node:https'
 import type {KubeConfig} from '@kubernetes/client-node'
@@ -6,6 +7,12 @@ import {ApiError, ConnectionError, describeRequest} from './errors.js'
 import type {ExecCredentialConfig, KubeTarget} from './config.js'
 
 export type Query = Record<string, string | number | boolean | undefined>
+
+/**
+ * Requests in flight on one run's signal: each adds an abort listener, and a run legitimately has many (list pages,
+ * per-namespace fallbacks, probe log reads at --concurrency up to 200), past Node's leak warning at 10.
+ */
+const MAX_IN_FLIGHT = 1000
 
 export interface RequestOptions {
   query?: Query
@@ -248,6 +255,7 @@ export class KubeClient {
     const logged = (status: string) => {
       if (this.verbosity >= 6) this.log(`${method} ${url.href} ${status} in ${Date.now() - started} milliseconds`)
     }
+    if (options.signal && getMaxListeners(options.signal) < MAX_IN_FLIGHT) setMaxListeners(MAX_IN_FLIGHT, options.signal)
     return new Promise((resolve, reject) => {
       const req = transport.request(url, {...opts, method, headers, signal: options.signal}, (response) => {
         logged(`${response.statusCode ?? 0} ${response.statusMessage ?? ''}`.trim())

@@ -4,6 +4,10 @@ import type {KubeClient} from '../kube/client.js'
 import {ApiError, ConnectionError, isConflict, isNotFound} from '../kube/errors.js'
 import {MANAGED_BY_LABEL, MANAGED_BY_VALUE, RUN_ID_LABEL} from './labels.js'
 import type {FunctionalFamilies} from './script.js'
+import {functionalFamilies} from './script.js'
+import type {FanOut, ProbePlan} from './plan.js'
+import {chooseFanOut} from './plan.js'
+import type {RunContext} from '../../model/run.js'
 import {loadProbeScript, probeArgs} from './script.js'
 import {removeRun} from './teardown.js'
 
@@ -152,27 +156,10 @@ export interface ProbeTarget {
   readonly node: string
 }
 
-export interface PodProbeOptions {
+/** A probe session: the plan from the flags, this run's id, and whether targets are single nodes (lets `auto` pick a DaemonSet). */
+export interface PodProbeOptions extends ProbePlan, RunContext {
   readonly runId: string
-  readonly image: string
-  readonly imagePullSecret?: string
-  /** An existing namespace to use (never created or deleted); default: create PROBE_NAMESPACE. */
-  readonly namespace?: string
-  readonly functional: FunctionalFamilies
-  readonly timeoutMs: number
-  /** Probe pods created (pods fan-out) or probe logs read (DaemonSet fan-out) at a time. */
-  readonly concurrency: number
-  /** `auto`: a DaemonSet when `nodeLevel` and more than DAEMONSET_THRESHOLD targets, else pods. */
-  readonly fanOut: FanOut | 'auto'
-  /** Targets are single nodes (--all-nodes or node names) rather than one node per group. */
   readonly nodeLevel: boolean
-  readonly keepProbes: boolean
-  readonly signal: AbortSignal
-  /** Registers work that must run before exit (delete the pods and the namespace). */
-  readonly onCleanup: (fn: () => Promise<void>) => void
-  readonly progress?: (text: string) => void
-  /** Where notes for the user go (kept probes, slow namespace deletion). */
-  readonly notice?: (text: string) => void
 }
 
 export interface PodProbeRun {
@@ -183,12 +170,6 @@ export interface PodProbeRun {
   readonly fanOut: FanOut
   /** The DaemonSet of a DaemonSet fan-out. */
   readonly daemonSet?: string
-}
-
-/** The fan-out a run uses for `targets` probes. */
-export function chooseFanOut(requested: FanOut | 'auto', nodeLevel: boolean, targets: number): FanOut {
-  if (requested !== 'auto') return requested
-  return nodeLevel && targets > DAEMONSET_THRESHOLD ? 'daemonset' : 'pods'
 }
 
 interface ContainerStatusObject {
@@ -210,10 +191,6 @@ interface PodObject {
   }
 }
 
-/** How probes are fanned out: one bare pod per target, or one DaemonSet whose controller makes them. */
-export type FanOut = 'pods' | 'daemonset'
-/** `--fan-out auto` uses a DaemonSet when a run probes node by node (--all-nodes, node names) and more nodes than this. */
-export const DAEMONSET_THRESHOLD = 50
 export const daemonSetName = (runId: string) => `mesh-ready-probe-${runId}`
 const daemonSetsPath = (ns: string) => `/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/daemonsets`
 
@@ -404,7 +381,7 @@ export async function startProbeSession(client: KubeClient, options: PodProbeOpt
   const createPod = async (t: ProbeTarget) => {
     if (closing || !(await prepared())) return
     const name = `mesh-ready-probe-${options.runId}-${t.groupId}`
-    const manifest = probePodManifest({name, namespace, node: t.node, groupId: t.groupId, runId: options.runId, image: options.image, imagePullSecret: options.imagePullSecret, script, functional: options.functional, deadlineSeconds})
+    const manifest = probePodManifest({name, namespace, node: t.node, groupId: t.groupId, runId: options.runId, image: options.image, imagePullSecret: options.imagePullSecret, script, functional: functionalFamilies(options.functional), deadlineSeconds})
     const request = client.create(podsPath(namespace), manifest)
     inflight.push(request.catch(() => undefined))
     created.set(name, t.groupId) // registered before the answer: an interrupted create is still cleaned up
@@ -418,7 +395,7 @@ export async function startProbeSession(client: KubeClient, options: PodProbeOpt
 
   const createDaemonSet = async (): Promise<boolean> => {
     if (closing || !(await prepared())) return false
-    const manifest = probeDaemonSetManifest({name: dsName, namespace, runId: options.runId, nodes: targets.map((t) => t.node), image: options.image, imagePullSecret: options.imagePullSecret, script, functional: options.functional})
+    const manifest = probeDaemonSetManifest({name: dsName, namespace, runId: options.runId, nodes: targets.map((t) => t.node), image: options.image, imagePullSecret: options.imagePullSecret, script, functional: functionalFamilies(options.functional)})
     options.progress?.(`creating DaemonSet ${dsName} for ${targets.length} nodes`)
     dsAttempted = true // registered before the answer, like a pod
     const request = client.create(daemonSetsPath(namespace), manifest)

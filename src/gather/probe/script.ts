@@ -12,6 +12,12 @@ export const PROBE_SCRIPT = 'probe/node-probe.sh'
 /** Functional tests to run: none, IPv4, or IPv4 and IPv6. */
 export type FunctionalFamilies = '' | '4' | '46'
 
+/**
+ * The functional probe tests both families whenever it runs, whatever the cluster's: ambient writes IPv6 rules even on
+ * IPv4-only clusters (istio-cni `ambient.ipv6` defaults to true), and each scenario only relies on the tests it needs.
+ */
+export const functionalFamilies = (functional: boolean): FunctionalFamilies => (functional ? '46' : '')
+
 let cached: Promise<string> | undefined
 
 /** Finds the package root from this file (src/… under vitest, dist/src/… when built) and reads the script. */
