@@ -156,7 +156,9 @@ export class DaemonSetController {
   private createPod(ds: KubeObject, template: { metadata?: { labels?: Record<string, string> }; spec?: Record<string, unknown> }, node: Node): boolean {
     const namespace = ds.metadata.namespace ?? '';
     const podDef = this.state.registry.byKey('pods')!;
-    const name = `${ds.metadata.name}-${randomNameSuffix()}`;
+    // generateName: the API server retries a suffix that is taken (5,000 pods share 27^5 suffixes: a clash is likely).
+    let name = `${ds.metadata.name}-${randomNameSuffix()}`;
+    while (this.state.store.get('pods', namespace, name)) name = `${ds.metadata.name}-${randomNameSuffix()}`;
     // Like the real controller: the pod's required node affinity names its one node.
     const affinity = isObject(template.spec?.affinity) ? template.spec.affinity : {};
     const input: KubeObject = {

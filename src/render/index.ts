@@ -24,8 +24,9 @@ export interface RenderOptions {
 /**
  * YAML that YAML 1.1 readers (PyYAML, Ruby's Psych, go-yaml v2) read back as the same strings: `y`, `n`, `yes`,
  * `off`, dates and timestamps, `1_000`, `12:30` are quoted (`compat`), as well as what YAML 1.2 would misread.
+ * An object the report holds twice (node groups sharing one judgement) is written out twice, never as an alias.
  */
-export const stringifyYaml = (value: unknown): string => stringify(value, {lineWidth: 0, compat: 'yaml-1.1'})
+export const stringifyYaml = (value: unknown): string => stringify(value, {lineWidth: 0, compat: 'yaml-1.1', aliasDuplicateObjects: false})
 
 /** Report in, string out. `views` are a table-only presentation and are left out of machine output. */
 export function render(report: Report, format: OutputFormat, options: RenderOptions): string {

@@ -416,10 +416,12 @@ export class KubeClient {
       response.setEncoding('utf8')
       response.on('data', (chunk: string) => {
         buffer += chunk
+        // Walk the lines by index and cut the buffer once per chunk: a chunk can hold thousands of events.
+        let start = 0
         let newline: number
-        while (!finished && (newline = buffer.indexOf('\n')) >= 0) {
-          const line = buffer.slice(0, newline).trim()
-          buffer = buffer.slice(newline + 1)
+        while (!finished && (newline = buffer.indexOf('\n', start)) >= 0) {
+          const line = buffer.slice(start, newline).trim()
+          start = newline + 1
           if (line === '') continue
           let event: WatchEvent<T>
           try {
@@ -434,6 +436,7 @@ export class KubeClient {
           resourceVersion = event.object?.metadata?.resourceVersion ?? resourceVersion
           if (event.type !== 'BOOKMARK' && onEvent(event) === true) finish(true)
         }
+        buffer = buffer.slice(start)
       })
       response.on('end', () => finish(false))
       response.on('error', (error) => (finished ? undefined : signal?.aborted ? finish(false) : reject(this.toConnectionError(error))))

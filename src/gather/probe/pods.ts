@@ -308,7 +308,12 @@ export interface ProbeSession {
 export async function startProbeSession(client: KubeClient, options: PodProbeOptions): Promise<ProbeSession> {
   const results = new Map<string, PodProbeResult>()
   const script = await loadProbeScript()
-  const signal = AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)])
+  // A timer of our own, not AbortSignal.timeout: inside AbortSignal.any, Node may garbage-collect a timeout signal
+  // before it fires (nodejs/node#57736), and a busy run (5,000 pods) would then wait past --timeout forever.
+  const deadline = new AbortController()
+  const timer = setTimeout(() => deadline.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), options.timeoutMs)
+  timer.unref()
+  const signal = AbortSignal.any([options.signal, deadline.signal])
   const targets: ProbeTarget[] = []
   const created = new Map<string, string>() // pod name → group id
   const inflight: Promise<unknown>[] = []
@@ -326,6 +331,7 @@ export async function startProbeSession(client: KubeClient, options: PodProbeOpt
 
   let closing = false
   options.onCleanup(async () => {
+    clearTimeout(timer)
     closing = true // no create starts from here on; wait for those under way, so nothing is created after cleanup
     await Promise.allSettled([ready, ...tasks, ...inflight])
     // The run is over either way (also with --keep-probes: what it kept is now cleanup's to remove).
