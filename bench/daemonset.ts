@@ -44,7 +44,13 @@ function run(file: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise
     const timer = setTimeout(() => child.kill('SIGKILL'), 300_000)
     child.on('close', (code) => {
       clearTimeout(timer)
-      resolve({code: code ?? 1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), seconds: (performance.now() - started) / 1000, firstOutput})
+      resolve({
+        code: code ?? 1,
+        stdout: Buffer.concat(out).toString(),
+        stderr: Buffer.concat(err).toString(),
+        seconds: (performance.now() - started) / 1000,
+        firstOutput,
+      })
     })
   })
 }
@@ -68,7 +74,9 @@ export async function benchDaemonSet(): Promise<string> {
   const cli = path.join(root, 'bin/kubectl-mesh_ready.js')
   const probe = await realProbe(root)
   const scenario = loadScenario(SCENARIO)
-  const server = await startApiServer({scenario: {...scenario, kubelet: {...scenario.kubelet, simulateOnly: true, runDelayMs: PROBE_MS, simulatedMessage: probe.report}}})
+  const server = await startApiServer({
+    scenario: {...scenario, kubelet: {...scenario.kubelet, simulateOnly: true, runDelayMs: PROBE_MS, simulatedMessage: probe.report}},
+  })
   const probeSeconds = PROBE_MS / 1000
   try {
     const nodes = server.store.count('nodes')

@@ -18,7 +18,12 @@ function runCli(cli: string, args: string[]): Promise<{code: number; stdout: str
   const started = performance.now()
   return new Promise((resolve) => {
     execFile(process.execPath, [cli, ...args], {env: {...process.env, NO_COLOR: '1'}, maxBuffer: 64 * 1024 * 1024, timeout: 120_000}, (error, stdout, stderr) =>
-      resolve({code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout: String(stdout), stderr: String(stderr), seconds: (performance.now() - started) / 1000}),
+      resolve({
+        code: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
+        stdout: String(stdout),
+        stderr: String(stderr),
+        seconds: (performance.now() - started) / 1000,
+      }),
     )
   })
 }

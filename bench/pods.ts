@@ -41,7 +41,9 @@ function measure(command: string, args: readonly string[], stdoutFile: string): 
   const useTime = existsSync(TIME)
   const out = openSync(stdoutFile, 'w')
   const started = performance.now()
-  const child = useTime ? spawn(TIME, ['-f', 'bench-peak-kib %M', command, ...args], {stdio: ['ignore', out, 'pipe']}) : spawn(command, [...args], {stdio: ['ignore', out, 'pipe']})
+  const child = useTime
+    ? spawn(TIME, ['-f', 'bench-peak-kib %M', command, ...args], {stdio: ['ignore', out, 'pipe']})
+    : spawn(command, [...args], {stdio: ['ignore', out, 'pipe']})
   let sampled = 0
   const stop = useTime ? () => {} : sampleHighWater(child.pid!, (kib) => (sampled = Math.max(sampled, kib)))
   let stderr = ''
@@ -72,7 +74,8 @@ async function startServer(root: string): Promise<{child: ChildProcess; kubeconf
   return {child, kubeconfig: info.kubeconfig, cacheDir: info.cacheDir}
 }
 
-const row = (label: string, m: Measured) => `${label.padEnd(40)} ${m.seconds.toFixed(2).padStart(7)} s  ${m.peakMiB.toFixed(0).padStart(5)} MiB peak RSS  (exit ${m.code})`
+const row = (label: string, m: Measured) =>
+  `${label.padEnd(40)} ${m.seconds.toFixed(2).padStart(7)} s  ${m.peakMiB.toFixed(0).padStart(5)} MiB peak RSS  (exit ${m.code})`
 
 export async function benchPods(): Promise<string> {
   const root = repoRoot()
@@ -88,7 +91,11 @@ export async function benchPods(): Promise<string> {
     if (podsRead !== EXPECTED.pods || workloads.length !== EXPECTED.workloads) {
       throw new Error(`bench: mesh-ready read ${podsRead} pods in ${workloads.length} workloads, expected ${EXPECTED.pods} in ${EXPECTED.workloads}`)
     }
-    const kubectl = await measure('kubectl', ['get', 'pods', '-A', '-o', 'json', '--cache-dir', server.cacheDir, ...kubeconfig], path.join(work, 'kubectl.json'))
+    const kubectl = await measure(
+      'kubectl',
+      ['get', 'pods', '-A', '-o', 'json', '--cache-dir', server.cacheDir, ...kubeconfig],
+      path.join(work, 'kubectl.json'),
+    )
     if (kubectl.code !== 0) throw new Error(`bench: kubectl exited ${kubectl.code}: ${kubectl.stderr}`)
     const time = ours.seconds / kubectl.seconds
     const memory = ours.peakMiB / kubectl.peakMiB

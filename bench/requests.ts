@@ -46,7 +46,10 @@ export function duplicateReads(requests: readonly Recorded[], probeNamespace: st
     const key = `${r.method} ${r.path}`
     counts.set(key, (counts.get(key) ?? 0) + 1)
   }
-  return [...counts].filter(([, n]) => n > 1).map(([read, times]) => ({read, times})).sort((a, b) => b.times - a.times || a.read.localeCompare(b.read))
+  return [...counts]
+    .filter(([, n]) => n > 1)
+    .map(([read, times]) => ({read, times}))
+    .sort((a, b) => b.times - a.times || a.read.localeCompare(b.read))
 }
 
 export async function benchRequests(): Promise<string> {

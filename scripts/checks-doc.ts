@@ -21,7 +21,17 @@ export function checksMarkdown(): string {
     lines.push(`## ${TITLES[category]}`, '')
     for (const check of checks) {
       const anchor = docsUrl(check.id).split('#')[1]
-      lines.push(`<a id="${anchor}"></a>`, `### ${check.id}`, '', `**Passes when:** ${check.title}.`, '', `**Needs:** ${check.needs.map((n) => `\`${String(n)}\``).join(', ')}`, '', `**Source:** ${check.source}`, '')
+      lines.push(
+        `<a id="${anchor}"></a>`,
+        `### ${check.id}`,
+        '',
+        `**Passes when:** ${check.title}.`,
+        '',
+        `**Needs:** ${check.needs.map((n) => `\`${String(n)}\``).join(', ')}`,
+        '',
+        `**Source:** ${check.source}`,
+        '',
+      )
     }
   }
   if (retiredCheckIds.length > 0) lines.push('## Retired ids', '', ...retiredCheckIds.map((id) => `- \`${id}\``), '')

@@ -31,7 +31,12 @@ const code = await new Promise<number>((resolve) => {
 })
 server.kill('SIGTERM')
 rmSync(pluginDir, {recursive: true, force: true})
-const meaning: Record<number, string> = {0: 'ready', 3: 'at least one check of the planned install failed', 4: 'warnings only', 5: 'incomplete: an area could not be judged'}
+const meaning: Record<number, string> = {
+  0: 'ready',
+  3: 'at least one check of the planned install failed',
+  4: 'warnings only',
+  5: 'incomplete: an area could not be judged',
+}
 process.stderr.write(`\nkubectl mesh-ready exited ${code}${meaning[code] ? ` (${meaning[code]})` : ''}\n`)
 // The demo succeeded if the plugin produced a verdict; 1 and 2 mean it could not.
 process.exitCode = code === 1 || code === 2 ? code : 0

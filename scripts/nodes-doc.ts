@@ -26,13 +26,14 @@ function row(r: KernelRequirement): string {
     r.legacyGate ? 'legacy table (6.17 gate)' : '',
     r.mustBeLoaded ? "must be loaded: Istio's pods cannot load it" : '',
     r.alternatives ? `or ${r.alternatives.map((a) => `\`${a}\``).join(', ')}` : '',
-  ].filter(Boolean).join('; ')
+  ]
+    .filter(Boolean)
+    .join('; ')
   const listed = r.listedBy === 'istio-docs' ? 'Istio docs' : "Istio's rules"
   return `| ${name} | ${config} | ${when.replaceAll('|', '\\|')} | ${r.purpose.replaceAll('|', '\\|')}${extra ? ` (${extra})` : ''} | ${listed} | ${r.source.replaceAll(PLATFORM, '[platform requirements][platform]').replaceAll('|', '\\|')} |`
 }
 
 export const requirementsTable = (): string => [REQUIREMENTS_HEADER, '|---|---|---|---|---|---|', ...KERNEL_REQUIREMENTS.map(row)].join('\n')
-
 
 /** The document with its requirement table (from the header to the next blank line) replaced by a fresh one. */
 export function withRequirementsTable(doc: string): string {

@@ -26,8 +26,18 @@ describe('kubectl mesh-ready check against the kind-like test cluster', () => {
   })
   // check runs probe pods: whatever a test did, nothing the plugin made may remain
   afterEach(() => {
-    expect(server.store.list('pods').filter(managed).map((p) => p.metadata.name)).toEqual([])
-    expect(server.store.list('namespaces').filter(managed).map((n) => n.metadata.name)).toEqual([])
+    expect(
+      server.store
+        .list('pods')
+        .filter(managed)
+        .map((p) => p.metadata.name),
+    ).toEqual([])
+    expect(
+      server.store
+        .list('namespaces')
+        .filter(managed)
+        .map((n) => n.metadata.name),
+    ).toEqual([])
   })
   afterAll(() => server?.stop())
 
@@ -51,7 +61,13 @@ describe('kubectl mesh-ready check against the kind-like test cluster', () => {
     const rules = made.filter((r) => r.path.endsWith('/selfsubjectrulesreviews'))
     const access = made.filter((r) => r.path.endsWith('/selfsubjectaccessreviews'))
     // probe namespace, istio-system, kube-system and default where a row needs them; workloads are judged in every namespace
-    expect(rules.length).toBe(new Set(CHECKED_READS.flatMap((p) => (p.scope === 'probe-namespace' ? ['probe'] : p.scope === 'istio-namespace' || p.scope === 'kube-system' || p.scope === 'default' ? [p.scope] : []))).size)
+    expect(rules.length).toBe(
+      new Set(
+        CHECKED_READS.flatMap((p) =>
+          p.scope === 'probe-namespace' ? ['probe'] : p.scope === 'istio-namespace' || p.scope === 'kube-system' || p.scope === 'default' ? [p.scope] : [],
+        ),
+      ).size,
+    )
     // only the cluster-wide rows are asked one by one (a rules review cannot prove cluster-wide access): with no -n,
     // the workload rows are cluster-wide too
     expect(access.length).toBe(CHECKED_READS.filter((p) => p.scope === 'cluster' || p.scope === 'target').length)
@@ -68,7 +84,9 @@ describe('kubectl mesh-ready check against the kind-like test cluster', () => {
     // (the lines after it are the alternatives outside the plan: node scenario findings carry their mode and backend)
     const lines = result.stdout.trimEnd().split('\n')
     const at = lines.findIndex((l) => l.startsWith('READY WITH WARNINGS for '))
-    expect(lines.slice(at, at + 2).join('\n')).toMatch(/^READY WITH WARNINGS for sidecar on iptables \(Istio 1\.30 default\)\n {2}on kind-small, all namespaces: 1 warn, \d+ pass, \d+ skip$/)
+    expect(lines.slice(at, at + 2).join('\n')).toMatch(
+      /^READY WITH WARNINGS for sidecar on iptables \(Istio 1\.30 default\)\n {2}on kind-small, all namespaces: 1 warn, \d+ pass, \d+ skip$/,
+    )
     expect(lines.slice(at + 2).every((l) => l.startsWith('  — '))).toBe(true)
     expect(result.stdout).not.toMatch(/\u001b\[/)
     for (const line of result.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(80)
@@ -88,7 +106,12 @@ describe('kubectl mesh-ready check against the kind-like test cluster', () => {
     // one after the other: this test is about the two formats; overlapping runs are tested in nodes.e2e
     const yaml = await runCli([...args, '-o', 'yaml'])
     const json = await runCli([...args, '-o', 'json'])
-    const stable = (doc: {findings: Array<{checkId: string; severity: string; subject: unknown}>; summary: unknown; verdict: string; schemaVersion: string}) => ({
+    const stable = (doc: {
+      findings: Array<{checkId: string; severity: string; subject: unknown}>
+      summary: unknown
+      verdict: string
+      schemaVersion: string
+    }) => ({
       schemaVersion: doc.schemaVersion,
       verdict: doc.verdict,
       summary: doc.summary,
@@ -126,7 +149,10 @@ describe('kubectl mesh-ready check against the kind-like test cluster', () => {
 
   it('runs an exec credential plugin from the kubeconfig, as GKE and EKS kubeconfigs do', async () => {
     const plugin = path.join(tmp, 'fake-auth-plugin.sh')
-    writeFileSync(plugin, `#!/bin/sh\nprintf '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"%s"}}' "${server.token}"\n`)
+    writeFileSync(
+      plugin,
+      `#!/bin/sh\nprintf '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"%s"}}' "${server.token}"\n`,
+    )
     chmodSync(plugin, 0o755)
     const base = parse(readFileSync(server.writeKubeconfig({contextName: 'exec'}), 'utf8'))
     base.users = [{name: base.users[0].name, user: {exec: {apiVersion: 'client.authentication.k8s.io/v1beta1', command: plugin, interactiveMode: 'Never'}}}]
@@ -169,7 +195,12 @@ describe('limited RBAC', () => {
     server = await startApiServer({
       scenario: {
         ...(await import('../test-cluster/index.js')).loadScenario('kind-small'),
-        rbac: {denied: [{verbs: ['list'], resources: ['nodes']}, {verbs: ['create'], resources: ['pods'], namespaces: ['mesh-ready-probe']}]},
+        rbac: {
+          denied: [
+            {verbs: ['list'], resources: ['nodes']},
+            {verbs: ['create'], resources: ['pods'], namespaces: ['mesh-ready-probe']},
+          ],
+        },
       },
     })
   })
@@ -179,7 +210,12 @@ describe('limited RBAC', () => {
     const result = await runCli(['check', '--kubeconfig', server.kubeconfigPath, '-o', 'json', '--istio-version', '1.29'])
     const report = JSON.parse(result.stdout)
     const messages = report.findings.filter((f: {checkId: string}) => f.checkId === 'cluster.plugin-permissions').map((f: {message: string}) => f.message)
-    expect(messages).toEqual(expect.arrayContaining([expect.stringMatching(/^not allowed to list nodes \(cluster-wide\)/), expect.stringMatching(/^not allowed to create pods in namespace mesh-ready-probe/)]))
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^not allowed to list nodes \(cluster-wide\)/),
+        expect.stringMatching(/^not allowed to create pods in namespace mesh-ready-probe/),
+      ]),
+    )
     // no node could be listed and no probe could run: the nodes area judged nothing, so the run is incomplete
     expect(report.coverage).toContainEqual(expect.objectContaining({area: 'nodes', judged: 0}))
     expect(report.verdict).toBe('incomplete')
@@ -203,17 +239,45 @@ describe('bad input: one clear line and the documented exit code', () => {
   it.each([
     ['a missing kubeconfig', () => ['check', '--kubeconfig', path.join(tmp, 'nope')], /--kubeconfig .*nope: file not found/],
     ['a malformed kubeconfig', () => ['check', '--kubeconfig', write('broken.yaml', 'apiVersion: v1\nclusters: [oops\n')], /broken\.yaml: not valid YAML/],
-    ['an unknown context', () => ['check', '--kubeconfig', server.kubeconfigPath, '--context', 'nope'], /--context "nope" is not in .* pass an existing --context/],
-    ['an unreachable server', () => ['check', '--kubeconfig', server.writeKubeconfig({server: 'https://127.0.0.1:1'})], /cannot reach the API server at https:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\)/],
-    ['a TLS verification error', () => ['check', '--kubeconfig', server.writeKubeconfig({caData: 'wrong'})], /TLS handshake with .* failed .*certificate-authority/],
-    ['rejected credentials (401)', () => ['check', '--kubeconfig', server.writeKubeconfig({token: 'wrong-token'})], /rejected the credentials .*401 Unauthorized/],
+    [
+      'an unknown context',
+      () => ['check', '--kubeconfig', server.kubeconfigPath, '--context', 'nope'],
+      /--context "nope" is not in .* pass an existing --context/,
+    ],
+    [
+      'an unreachable server',
+      () => ['check', '--kubeconfig', server.writeKubeconfig({server: 'https://127.0.0.1:1'})],
+      /cannot reach the API server at https:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\)/,
+    ],
+    [
+      'a TLS verification error',
+      () => ['check', '--kubeconfig', server.writeKubeconfig({caData: 'wrong'})],
+      /TLS handshake with .* failed .*certificate-authority/,
+    ],
+    [
+      'rejected credentials (401)',
+      () => ['check', '--kubeconfig', server.writeKubeconfig({token: 'wrong-token'})],
+      /rejected the credentials .*401 Unauthorized/,
+    ],
     ['an unknown flag', () => ['check', '--frobnicate'], /Nonexistent flag: --frobnicate/],
     ['a bad --output', () => ['check', '-o', 'xml'], /Expected --output=xml to be one of/],
     ['a bad --istio-version', () => ['check', '--kubeconfig', server.kubeconfigPath, '--istio-version', 'latest'], /--istio-version "latest" is not a version/],
-    ['a bad --request-timeout', () => ['check', '--kubeconfig', server.kubeconfigPath, '--request-timeout', 'soon'], /--request-timeout: "soon" is not a duration/],
+    [
+      'a bad --request-timeout',
+      () => ['check', '--kubeconfig', server.kubeconfigPath, '--request-timeout', 'soon'],
+      /--request-timeout: "soon" is not a duration/,
+    ],
     ['an unknown command', () => ['frob'], /unknown command "frob"/],
-    ['a namespace that does not exist', () => ['check', '--kubeconfig', server.kubeconfigPath, '-n', 'no-such-namespace'], /namespace "no-such-namespace" does not exist; pick one from "kubectl get namespaces"/],
-    ['a namespace that is not a name', () => ['check', '--kubeconfig', server.kubeconfigPath, '-n', 'Not A Namespace'], /--namespace "Not A Namespace" is not a namespace name/],
+    [
+      'a namespace that does not exist',
+      () => ['check', '--kubeconfig', server.kubeconfigPath, '-n', 'no-such-namespace'],
+      /namespace "no-such-namespace" does not exist; pick one from "kubectl get namespaces"/,
+    ],
+    [
+      'a namespace that is not a name',
+      () => ['check', '--kubeconfig', server.kubeconfigPath, '-n', 'Not A Namespace'],
+      /--namespace "Not A Namespace" is not a namespace name/,
+    ],
   ])('%s', async (_name, args, pattern) => {
     const result = await runCli(args())
     expect(result.code).toBe(2)

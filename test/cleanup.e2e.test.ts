@@ -28,7 +28,12 @@ const lease = (runId: string, renewedSecondsAgo: number): KubeObject => ({
   apiVersion: 'coordination.k8s.io/v1',
   kind: 'Lease',
   metadata: {name: `mesh-ready-run-${runId}`, namespace: PROBE_NAMESPACE, labels: labels(runId)},
-  spec: {holderIdentity: 'kubectl-mesh-ready@test/1', leaseDurationSeconds: LEASE_DURATION_SECONDS, acquireTime: ago(renewedSecondsAgo + 30), renewTime: ago(renewedSecondsAgo)},
+  spec: {
+    holderIdentity: 'kubectl-mesh-ready@test/1',
+    leaseDurationSeconds: LEASE_DURATION_SECONDS,
+    acquireTime: ago(renewedSecondsAgo + 30),
+    renewTime: ago(renewedSecondsAgo),
+  },
 })
 
 interface Summary {
@@ -40,7 +45,11 @@ interface Summary {
 
 describe('kubectl mesh-ready cleanup', {timeout: 180_000}, () => {
   let server: TestApiServer
-  const names = (resource: string, namespace?: string) => server.store.list(resource, namespace).map((o) => o.metadata.name).sort()
+  const names = (resource: string, namespace?: string) =>
+    server.store
+      .list(resource, namespace)
+      .map((o) => o.metadata.name)
+      .sort()
   const cleanup = async (...args: string[]) => {
     const r = await kubectl(['cleanup', '--kubeconfig', server.kubeconfigPath, ...args])
     expect(r.code, r.stderr).toBe(0)
@@ -53,7 +62,11 @@ describe('kubectl mesh-ready cleanup', {timeout: 180_000}, () => {
   beforeAll(async () => {
     server = await startApiServer({scenario: 'kind-small'})
     const node = names('nodes')[0]!
-    server.store.put('namespaces', {apiVersion: 'v1', kind: 'Namespace', metadata: {name: PROBE_NAMESPACE, labels: {...labels('dead01'), 'pod-security.kubernetes.io/enforce': 'privileged'}}})
+    server.store.put('namespaces', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {name: PROBE_NAMESPACE, labels: {...labels('dead01'), 'pod-security.kubernetes.io/enforce': 'privileged'}},
+    })
     // dead01: killed long ago (its lease went stale); nolease01: a run that could not create a lease; live01: running.
     server.store.put('pods', probePod('dead01', node))
     server.store.put('coordination.k8s.io/leases', lease('dead01', 10 * 60))
@@ -106,7 +119,10 @@ describe('a real probe run holds a lease that cleanup respects', {timeout: 240_0
   afterAll(() => server?.stop())
 
   it('cleanup during a run keeps its probe pods; the run renews its lease and removes it when it ends', async () => {
-    const child = spawn('kubectl', ['mesh-ready', 'nodes', '--kubeconfig', server.kubeconfigPath, '--timeout', '3m', '-o', 'json'], {env: env(), stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn('kubectl', ['mesh-ready', 'nodes', '--kubeconfig', server.kubeconfigPath, '--timeout', '3m', '-o', 'json'], {
+      env: env(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
     const waitFor = async (what: string, test: () => boolean, ms: number) => {
       const until = Date.now() + ms
@@ -128,7 +144,11 @@ describe('a real probe run holds a lease that cleanup respects', {timeout: 240_0
       const summary = JSON.parse(during.stdout).data.cleanup as Summary
       expect(summary.removed).toEqual([])
       expect(summary.kept.map((k) => k.kind).sort()).toEqual(['Lease', 'Namespace', ...probes().map(() => 'Pod')].sort())
-      expect(summary.kept[0]!.kept).toMatch(new RegExp(`^run ${runId} is still alive: its lease ${PROBE_NAMESPACE}/mesh-ready-run-${runId} was renewed \\d+s ago \\(stale after ${LEASE_DURATION_SECONDS}s\\)$`))
+      expect(summary.kept[0]!.kept).toMatch(
+        new RegExp(
+          `^run ${runId} is still alive: its lease ${PROBE_NAMESPACE}/mesh-ready-run-${runId} was renewed \\d+s ago \\(stale after ${LEASE_DURATION_SECONDS}s\\)$`,
+        ),
+      )
       expect(probes().length).toBeGreaterThan(0)
 
       // The heartbeat: renewTime moves on while the run lives.

@@ -16,18 +16,34 @@ const isManaged = (o: KubeObject) => o.metadata.labels?.[MANAGED] === 'kubectl-m
 interface Report {
   verdict: string
   findings: Array<{checkId: string; severity: string; message: string; evidence?: Record<string, unknown>}>
-  data: {nodes: {probe: {fanOut: string; daemonSet?: string; podsCreated: number}; groups: Array<{nodes: string[]; kernelVersion: string; probe: {state: string; problem?: string}; matrix: Record<string, {readiness: string}>}>}}
+  data: {
+    nodes: {
+      probe: {fanOut: string; daemonSet?: string; podsCreated: number}
+      groups: Array<{nodes: string[]; kernelVersion: string; probe: {state: string; problem?: string}; matrix: Record<string, {readiness: string}>}>
+    }
+  }
 }
 
 const leftovers = (server: TestApiServer) => ({
-  daemonSets: server.store.list('apps/daemonsets').filter(isManaged).map((d) => d.metadata.name),
-  pods: server.store.list('pods').filter(isManaged).map((p) => p.metadata.name),
-  namespaces: server.store.list('namespaces').filter(isManaged).map((n) => n.metadata.name),
+  daemonSets: server.store
+    .list('apps/daemonsets')
+    .filter(isManaged)
+    .map((d) => d.metadata.name),
+  pods: server.store
+    .list('pods')
+    .filter(isManaged)
+    .map((p) => p.metadata.name),
+  namespaces: server.store
+    .list('namespaces')
+    .filter(isManaged)
+    .map((n) => n.metadata.name),
 })
 const NONE = {daemonSets: [], pods: [], namespaces: []}
-const nodes = (server: TestApiServer, ...args: string[]) => runCli(['nodes', '--kubeconfig', server.kubeconfigPath, '--istio-version', '1.29', '-o', 'json', ...args])
+const nodes = (server: TestApiServer, ...args: string[]) =>
+  runCli(['nodes', '--kubeconfig', server.kubeconfigPath, '--istio-version', '1.29', '-o', 'json', ...args])
 const json = (r: RunResult): Report => JSON.parse(r.stdout) as Report
-const posts = (server: TestApiServer, from: number, resource: string) => server.requests.slice(from).filter((r) => r.method === 'POST' && r.path.endsWith(`/${resource}`)).length
+const posts = (server: TestApiServer, from: number, resource: string) =>
+  server.requests.slice(from).filter((r) => r.method === 'POST' && r.path.endsWith(`/${resource}`)).length
 
 /** Records the probe objects as the server stored them on create. */
 function capture(server: TestApiServer, resource: string): KubeObject[] {
@@ -92,7 +108,11 @@ describe('--fan-out daemonset', () => {
     const small = await start('nodes-groups')
     expect(json(await nodes(small)).data.nodes.probe.fanOut).toBe('pods')
     expect(json(await nodes(small, '--all-nodes')).data.nodes.probe.fanOut).toBe('pods')
-    const big = await start({name: 'ds-auto', kubelet: {simulateOnly: true, nodes: {'big-*': {hostRoot: '/'}}}, generate: {nodeGroups: [{namePrefix: 'big', count: 60, kernelVersion: '6.1.0-56-amd64', osImage: 'Debian GNU/Linux 12 (bookworm)'}]}})
+    const big = await start({
+      name: 'ds-auto',
+      kubelet: {simulateOnly: true, nodes: {'big-*': {hostRoot: '/'}}},
+      generate: {nodeGroups: [{namePrefix: 'big', count: 60, kernelVersion: '6.1.0-56-amd64', osImage: 'Debian GNU/Linux 12 (bookworm)'}]},
+    })
     const pods = capture(big, 'pods')
     const result = json(await nodes(big, '--all-nodes'))
     expect(result.data.nodes.probe.fanOut).toBe('daemonset')
@@ -114,7 +134,10 @@ describe('--fan-out daemonset', () => {
 
   it('a run past --timeout reports the unfinished probes as unknown and removes the DaemonSet', async () => {
     // no kubelet: the pods are made but never start
-    const server = await start({name: 'ds-pending', generate: {nodeGroups: [{namePrefix: 'pending', count: 3, kernelVersion: '6.1.0-56-amd64', osImage: 'Debian GNU/Linux 12 (bookworm)'}]}})
+    const server = await start({
+      name: 'ds-pending',
+      generate: {nodeGroups: [{namePrefix: 'pending', count: 3, kernelVersion: '6.1.0-56-amd64', osImage: 'Debian GNU/Linux 12 (bookworm)'}]},
+    })
     const report = json(await nodes(server, '--all-nodes', '--fan-out', 'daemonset', '--timeout', '5s'))
     const probes = report.findings.filter((f) => f.checkId === 'node.probe')
     expect(probes.length).toBe(3)
@@ -125,8 +148,12 @@ describe('--fan-out daemonset', () => {
   it('a SIGTERM mid-run deletes the DaemonSet, its pods and the namespace before exit', async () => {
     const server = await start('nodes-slow')
     const child = new Promise<RunResult>((resolve) => {
-      const p = execFile(process.execPath, [cliPath, 'nodes', '--kubeconfig', server.kubeconfigPath, '--all-nodes', '--fan-out', 'daemonset', '--timeout', '5m'], {env: {...process.env, NO_COLOR: '1'}}, (error, stdout, stderr) =>
-        resolve({code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout: String(stdout), stderr: String(stderr)}),
+      const p = execFile(
+        process.execPath,
+        [cliPath, 'nodes', '--kubeconfig', server.kubeconfigPath, '--all-nodes', '--fan-out', 'daemonset', '--timeout', '5m'],
+        {env: {...process.env, NO_COLOR: '1'}},
+        (error, stdout, stderr) =>
+          resolve({code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout: String(stdout), stderr: String(stderr)}),
       )
       void waitFor(() => server.store.list('pods', 'mesh-ready-probe').length >= 3, 20_000).then(() => p.kill('SIGTERM'))
     })

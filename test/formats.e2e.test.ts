@@ -101,7 +101,16 @@ describe('report formats through kubectl mesh-ready against the demo cluster', (
     expect(typeof doc.generatedAt).toBe('string')
     expect(validateReport(doc), JSON.stringify(validateReport.errors?.slice(0, 3))).toBe(true)
     // what two runs share (messages carry latencies and probe pod names)
-    const stable = (r: ReportDoc) => r.findings.map(({checkId, severity, subject, mode, backend, planned, evidence}) => ({checkId, severity, subject, mode, backend, planned, evidence: {...evidence, latencyMs: 0}}))
+    const stable = (r: ReportDoc) =>
+      r.findings.map(({checkId, severity, subject, mode, backend, planned, evidence}) => ({
+        checkId,
+        severity,
+        subject,
+        mode,
+        backend,
+        planned,
+        evidence: {...evidence, latencyMs: 0},
+      }))
     expect(stable(doc)).toEqual(stable(baseline))
   })
 
@@ -144,7 +153,9 @@ describe('report formats through kubectl mesh-ready against the demo cluster', (
     const headings = tokens.filter((t): t is Tokens.Heading => t.type === 'heading').map((t) => t.text)
     expect(headings[0]).toBe('kubectl mesh-ready check: NOT READY')
     expect(headings).toEqual(expect.arrayContaining(['Problems', 'How to fix']))
-    expect(headings.includes('Outside the install plan (information only)')).toBe(baseline.findings.some((f) => !f.planned && f.severity !== 'pass' && f.severity !== 'skip'))
+    expect(headings.includes('Outside the install plan (information only)')).toBe(
+      baseline.findings.some((f) => !f.planned && f.severity !== 'pass' && f.severity !== 'skip'),
+    )
     const problemsAt = tokens.findIndex((t) => t.type === 'heading' && t.text === 'Problems')
     const problems = tokens.slice(problemsAt).find((t): t is Tokens.Table => t.type === 'table')!
     expect(problems.rows).toHaveLength(baseline.findings.filter((f) => f.planned && ['fail', 'warn', 'unknown'].includes(f.severity)).length)
@@ -180,7 +191,9 @@ describe('report formats through kubectl mesh-ready against the demo cluster', (
     const doc = JSON.parse(result.stdout) as ReportDoc
     expect(validateReport(doc), JSON.stringify(validateReport.errors?.slice(0, 3))).toBe(true)
     expect(doc.summary).toMatchObject({fail: baseline.summary.fail! - inData.filter((f) => f.severity === 'fail').length, suppressed: inData.length})
-    expect(doc.suppressed.map((f) => [f.checkId, f.subject.namespace, f.suppressedBy])).toEqual(inData.map((f) => [f.checkId, 'data', {rule: 'workload.protocol-conflict=data/*', source: '--suppress'}]))
+    expect(doc.suppressed.map((f) => [f.checkId, f.subject.namespace, f.suppressedBy])).toEqual(
+      inData.map((f) => [f.checkId, 'data', {rule: 'workload.protocol-conflict=data/*', source: '--suppress'}]),
+    )
     expect(doc.findings.filter((f) => f.checkId === 'workload.protocol-conflict' && f.subject.namespace === 'data' && problem(f))).toEqual([])
 
     // suppress every check that fails in the plan: the verdict and the exit code no longer see a fail
@@ -188,7 +201,9 @@ describe('report formats through kubectl mesh-ready against the demo cluster', (
     const all = await mesh('check', '-o', 'json', ...failing.flatMap((id) => ['--suppress', id]))
     const allDoc = JSON.parse(all.stdout) as ReportDoc
     expect(allDoc.summary.fail).toBe(0)
-    expect(allDoc.summary.suppressed).toBe(baseline.findings.filter((f) => f.planned && failing.includes(f.checkId) && ['fail', 'warn', 'unknown'].includes(f.severity)).length)
+    expect(allDoc.summary.suppressed).toBe(
+      baseline.findings.filter((f) => f.planned && failing.includes(f.checkId) && ['fail', 'warn', 'unknown'].includes(f.severity)).length,
+    )
     expect(allDoc.verdict).toBe(allDoc.summary.warn! + allDoc.summary.unknown! > 0 ? 'warnings' : 'ready')
     expect(all.code).toBe(allDoc.verdict === 'warnings' ? 4 : 0)
     expect(baseline.verdict).toBe('not-ready')
@@ -211,7 +226,9 @@ describe('report formats through kubectl mesh-ready against the demo cluster', (
     const before = server.requests.length
     const result = await mesh('check', '--suppress', 'workload.protocol-conflicts')
     expect(result.code).toBe(2)
-    expect(oneErrorLine(result.stderr)).toBe('error: --suppress "workload.protocol-conflicts": unknown check id "workload.protocol-conflicts"; did you mean workload.protocol-conflict?')
+    expect(oneErrorLine(result.stderr)).toBe(
+      'error: --suppress "workload.protocol-conflicts": unknown check id "workload.protocol-conflicts"; did you mean workload.protocol-conflict?',
+    )
     expect(server.requests.length).toBe(before) // refused before anything ran
   })
 
@@ -219,14 +236,23 @@ describe('report formats through kubectl mesh-ready against the demo cluster', (
     const policy = path.join(tmp, 'policy.yaml')
     writeFileSync(
       policy,
-      ['severities:', '  workload.port-protocol: fail', 'suppress:', '  - check: workload.protocol-conflict', '    subject: "data/*"', '    reason: redis leaves the mesh', ''].join('\n'),
+      [
+        'severities:',
+        '  workload.port-protocol: fail',
+        'suppress:',
+        '  - check: workload.protocol-conflict',
+        '    subject: "data/*"',
+        '    reason: redis leaves the mesh',
+        '',
+      ].join('\n'),
     )
     const result = await mesh('check', '-o', 'json', '--skip', 'nodes', '--policy', policy)
     const doc = JSON.parse(result.stdout) as ReportDoc & {findings: Array<Finding & {severityOverride?: unknown}>}
     expect(validateReport(doc), JSON.stringify(validateReport.errors?.slice(0, 3))).toBe(true)
     const portProtocol = doc.findings.filter((f) => f.checkId === 'workload.port-protocol' && f.planned)
     expect(portProtocol.length).toBeGreaterThan(0)
-    for (const f of portProtocol.filter((p) => p.severity !== 'pass' && p.severity !== 'skip')) expect(f).toMatchObject({severity: 'fail', severityOverride: {from: 'warn', source: policy}})
+    for (const f of portProtocol.filter((p) => p.severity !== 'pass' && p.severity !== 'skip'))
+      expect(f).toMatchObject({severity: 'fail', severityOverride: {from: 'warn', source: policy}})
     expect(doc.suppressed.map((f) => f.suppressedBy)).toEqual([{rule: 'workload.protocol-conflict=data/*', source: policy, reason: 'redis leaves the mesh'}])
     expect(doc.verdict).toBe('not-ready')
     expect(result.code).toBe(3)

@@ -17,7 +17,16 @@ import {BACKENDS, INTERCEPTIONS, KERNEL_REQUIREMENTS, MODES} from '../src/knowle
 const row = (name: string): KernelRequirement => KERNEL_REQUIREMENTS.find((r) => r.name === name)!
 const flags = (f: Partial<ModuleFlags>): ModuleFlags => ({loaded: false, builtin: false, loadable: false, bootLoad: false, ...f})
 
-function evidence(e: {release?: string; config?: Record<string, ConfigValue>; modules?: Record<string, Partial<ModuleFlags>>; lists?: boolean; live?: boolean; proc?: boolean; legacy?: string[]; boot?: boolean}): KernelEvidence {
+function evidence(e: {
+  release?: string
+  config?: Record<string, ConfigValue>
+  modules?: Record<string, Partial<ModuleFlags>>
+  lists?: boolean
+  live?: boolean
+  proc?: boolean
+  legacy?: string[]
+  boot?: boolean
+}): KernelEvidence {
   return {
     release: e.release ?? '6.1.0',
     releaseSource: 'tree',
@@ -41,7 +50,13 @@ describe('module evidence', () => {
     ['config =y without lists', 'xt_owner', evidence({config: {NETFILTER_XT_MATCH_OWNER: 'y'}}), 'config=y', true],
     ['config =m without lists', 'xt_owner', evidence({config: {NETFILTER_XT_MATCH_OWNER: 'm'}}), 'config=m', true],
     ['alias symbol decides when the first is absent', 'xt_REDIRECT', evidence({config: {IP_NF_TARGET_REDIRECT: 'm'}}), 'config=m', true],
-    ['config =m but not in complete lists: the file is not installed', 'xt_owner', evidence({config: {NETFILTER_XT_MATCH_OWNER: 'm'}, lists: true}), 'missing', false],
+    [
+      'config =m but not in complete lists: the file is not installed',
+      'xt_owner',
+      evidence({config: {NETFILTER_XT_MATCH_OWNER: 'm'}, lists: true}),
+      'missing',
+      false,
+    ],
     ['"is not set" is missing', 'xt_owner', evidence({config: {NETFILTER_XT_MATCH_OWNER: 'n'}}), 'missing', false],
     ['absent from a readable config is missing', 'xt_owner', evidence({config: {}}), 'missing', false],
     ['in neither complete list is missing', 'xt_owner', evidence({lists: true}), 'missing', false],
@@ -57,10 +72,25 @@ describe('module evidence', () => {
 describe('merged modules are judged by evidence, never by the version alone', () => {
   it.each([
     // RHEL 8.3 style: a 4.18 release whose config no longer has NF_CONNTRACK_IPV4 (backport)
-    ['backported merge on 4.18: symbol gone, nf_conntrack present', evidence({release: '4.18.0-240.1.1.el8_3.x86_64', config: {NF_CONNTRACK: 'm'}}), 'merged', true],
-    ['4.18 with the symbol still built: a real module', evidence({release: '4.18.0-147.el8.x86_64', config: {NF_CONNTRACK: 'm', NF_CONNTRACK_IPV4: 'm'}}), 'config=m', true],
+    [
+      'backported merge on 4.18: symbol gone, nf_conntrack present',
+      evidence({release: '4.18.0-240.1.1.el8_3.x86_64', config: {NF_CONNTRACK: 'm'}}),
+      'merged',
+      true,
+    ],
+    [
+      '4.18 with the symbol still built: a real module',
+      evidence({release: '4.18.0-147.el8.x86_64', config: {NF_CONNTRACK: 'm', NF_CONNTRACK_IPV4: 'm'}}),
+      'config=m',
+      true,
+    ],
     ['symbol present but not set: missing, not merged', evidence({release: '4.18.0', config: {NF_CONNTRACK: 'm', NF_CONNTRACK_IPV4: 'n'}}), 'missing', false],
-    ['a new release whose config still has the symbol is believed', evidence({release: '6.1.0', config: {NF_CONNTRACK: 'm', NF_CONNTRACK_IPV4: 'm'}}), 'config=m', true],
+    [
+      'a new release whose config still has the symbol is believed',
+      evidence({release: '6.1.0', config: {NF_CONNTRACK: 'm', NF_CONNTRACK_IPV4: 'm'}}),
+      'config=m',
+      true,
+    ],
     ['gone from complete lists while nf_conntrack is listed', evidence({lists: true, modules: {nf_conntrack: {loadable: true}}}), 'merged', true],
     ['merged into a module that is itself missing', evidence({config: {NF_CONNTRACK: 'n'}}), 'missing', false],
     ['merged, but nothing tells whether nf_conntrack exists', evidence({lists: false, proc: true, live: true}), 'unknown', undefined],
@@ -70,7 +100,10 @@ describe('merged modules are judged by evidence, never by the version alone', ()
   })
 
   it('nf_nat_redirect built as a bool into nf_nat (config =y, absent from complete lists) is merged, not built in', () => {
-    const e = requirementEvidence(row('nf_nat_redirect'), evidence({lists: true, config: {NF_NAT: 'm', NF_NAT_REDIRECT: 'y'}, modules: {nf_nat: {loadable: true}}}))
+    const e = requirementEvidence(
+      row('nf_nat_redirect'),
+      evidence({lists: true, config: {NF_NAT: 'm', NF_NAT_REDIRECT: 'y'}, modules: {nf_nat: {loadable: true}}}),
+    )
     expect(e.status).toBe('merged')
   })
 })
@@ -108,14 +141,50 @@ describe('the 6.17 legacy-tables gate', () => {
 
 describe("legacy tables: Istio's pods cannot load them (istio/istio#57380, awslabs/amazon-eks-ami#2354)", () => {
   it.each([
-    ['loaded on a live node', evidence({live: true, proc: true, lists: true, modules: {iptable_nat: {loaded: true, loadable: true}}}), 'loaded', true, /loaded/],
-    ['loadable but not loaded on a live node: its own state, not-loaded', evidence({live: true, proc: true, lists: true, modules: {iptable_nat: {loadable: true}}}), 'not-loaded', false, /but not loaded \(\/proc\/modules\), and Istio's pods cannot load it$/],
-    ['listed in modules-load.d but not loaded now on a live node', evidence({live: true, proc: true, lists: true, boot: true, modules: {iptable_nat: {loadable: true, bootLoad: true}}}), 'not-loaded', false, /modules-load\.d lists it, yet it is not loaded now/],
+    [
+      'loaded on a live node',
+      evidence({live: true, proc: true, lists: true, modules: {iptable_nat: {loaded: true, loadable: true}}}),
+      'loaded',
+      true,
+      /loaded/,
+    ],
+    [
+      'loadable but not loaded on a live node: its own state, not-loaded',
+      evidence({live: true, proc: true, lists: true, modules: {iptable_nat: {loadable: true}}}),
+      'not-loaded',
+      false,
+      /but not loaded \(\/proc\/modules\), and Istio's pods cannot load it$/,
+    ],
+    [
+      'listed in modules-load.d but not loaded now on a live node',
+      evidence({live: true, proc: true, lists: true, boot: true, modules: {iptable_nat: {loadable: true, bootLoad: true}}}),
+      'not-loaded',
+      false,
+      /modules-load\.d lists it, yet it is not loaded now/,
+    ],
     ['built in', evidence({lists: true, modules: {iptable_nat: {builtin: true}}}), 'builtin', true, /built in/],
     ['=y in a config', evidence({config: {IP_NF_NAT: 'y'}}), 'config=y', true, /CONFIG_IP_NF_NAT=y/],
-    ['listed in modules-load.d of an image', evidence({lists: true, boot: true, modules: {iptable_nat: {loadable: true, bootLoad: true}}}), 'loadable', true, /loaded at boot \(modules-load\.d\)/],
-    ['loadable in an image whose modules-load.d does not list it: decided on the running node', evidence({lists: true, boot: true, modules: {iptable_nat: {loadable: true}}}), 'loadable', undefined, /modules-load\.d does not list it, so whether it is loaded is decided on the running node/],
-    ['a config alone: no modules-load.d was read, and the message says so', evidence({config: {IP_NF_NAT: 'm'}}), 'config=m', undefined, /no modules-load\.d was read/],
+    [
+      'listed in modules-load.d of an image',
+      evidence({lists: true, boot: true, modules: {iptable_nat: {loadable: true, bootLoad: true}}}),
+      'loadable',
+      true,
+      /loaded at boot \(modules-load\.d\)/,
+    ],
+    [
+      'loadable in an image whose modules-load.d does not list it: decided on the running node',
+      evidence({lists: true, boot: true, modules: {iptable_nat: {loadable: true}}}),
+      'loadable',
+      undefined,
+      /modules-load\.d does not list it, so whether it is loaded is decided on the running node/,
+    ],
+    [
+      'a config alone: no modules-load.d was read, and the message says so',
+      evidence({config: {IP_NF_NAT: 'm'}}),
+      'config=m',
+      undefined,
+      /no modules-load\.d was read/,
+    ],
   ])('%s', (_name, ev, status, satisfied, detail) => {
     const e = requirementEvidence(row('iptable_nat'), ev)
     expect([e.status, e.satisfied]).toEqual([status, satisfied])
@@ -130,7 +199,9 @@ describe("legacy tables: Istio's pods cannot load them (istio/istio#57380, awsla
   })
 
   it('xt_* extensions are autoloaded by the kernel: loadable is enough on a live node', () => {
-    expect(requirementEvidence(row('xt_REDIRECT'), evidence({live: true, proc: true, lists: true, modules: {xt_REDIRECT: {loadable: true}}})).satisfied).toBe(true)
+    expect(requirementEvidence(row('xt_REDIRECT'), evidence({live: true, proc: true, lists: true, modules: {xt_REDIRECT: {loadable: true}}})).satisfied).toBe(
+      true,
+    )
   })
 })
 
@@ -139,14 +210,25 @@ function allScenarios(istioVersion: string): Scenario[] {
   return MODES.flatMap((mode) =>
     BACKENDS.flatMap((backend) =>
       (backend === 'iptables' ? (['nft', 'legacy'] as const) : [undefined]).flatMap((path) =>
-        INTERCEPTIONS.flatMap((interception) => [false, true].flatMap((dnsCapture) => [false, true].map((ipv6): Scenario => ({mode, backend, path, interception, dnsCapture, ipv6, istioVersion})))),
+        INTERCEPTIONS.flatMap((interception) =>
+          [false, true].flatMap((dnsCapture) => [false, true].map((ipv6): Scenario => ({mode, backend, path, interception, dnsCapture, ipv6, istioVersion}))),
+        ),
       ),
     ),
   )
 }
 
 describe('when a requirement applies: exactly what Istio writes', () => {
-  const s = (over: Partial<Scenario>): Scenario => ({mode: 'sidecar', backend: 'iptables', path: 'nft', ipv6: false, dnsCapture: false, interception: 'redirect', istioVersion: '1.29', ...over})
+  const s = (over: Partial<Scenario>): Scenario => ({
+    mode: 'sidecar',
+    backend: 'iptables',
+    path: 'nft',
+    ipv6: false,
+    dnsCapture: false,
+    interception: 'redirect',
+    istioVersion: '1.29',
+    ...over,
+  })
   const nft = (over: Partial<Scenario>) => s({backend: 'nftables', path: undefined, ...over})
   const applies = (name: string, sc: Scenario) => row(name).when.some((c) => conditionHolds(c, sc))
   it.each([
@@ -201,7 +283,12 @@ describe('when a requirement applies: exactly what Istio writes', () => {
     ['iptable_filter for Istio 1.27 on legacy (detection writes -t filter)', 'iptable_filter', s({path: 'legacy', istioVersion: '1.27'}), true],
     ['iptable_filter not for sidecars from 1.28 (detection writes -t nat)', 'iptable_filter', s({path: 'legacy', istioVersion: '1.28'}), false],
     ['iptable_filter not for ambient 1.28 (reconcile off by default)', 'iptable_filter', s({path: 'legacy', mode: 'ambient', istioVersion: '1.28'}), false],
-    ['iptable_filter for ambient 1.29 (reconcile guardrails on by default)', 'iptable_filter', s({path: 'legacy', mode: 'ambient', istioVersion: '1.29'}), true],
+    [
+      'iptable_filter for ambient 1.29 (reconcile guardrails on by default)',
+      'iptable_filter',
+      s({path: 'legacy', mode: 'ambient', istioVersion: '1.29'}),
+      true,
+    ],
     ['iptable_filter never on iptables-nft', 'iptable_filter', s({istioVersion: '1.27'}), false],
     ['ip6table_filter for ambient 1.29 (guardrails on both families)', 'ip6table_filter', s({path: 'legacy', mode: 'ambient', istioVersion: '1.29'}), true],
     ['ip6table_filter not for IPv4 sidecars on 1.27', 'ip6table_filter', s({path: 'legacy', istioVersion: '1.27'}), false],
@@ -226,7 +313,11 @@ describe('when a requirement applies: exactly what Istio writes', () => {
     const noCtMulti = evidence({release: '6.12.0', config: {...config, NETFILTER_XT_MATCH_CONNTRACK: 'n', NETFILTER_XT_MATCH_MULTIPORT: 'n'}})
     expect(judgeScenario(noCtMulti, s({})).readiness).toBe('ready')
     expect(judgeScenario(noCtMulti, s({mode: 'ambient', dnsCapture: true, ipv6: true})).readiness).toBe('ready')
-    expect(judgeScenario(noCtMulti, s({interception: 'tproxy'})).items.filter((i) => i.outcome === 'fail').map((i) => i.requirement.name)).toEqual(['xt_conntrack'])
+    expect(
+      judgeScenario(noCtMulti, s({interception: 'tproxy'}))
+        .items.filter((i) => i.outcome === 'fail')
+        .map((i) => i.requirement.name),
+    ).toEqual(['xt_conntrack'])
   })
 
   it('every row says why it is needed and cites primary sources only (URLs, never notes outside the repository)', () => {
@@ -242,12 +333,23 @@ describe('when a requirement applies: exactly what Istio writes', () => {
 
   it('every version range in a condition is a release boundary a behaviour row sources', () => {
     const boundaries = new Set<string>(Object.values(ISTIO_BEHAVIOURS).flatMap((b) => ('changedIn' in b ? [b.changedIn] : [])))
-    for (const r of KERNEL_REQUIREMENTS) for (const c of r.when) for (const v of [c.istioBefore, c.istioFrom]) if (v) expect(boundaries.has(v), `${r.name} ${v}`).toBe(true)
+    for (const r of KERNEL_REQUIREMENTS)
+      for (const c of r.when) for (const v of [c.istioBefore, c.istioFrom]) if (v) expect(boundaries.has(v), `${r.name} ${v}`).toBe(true)
   })
 })
 
 describe('version-aware Istio defaults', () => {
-  const setup = (over: Partial<NodesSetup> = {}): NodesSetup => ({istioVersion: '1.30', modes: MODES, backends: BACKENDS, ipFamilies: 'ipv4', ipFamiliesSource: 'test', dnsCapture: {sidecar: false, ambient: true}, interception: 'redirect', functional: false, ...over})
+  const setup = (over: Partial<NodesSetup> = {}): NodesSetup => ({
+    istioVersion: '1.30',
+    modes: MODES,
+    backends: BACKENDS,
+    ipFamilies: 'ipv4',
+    ipFamiliesSource: 'test',
+    dnsCapture: {sidecar: false, ambient: true},
+    interception: 'redirect',
+    functional: false,
+    ...over,
+  })
   it.each([
     ['sidecar', '1.23', false],
     ['sidecar', '1.30', false],
@@ -271,7 +373,10 @@ describe('version-aware Istio defaults', () => {
     for (const r of KERNEL_REQUIREMENTS) for (const c of r.config) config[c] = 'y'
     const ev = evidence({release: '6.12.0', config: {...config, IP6_NF_NAT: 'n', IPV6_MULTIPLE_TABLES: 'n'}})
     const ambient = scenarioFor(setup(), 'ambient', 'iptables')
-    const missing = (sc: Scenario) => judgeScenario(ev, sc).items.filter((i) => i.outcome === 'fail').map((i) => i.requirement.name)
+    const missing = (sc: Scenario) =>
+      judgeScenario(ev, sc)
+        .items.filter((i) => i.outcome === 'fail')
+        .map((i) => i.requirement.name)
     expect(missing({...ambient, path: 'legacy'})).toEqual(['ip6table_nat', 'IPV6_MULTIPLE_TABLES'])
     expect(missing({...ambient, path: 'nft'})).toEqual(['IPV6_MULTIPLE_TABLES'])
     expect(missing({...scenarioFor(setup(), 'sidecar', 'iptables'), path: 'legacy'})).toEqual([])
@@ -279,11 +384,25 @@ describe('version-aware Istio defaults', () => {
 })
 
 describe("Istio's iptables backend selection by release (istio/istio#57380, fixed in 1.28 by #57385)", () => {
-  const base = (istioVersion: string): Scenario => ({mode: 'sidecar', backend: 'iptables', ipv6: false, dnsCapture: false, interception: 'redirect', istioVersion})
+  const base = (istioVersion: string): Scenario => ({
+    mode: 'sidecar',
+    backend: 'iptables',
+    ipv6: false,
+    dnsCapture: false,
+    interception: 'redirect',
+    istioVersion,
+  })
   const all = (): Record<string, ConfigValue> => Object.fromEntries(KERNEL_REQUIREMENTS.flatMap((r) => r.config.map((c) => [c, 'm' as const])))
   const loadable = Object.fromEntries(KERNEL_REQUIREMENTS.filter((r) => r.kind === 'module').map((r) => [r.name, {loadable: true}]))
   // The EKS AL2023 6.12 node of istio/istio#57380: iptable_filter loaded, iptable_nat only loadable, nft works.
-  const eks = evidence({release: '6.12.0', live: true, proc: true, lists: true, config: all(), modules: {...loadable, ip_tables: {loaded: true, loadable: true}, iptable_filter: {loaded: true, loadable: true}}})
+  const eks = evidence({
+    release: '6.12.0',
+    live: true,
+    proc: true,
+    lists: true,
+    config: all(),
+    modules: {...loadable, ip_tables: {loaded: true, loadable: true}, iptable_filter: {loaded: true, loadable: true}},
+  })
   it('before the fix, Istio takes iptables-legacy because its filter-table test passes, then fails on the nat table it cannot load', () => {
     const j = judgeIptables(eks, base('1.27'))
     expect(j.chosen).toBe('legacy')
@@ -308,7 +427,11 @@ describe("Istio's iptables backend selection by release (istio/istio#57380, fixe
     expect(j.why).toContain('if its filter table is loaded on the running node')
   })
   it.each([
-    ['a running node that shows no registered legacy tables', evidence({release: '6.12.0', live: true, proc: true, lists: true, legacy: [], config: all(), modules: loadable}), /^no legacy tables in use, so Istio picks iptables-nft$/],
+    [
+      'a running node that shows no registered legacy tables',
+      evidence({release: '6.12.0', live: true, proc: true, lists: true, legacy: [], config: all(), modules: loadable}),
+      /^no legacy tables in use, so Istio picks iptables-nft$/,
+    ],
     ['files alone never claim that no legacy tables are in use', evidence({release: '6.12.0', config: all()}), /only a running node shows whether some do/],
   ])('%s', (_name, ev, why) => {
     expect(judgeIptables(ev, base('1.30')).why).toMatch(why)

@@ -23,7 +23,10 @@ describe('KubeClient pagination against the test API server', () => {
   beforeAll(async () => {
     server = await startApiServer({scenario: 'kind-small'})
     client = new KubeClient(loadKubeTarget({kubeconfig: server.kubeconfigPath, env: {}}), 10_000)
-    all = server.store.list('pods').map((p) => key(p as Named)).sort()
+    all = server.store
+      .list('pods')
+      .map((p) => key(p as Named))
+      .sort()
   })
   afterAll(async () => {
     client?.close()
@@ -67,7 +70,7 @@ describe('KubeClient pagination against the test API server', () => {
   })
 })
 
-describe('KubeClient.snapshot: a run-scoped memo of the gathers\' reads', () => {
+describe("KubeClient.snapshot: a run-scoped memo of the gathers' reads", () => {
   let server: TestApiServer
   let client: KubeClient
   beforeAll(async () => {
@@ -121,13 +124,17 @@ describe('KubeClient.snapshot: a run-scoped memo of the gathers\' reads', () => 
 
   it('restarts a kept list whose continue token expired without answering from the expired pages', async () => {
     const snap = client.snapshot()
-    const all = server.store.list('pods').map((p) => key(p as Named)).sort()
+    const all = server.store
+      .list('pods')
+      .map((p) => key(p as Named))
+      .sort()
     const pages = snap.readPages<Named>('/api/v1/pods', {limit: 2})
     await pages.next()
     expireTokens(server)
     const seen: string[] = []
     let restarts = 0
-    for await (const page of snap.readPages<Named>('/api/v1/pods', {limit: 2, onRestart: () => (restarts++, (seen.length = 0))})) seen.push(...page.items.map(key))
+    for await (const page of snap.readPages<Named>('/api/v1/pods', {limit: 2, onRestart: () => (restarts++, (seen.length = 0))}))
+      seen.push(...page.items.map(key))
     expect(restarts).toBe(1)
     expect(seen.sort()).toEqual(all)
   })
@@ -159,7 +166,10 @@ describe('in-cluster configuration (the plugin run as a pod, e.g. a CI job)', ()
       expect(await client.get<{gitVersion: string}>('/version')).toMatchObject({gitVersion: expect.stringMatching(/^v1\.31/)})
       client.close()
     } finally {
-      for (const [key, value] of [['KUBERNETES_SERVICE_HOST', saved.host], ['KUBERNETES_SERVICE_PORT', saved.port]] as const) {
+      for (const [key, value] of [
+        ['KUBERNETES_SERVICE_HOST', saved.host],
+        ['KUBERNETES_SERVICE_PORT', saved.port],
+      ] as const) {
         if (value === undefined) delete process.env[key]
         else process.env[key] = value
       }

@@ -70,7 +70,13 @@ describe('help and version, as kubectl plugins have them', {timeout: 120_000}, (
   })
 
   it('-h alone and help [COMMAND] show help; oclif internal ids never appear', async () => {
-    const [root, rootLong, help, helpCheck, checkHelp] = await Promise.all([kubectl(['-h']), kubectl(['--help']), kubectl(['help']), kubectl(['help', 'check']), kubectl(['check', '--help'])])
+    const [root, rootLong, help, helpCheck, checkHelp] = await Promise.all([
+      kubectl(['-h']),
+      kubectl(['--help']),
+      kubectl(['help']),
+      kubectl(['help', 'check']),
+      kubectl(['check', '--help']),
+    ])
     for (const r of [root, help, helpCheck]) expect(r.code, r.stderr).toBe(0)
     expect(root.stdout).toBe(rootLong.stdout)
     expect(help.stdout).toBe(rootLong.stdout)
@@ -90,7 +96,12 @@ describe('help and version, as kubectl plugins have them', {timeout: 120_000}, (
 
   it('version, --version and version -o json agree', async () => {
     const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {version: string}
-    const [text, flag, json, yaml] = await Promise.all([kubectl(['version']), kubectl(['--version']), kubectl(['version', '-o', 'json']), kubectl(['version', '-o', 'yaml'])])
+    const [text, flag, json, yaml] = await Promise.all([
+      kubectl(['version']),
+      kubectl(['--version']),
+      kubectl(['version', '-o', 'json']),
+      kubectl(['version', '-o', 'yaml']),
+    ])
     for (const r of [text, flag, json, yaml]) expect(r.code, r.stderr).toBe(0)
     const userAgent = `kubectl-mesh-ready/${pkg.version} ${process.platform}-${process.arch} node-${process.version}`
     expect(flag.stdout).toBe(`${userAgent}\n`)
@@ -133,7 +144,7 @@ describe('connection flags and kubeconfig problems', {timeout: 240_000}, () => {
     expect(server.requests.slice(plain).some((r) => r.impersonate)).toBe(false)
   })
 
-  it('--server and --token replace the kubeconfig\'s, and work with no kubeconfig at all', async () => {
+  it("--server and --token replace the kubeconfig's, and work with no kubeconfig at all", async () => {
     const wrong = server.writeKubeconfig({token: 'not-the-token', server: 'https://127.0.0.1:1'})
     usageError(await pods(['--kubeconfig', wrong]))
     ok(await pods(['--kubeconfig', wrong, '--server', server.url, '--token', server.token]))
@@ -141,10 +152,15 @@ describe('connection flags and kubeconfig problems', {timeout: 240_000}, () => {
   })
 
   it('--cluster and --user pick other kubeconfig entries', async () => {
-    const file = kubeconfig('broken', {server: 'https://127.0.0.1:1'}, {token: 'nope'}, {
-      clusters: [{name: 'good', cluster: {server: server.url, 'certificate-authority-data': caData}}],
-      users: [{name: 'good', user: {token: server.token}}],
-    })
+    const file = kubeconfig(
+      'broken',
+      {server: 'https://127.0.0.1:1'},
+      {token: 'nope'},
+      {
+        clusters: [{name: 'good', cluster: {server: server.url, 'certificate-authority-data': caData}}],
+        users: [{name: 'good', user: {token: server.token}}],
+      },
+    )
     usageError(await pods(['--kubeconfig', file]))
     ok(await pods(['--kubeconfig', file, '--cluster', 'good', '--user', 'good']))
     expect(usageError(await pods(['--kubeconfig', file, '--cluster', 'nope']))).toMatch(/--cluster "nope" is not in .*\(clusters: broken, good\)/)
@@ -155,7 +171,9 @@ describe('connection flags and kubeconfig problems', {timeout: 240_000}, () => {
     expect(usageError(await pods(['--kubeconfig', noCa]))).toMatch(/TLS handshake .* failed/)
     ok(await pods(['--kubeconfig', noCa, '--certificate-authority', caFile]))
     ok(await pods(['--kubeconfig', server.writeKubeconfig({caData: 'wrong'}), '--insecure-skip-tls-verify']))
-    expect(usageError(await pods(['--kubeconfig', noCa, '--certificate-authority', path.join(dir, 'nope.crt')]))).toMatch(/--certificate-authority .*nope\.crt: file not found/)
+    expect(usageError(await pods(['--kubeconfig', noCa, '--certificate-authority', path.join(dir, 'nope.crt')]))).toMatch(
+      /--certificate-authority .*nope\.crt: file not found/,
+    )
   })
 
   it('-v 6 logs method, URL, status and duration of each request to stderr; no level ever logs the token', async () => {
@@ -165,7 +183,8 @@ describe('connection flags and kubeconfig problems', {timeout: 240_000}, () => {
     ok(six)
     const lines = six.stderr.trim().split('\n')
     expect(lines.length).toBeGreaterThan(2)
-    for (const line of lines) expect(line).toMatch(new RegExp(`^(GET|POST|DELETE|PATCH) ${server.url.replaceAll('.', '\\.')}/\\S+ \\d{3} [A-Za-z ]+ in \\d+ milliseconds$`))
+    for (const line of lines)
+      expect(line).toMatch(new RegExp(`^(GET|POST|DELETE|PATCH) ${server.url.replaceAll('.', '\\.')}/\\S+ \\d{3} [A-Za-z ]+ in \\d+ milliseconds$`))
     expect(lines).toContainEqual(expect.stringMatching(/^GET \S+\/api\/v1\/pods\?limit=500 200 OK in \d+ milliseconds$/))
     const nine = await pods(['--kubeconfig', server.kubeconfigPath, '--v=9', '--as', 'jane'])
     ok(nine)
@@ -189,12 +208,25 @@ describe('connection flags and kubeconfig problems', {timeout: 240_000}, () => {
   it('a missing certificate-authority file is named as such', async () => {
     const file = kubeconfig('noca', {server: server.url, 'certificate-authority': 'certs/missing-ca.crt'}, {token: server.token})
     const line = usageError(await pods(['--kubeconfig', file]))
-    expect(line).toBe(`error: clusters[].cluster.certificate-authority of cluster "noca" in ${file}: CA certificate file ${path.join(dir, 'certs/missing-ca.crt')} does not exist; fix the path, use certificate-authority-data or pass --certificate-authority`)
+    expect(line).toBe(
+      `error: clusters[].cluster.certificate-authority of cluster "noca" in ${file}: CA certificate file ${path.join(dir, 'certs/missing-ca.crt')} does not exist; fix the path, use certificate-authority-data or pass --certificate-authority`,
+    )
   })
 
   it('an exec credential plugin that works is run (with KUBERNETES_EXEC_INFO); one that hangs is stopped by --request-timeout with its installHint', async () => {
-    const good = write('good-plugin.sh', `#!/bin/sh\ncase "$KUBERNETES_EXEC_INFO" in *ExecCredential*) ;; *) exit 9 ;; esac\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"${server.token}"}}'\n`, 0o755)
-    const user = (command: string) => ({exec: {apiVersion: 'client.authentication.k8s.io/v1', command, interactiveMode: 'Never', installHint: 'Install hang-plugin: see https://example.invalid/hang-plugin'}})
+    const good = write(
+      'good-plugin.sh',
+      `#!/bin/sh\ncase "$KUBERNETES_EXEC_INFO" in *ExecCredential*) ;; *) exit 9 ;; esac\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"${server.token}"}}'\n`,
+      0o755,
+    )
+    const user = (command: string) => ({
+      exec: {
+        apiVersion: 'client.authentication.k8s.io/v1',
+        command,
+        interactiveMode: 'Never',
+        installHint: 'Install hang-plugin: see https://example.invalid/hang-plugin',
+      },
+    })
     ok(await pods(['--kubeconfig', kubeconfig('exec-good', {server: server.url, 'certificate-authority-data': caData}, user(good))]))
 
     const hang = write('hang-plugin.sh', '#!/bin/sh\nexec sleep 60\n', 0o755)
@@ -202,10 +234,14 @@ describe('connection flags and kubeconfig problems', {timeout: 240_000}, () => {
     const started = Date.now()
     const line = usageError(await pods(['--kubeconfig', file, '--request-timeout', '1s'], {}))
     expect(Date.now() - started).toBeLessThan(30_000) // the plugin sleeps 60s; node start-up on a busy machine takes a few
-    expect(line).toBe(`error: exec credential plugin "${hang}" of user "exec-hang" did not answer within 1s (--request-timeout); Install hang-plugin: see https://example.invalid/hang-plugin`)
+    expect(line).toBe(
+      `error: exec credential plugin "${hang}" of user "exec-hang" did not answer within 1s (--request-timeout); Install hang-plugin: see https://example.invalid/hang-plugin`,
+    )
 
     const missing = kubeconfig('exec-missing', {server: server.url, 'certificate-authority-data': caData}, user('no-such-auth-plugin'))
-    expect(usageError(await pods(['--kubeconfig', missing]))).toMatch(/exec credential plugin "no-such-auth-plugin" of user "exec-missing" was not found .*; Install hang-plugin/)
+    expect(usageError(await pods(['--kubeconfig', missing]))).toMatch(
+      /exec credential plugin "no-such-auth-plugin" of user "exec-missing" was not found .*; Install hang-plugin/,
+    )
   })
 })
 
@@ -252,7 +288,10 @@ describe('flag values: ranges and Istio releases', {timeout: 120_000}, () => {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: {name: 'istiod', namespace: 'istio-system', labels: {app: 'istiod'}},
-      spec: {selector: {matchLabels: {app: 'istiod'}}, template: {metadata: {labels: {app: 'istiod'}}, spec: {containers: [{name: 'discovery', image: 'docker.io/istio/pilot:1.99.1'}]}}},
+      spec: {
+        selector: {matchLabels: {app: 'istiod'}},
+        template: {metadata: {labels: {app: 'istiod'}}, spec: {containers: [{name: 'discovery', image: 'docker.io/istio/pilot:1.99.1'}]}},
+      },
     }
     const namespace = {apiVersion: 'v1', kind: 'Namespace', metadata: {name: 'istio-system'}}
     newer = await startApiServer({scenario: {name: 'newer-istio', extends: 'kind-small', objects: [namespace, istiod]}})
@@ -284,9 +323,13 @@ describe('flag values: ranges and Istio releases', {timeout: 120_000}, () => {
   it('--istio-version outside the known releases is a usage error listing them', async () => {
     const known = ISTIO_RELEASES.map((r) => r.version).join(', ')
     for (const given of ['1.99', '1.2.3', '2.0']) {
-      expect(usageError(await kubectl(['platform', '--istio-version', given, '--kubeconfig', server.kubeconfigPath]))).toBe(`error: --istio-version "${given}" is not a release this plugin knows; use one of: ${known}`)
+      expect(usageError(await kubectl(['platform', '--istio-version', given, '--kubeconfig', server.kubeconfigPath]))).toBe(
+        `error: --istio-version "${given}" is not a release this plugin knows; use one of: ${known}`,
+      )
     }
-    expect(usageError(await kubectl(['platform', '--istio-version', 'latest', '--kubeconfig', server.kubeconfigPath]))).toBe(`error: --istio-version "latest" is not a version; use one of: ${known}`)
+    expect(usageError(await kubectl(['platform', '--istio-version', 'latest', '--kubeconfig', server.kubeconfigPath]))).toBe(
+      `error: --istio-version "latest" is not a version; use one of: ${known}`,
+    )
   })
 
   it('a cluster running a newer Istio than the plugin knows: one notice on stderr, judged against the newest known release', async () => {
@@ -333,7 +376,10 @@ describe('NO_COLOR and signals on a terminal', {timeout: 120_000}, () => {
     try {
       const interrupt = (signal: NodeJS.Signals) =>
         new Promise<{code: number | null; stderr: string}>((resolve) => {
-          const child = spawn('kubectl', ['mesh-ready', 'nodes', '--kubeconfig', slow.kubeconfigPath, '--timeout', '60s'], {env: baseEnv(), stdio: ['ignore', 'pipe', 'pipe']})
+          const child = spawn('kubectl', ['mesh-ready', 'nodes', '--kubeconfig', slow.kubeconfigPath, '--timeout', '60s'], {
+            env: baseEnv(),
+            stdio: ['ignore', 'pipe', 'pipe'],
+          })
           let stderr = ''
           child.stderr.on('data', (d: Buffer) => (stderr += String(d)))
           const poll = setInterval(() => {

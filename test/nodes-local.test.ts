@@ -20,22 +20,37 @@ const onPath = (tool: string) => (process.env.PATH ?? '').split(':').some((dir) 
 
 const isRoot = process.getuid?.() === 0
 const missingTools = ['unshare', 'iptables-legacy', 'iptables-nft', 'nft', 'ipset', 'ip'].filter((t) => !onPath(t))
-const functionalSkip = !isRoot ? 'not root' : missingTools.length > 0 ? `missing ${missingTools.join(', ')} (apt-get install iptables nftables ipset iproute2)` : ''
+const functionalSkip = !isRoot
+  ? 'not root'
+  : missingTools.length > 0
+    ? `missing ${missingTools.join(', ')} (apt-get install iptables nftables ipset iproute2)`
+    : ''
 const moduleLessKernel = existsSync('/proc/config.gz') && !existsSync('/proc/modules')
 
 interface Report {
   verdict: string
-  findings: Array<{checkId: string; severity: string; message: string; mode: string | null; backend: string | null; planned: boolean; evidence?: Record<string, unknown>}>
+  findings: Array<{
+    checkId: string
+    severity: string
+    message: string
+    mode: string | null
+    backend: string | null
+    planned: boolean
+    evidence?: Record<string, unknown>
+  }>
   data: {nodes: {groups: Array<{matrix: Record<string, {readiness: string; functional?: {status: string}}>}>}}
 }
 const report = (stdout: string) => JSON.parse(stdout) as Report
 
 describe('offline inputs', () => {
-  it.skipIf(!moduleLessKernel)(`--local judges this machine: ready, exit 0${moduleLessKernel ? '' : ' (skipped: this kernel has module support or no /proc/config.gz)'}`, async () => {
-    const r = await runCli(['nodes', '--local'])
-    expect(r.code, r.stderr).toBe(0)
-    expect(r.stdout).toMatch(/^READY for sidecar on iptables \(Istio \d+\.\d+ default\)/m)
-  })
+  it.skipIf(!moduleLessKernel)(
+    `--local judges this machine: ready, exit 0${moduleLessKernel ? '' : ' (skipped: this kernel has module support or no /proc/config.gz)'}`,
+    async () => {
+      const r = await runCli(['nodes', '--local'])
+      expect(r.code, r.stderr).toBe(0)
+      expect(r.stdout).toMatch(/^READY for sidecar on iptables \(Istio \d+\.\d+ default\)/m)
+    },
+  )
 
   it("--host-root judges a mounted image: Istio's default plan is ready (br_netfilter is not needed), exit 0", async () => {
     const r = await runCli(['nodes', '--host-root', DEBIAN_12_TREE, '-o', 'json'])
@@ -81,18 +96,26 @@ describe('offline inputs', () => {
 describe('functional mode for real', () => {
   const hostRules = () => execFileSync('nft', ['list', 'ruleset'], {encoding: 'utf8'})
 
-  it.skipIf(functionalSkip !== '')(`--local --functional applies every rule in a scratch network namespace and leaves the host untouched${functionalSkip ? ` (skipped: ${functionalSkip})` : ''}`, async () => {
-    const before = hostRules()
-    const r = await runCli(['nodes', '--local', '--functional', '--ip-families', 'dual', '-o', 'json'])
-    expect(r.code, r.stderr).toBe(0)
-    const rep = report(r.stdout)
-    // one functional verdict per mode × backend, every one applied; the planned one (sidecar on iptables) went via iptables-nft
-    const functional = rep.findings.filter((f) => f.checkId === 'node.functional-rules')
-    expect(functional.map((f) => `${f.mode}/${f.backend}:${f.severity}`).sort()).toEqual(['ambient/iptables:pass', 'ambient/nftables:pass', 'sidecar/iptables:pass', 'sidecar/nftables:pass'])
-    expect(functional.find((f) => f.planned)!.message).toContain('iptables-nft.nat')
-    expect(Object.values(rep.data.nodes.groups[0]!.matrix).map((m) => m.functional?.status)).toEqual(['ok', 'ok', 'ok', 'ok'])
-    expect(hostRules()).toBe(before)
-  })
+  it.skipIf(functionalSkip !== '')(
+    `--local --functional applies every rule in a scratch network namespace and leaves the host untouched${functionalSkip ? ` (skipped: ${functionalSkip})` : ''}`,
+    async () => {
+      const before = hostRules()
+      const r = await runCli(['nodes', '--local', '--functional', '--ip-families', 'dual', '-o', 'json'])
+      expect(r.code, r.stderr).toBe(0)
+      const rep = report(r.stdout)
+      // one functional verdict per mode × backend, every one applied; the planned one (sidecar on iptables) went via iptables-nft
+      const functional = rep.findings.filter((f) => f.checkId === 'node.functional-rules')
+      expect(functional.map((f) => `${f.mode}/${f.backend}:${f.severity}`).sort()).toEqual([
+        'ambient/iptables:pass',
+        'ambient/nftables:pass',
+        'sidecar/iptables:pass',
+        'sidecar/nftables:pass',
+      ])
+      expect(functional.find((f) => f.planned)!.message).toContain('iptables-nft.nat')
+      expect(Object.values(rep.data.nodes.groups[0]!.matrix).map((m) => m.functional?.status)).toEqual(['ok', 'ok', 'ok', 'ok'])
+      expect(hostRules()).toBe(before)
+    },
+  )
 
   describe('through the fake kubelet (each probe in its own network namespace)', () => {
     let server: TestApiServer
@@ -106,16 +129,24 @@ describe('functional mode for real', () => {
     })
     afterAll(() => server?.stop())
 
-    it.skipIf(functionalSkip !== '')(`--functional runs Istio's proxy image with NET_ADMIN and NET_RAW and reports every rule applied${functionalSkip ? ` (skipped: ${functionalSkip})` : ''}`, async () => {
-      const r = await runCli(['nodes', '--kubeconfig', server.kubeconfigPath, '--functional', '--istio-version', '1.29', '-o', 'json'])
-      expect(r.code, r.stderr).toBe(0)
-      const rep = report(r.stdout)
-      expect(rep.findings.filter((f) => f.checkId === 'node.functional-rules').map((f) => `${f.mode}/${f.backend}:${f.severity}`).sort()).toEqual(['ambient/iptables:pass', 'ambient/nftables:pass', 'sidecar/iptables:pass', 'sidecar/nftables:pass'])
-      const container = (created[0]!.spec as {containers: Array<{image: string; securityContext: {capabilities: {add: string[]}}}>}).containers[0]!
-      expect(container.image).toBe('docker.io/istio/proxyv2:1.29.0')
-      expect(container.securityContext.capabilities.add).toEqual(['NET_ADMIN', 'NET_RAW'])
-      expect(server.store.list('pods').filter((p) => p.metadata.labels?.['app.kubernetes.io/managed-by'])).toEqual([])
-    })
+    it.skipIf(functionalSkip !== '')(
+      `--functional runs Istio's proxy image with NET_ADMIN and NET_RAW and reports every rule applied${functionalSkip ? ` (skipped: ${functionalSkip})` : ''}`,
+      async () => {
+        const r = await runCli(['nodes', '--kubeconfig', server.kubeconfigPath, '--functional', '--istio-version', '1.29', '-o', 'json'])
+        expect(r.code, r.stderr).toBe(0)
+        const rep = report(r.stdout)
+        expect(
+          rep.findings
+            .filter((f) => f.checkId === 'node.functional-rules')
+            .map((f) => `${f.mode}/${f.backend}:${f.severity}`)
+            .sort(),
+        ).toEqual(['ambient/iptables:pass', 'ambient/nftables:pass', 'sidecar/iptables:pass', 'sidecar/nftables:pass'])
+        const container = (created[0]!.spec as {containers: Array<{image: string; securityContext: {capabilities: {add: string[]}}}>}).containers[0]!
+        expect(container.image).toBe('docker.io/istio/proxyv2:1.29.0')
+        expect(container.securityContext.capabilities.add).toEqual(['NET_ADMIN', 'NET_RAW'])
+        expect(server.store.list('pods').filter((p) => p.metadata.labels?.['app.kubernetes.io/managed-by'])).toEqual([])
+      },
+    )
   })
 })
 

@@ -25,11 +25,33 @@ interface Report {
   verdict: string
   coverage: Array<{area: string; judged: number; unit: string; reason?: string}>
   findings: Finding[]
-  data: {nodes: {setup: {ipFamilies: string; ipFamiliesSource: string}; probe: {podsCreated: number; image: string; namespace: string | null}; groups: Array<{name: string; kernelVersion: string; nodes: string[]; notReady: string[]; probe: {state: string; problem?: string; node?: string}; matrix: Record<string, {readiness: string}>}>}}
+  data: {
+    nodes: {
+      setup: {ipFamilies: string; ipFamiliesSource: string}
+      probe: {podsCreated: number; image: string; namespace: string | null}
+      groups: Array<{
+        name: string
+        kernelVersion: string
+        nodes: string[]
+        notReady: string[]
+        probe: {state: string; problem?: string; node?: string}
+        matrix: Record<string, {readiness: string}>
+      }>
+    }
+  }
 }
 
 function leftovers(server: TestApiServer) {
-  return {pods: server.store.list('pods').filter(isProbePod).map((p) => p.metadata.name), namespaces: server.store.list('namespaces').filter(isProbePod).map((n) => n.metadata.name)}
+  return {
+    pods: server.store
+      .list('pods')
+      .filter(isProbePod)
+      .map((p) => p.metadata.name),
+    namespaces: server.store
+      .list('namespaces')
+      .filter(isProbePod)
+      .map((n) => n.metadata.name),
+  }
 }
 
 /** Records the probe pods as the server stored them on create. */
@@ -138,7 +160,9 @@ describe('node groups on real kernel data (nodes-groups)', () => {
     expect(leftovers(server).pods).toHaveLength(1)
     const cleanup = await runCli(['cleanup', '--kubeconfig', server.kubeconfigPath, '-o', 'json'])
     expect(cleanup.code, cleanup.stderr).toBe(0)
-    const removed = JSON.parse(cleanup.stdout).data.cleanup.removed.map((l: {kind: string}) => l.kind).sort()
+    const removed = JSON.parse(cleanup.stdout)
+      .data.cleanup.removed.map((l: {kind: string}) => l.kind)
+      .sort()
     expect(removed).toEqual(['Namespace', 'Pod'])
     await waitFor(() => leftovers(server).namespaces.length === 0)
     const again = JSON.parse((await runCli(['cleanup', '--kubeconfig', server.kubeconfigPath, '-o', 'json'])).stdout)
@@ -188,10 +212,17 @@ describe('faults: nothing is left behind', () => {
   ] as const)('a %s sent to the CLI mid-run deletes every probe pod and the namespace before exit', async (signal, code) => {
     const server = await start('nodes-slow')
     const child = new Promise<RunResult>((resolve) => {
-      const p = execFile(process.execPath, [cliPath, 'nodes', '--kubeconfig', server.kubeconfigPath, '--timeout', '5m'], {env: {...process.env, NO_COLOR: '1'}}, (error, stdout, stderr) =>
-        resolve({code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout: String(stdout), stderr: String(stderr)}),
+      const p = execFile(
+        process.execPath,
+        [cliPath, 'nodes', '--kubeconfig', server.kubeconfigPath, '--timeout', '5m'],
+        {env: {...process.env, NO_COLOR: '1'}},
+        (error, stdout, stderr) =>
+          resolve({code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout: String(stdout), stderr: String(stderr)}),
       )
-      void waitFor(() => server.store.list('pods', 'mesh-ready-probe').filter((pod) => (pod.status as {phase?: string})?.phase === 'Running').length === 3, 20_000).then(() => p.kill(signal))
+      void waitFor(
+        () => server.store.list('pods', 'mesh-ready-probe').filter((pod) => (pod.status as {phase?: string})?.phase === 'Running').length === 3,
+        20_000,
+      ).then(() => p.kill(signal))
     })
     const result = await child
     expect(result.code, result.stderr).toBe(code)
@@ -218,7 +249,12 @@ describe('faults: nothing is left behind', () => {
 
   it('a run past --timeout reports the unfinished probes as unknown and cleans up', async () => {
     // no kubelet: the probe pod is never started, so only --timeout ends the wait
-    const server = await startApiServer({scenario: {name: 'nodes-pending', generate: {nodeGroups: [{namePrefix: 'pending', count: 2, kernelVersion: '6.1.0-56-amd64', osImage: 'Debian GNU/Linux 12 (bookworm)'}]}}})
+    const server = await startApiServer({
+      scenario: {
+        name: 'nodes-pending',
+        generate: {nodeGroups: [{namePrefix: 'pending', count: 2, kernelVersion: '6.1.0-56-amd64', osImage: 'Debian GNU/Linux 12 (bookworm)'}]},
+      },
+    })
     servers.push(server)
     const started = Date.now()
     const result = await nodes(server, '-o', 'json', '--timeout', '6s')
@@ -247,7 +283,11 @@ describe('faults: nothing is left behind', () => {
     expect(probe.message).toContain('docker.io/library/busybox:1.37 could not be pulled on node debian-0')
     expect(probe.remediation?.command).toMatch(/--image <your-registry>\/busybox:1\.37 --image-pull-secret/)
     // the kernel checks cannot judge without evidence: unknown, never missing
-    expect(json(result).findings.filter((f) => f.checkId === 'node.iptables-backend').map((f) => f.severity)).toEqual(['unknown'])
+    expect(
+      json(result)
+        .findings.filter((f) => f.checkId === 'node.iptables-backend')
+        .map((f) => f.severity),
+    ).toEqual(['unknown'])
     expect(leftovers(server)).toEqual({pods: [], namespaces: []})
   })
 
@@ -275,7 +315,9 @@ describe('faults: nothing is left behind', () => {
   })
 
   it('needs no list on pods: create, watch and delete are enough', async () => {
-    const server = await startApiServer({scenario: {name: 'nodes-no-pod-list', extends: 'nodes-groups', rbac: {denied: [{verbs: ['list'], resources: ['pods']}]}}})
+    const server = await startApiServer({
+      scenario: {name: 'nodes-no-pod-list', extends: 'nodes-groups', rbac: {denied: [{verbs: ['list'], resources: ['pods']}]}},
+    })
     servers.push(server)
     const report = json(await nodes(server, '-o', 'json'))
     expect(report.data.nodes.groups.filter((g) => g.probe.state === 'ok')).toHaveLength(3)

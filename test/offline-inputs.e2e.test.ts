@@ -107,7 +107,11 @@ describe('a config without a release in its header', () => {
     expect(r.code).not.toBe(0)
     const backend = report.findings.filter((f) => f.checkId === 'node.iptables-backend')
     expect(backend.length).toBeGreaterThan(0)
-    for (const f of backend) expect(f).toMatchObject({severity: 'unknown', message: expect.stringContaining(`--kernel-config ${headerless} names no kernel release in its header; pass --kernel-release`)})
+    for (const f of backend)
+      expect(f).toMatchObject({
+        severity: 'unknown',
+        message: expect.stringContaining(`--kernel-config ${headerless} names no kernel release in its header; pass --kernel-release`),
+      })
   })
 
   it('with --kernel-release it is judged', async () => {
@@ -119,14 +123,38 @@ describe('a config without a release in its header', () => {
 
 describe('bad files: one line naming the flag and the fix, exit 2', () => {
   it.each([
-    ['/dev/zero', ['--kernel-config', '/dev/zero'], /^error: --kernel-config \/dev\/zero: a character device, not a regular file; pass a kernel config file such as \/boot\/config-\$\(uname -r\) or \/proc\/config\.gz$/],
+    [
+      '/dev/zero',
+      ['--kernel-config', '/dev/zero'],
+      /^error: --kernel-config \/dev\/zero: a character device, not a regular file; pass a kernel config file such as \/boot\/config-\$\(uname -r\) or \/proc\/config\.gz$/,
+    ],
     ['a directory', ['--kernel-config', tmp], /^error: --kernel-config .*: a directory, not a regular file; pass a kernel config file/],
-    ['a FIFO (would block a plain read forever)', ['--kernel-config', FIFO], /^error: --kernel-config .*config\.fifo: a FIFO \(named pipe\), not a regular file; pass/],
+    [
+      'a FIFO (would block a plain read forever)',
+      ['--kernel-config', FIFO],
+      /^error: --kernel-config .*config\.fifo: a FIFO \(named pipe\), not a regular file; pass/,
+    ],
     ['a socket', ['--kernel-config', SOCKET], /^error: --kernel-config .*config\.sock: a socket, not a regular file; pass/],
-    ['a file larger than any config', ['--kernel-config', OVERSIZE], /^error: --kernel-config .*oversize\.config: larger than 4 MiB, far more than any kernel config \(about 300 KB\); pass/],
-    ['a gzip bomb', ['--kernel-config', BOMB], /^error: --kernel-config .*bomb\.config\.gz: decompresses to more than 4 MiB, far more than any kernel config \(about 300 KB\); pass/],
-    ['a host root whose modules.builtin is /dev/zero', ['--host-root', ZERO_TREE], /^error: --host-root .*tree-dev-zero: lib\/modules\/6\.1\.0-56-amd64\/modules\.builtin is a character device, not a regular file \(the probe reads it\); fix or remove it in the image, or judge the kernel's config alone with --kernel-config FILE$/],
-    ['/dev/zero as the host root', ['--host-root', '/dev/zero'], /^error: --host-root \/dev\/zero: not a directory; pass the root of a mounted node image or chroot$/],
+    [
+      'a file larger than any config',
+      ['--kernel-config', OVERSIZE],
+      /^error: --kernel-config .*oversize\.config: larger than 4 MiB, far more than any kernel config \(about 300 KB\); pass/,
+    ],
+    [
+      'a gzip bomb',
+      ['--kernel-config', BOMB],
+      /^error: --kernel-config .*bomb\.config\.gz: decompresses to more than 4 MiB, far more than any kernel config \(about 300 KB\); pass/,
+    ],
+    [
+      'a host root whose modules.builtin is /dev/zero',
+      ['--host-root', ZERO_TREE],
+      /^error: --host-root .*tree-dev-zero: lib\/modules\/6\.1\.0-56-amd64\/modules\.builtin is a character device, not a regular file \(the probe reads it\); fix or remove it in the image, or judge the kernel's config alone with --kernel-config FILE$/,
+    ],
+    [
+      '/dev/zero as the host root',
+      ['--host-root', '/dev/zero'],
+      /^error: --host-root \/dev\/zero: not a directory; pass the root of a mounted node image or chroot$/,
+    ],
   ])('%s', async (_name, args, message) => {
     const r = await runCli(['nodes', ...args, '-o', 'json'])
     expect(r.code).toBe(2)
@@ -156,13 +184,16 @@ describe('bad files are refused in bounded memory', () => {
     ['a gzip bomb inflating to 256 MiB', ['--kernel-config', BOMB]],
     ['a file larger than any config', ['--kernel-config', OVERSIZE]],
     ['a host root whose modules.builtin is /dev/zero', ['--host-root', ZERO_TREE]],
-  ])(`%s: exit 2 with peak RSS under ${PEAK_LIMIT_KB / 1024} MiB${gnuTime ? '' : ' (skipped: GNU time is not installed: apt-get install time)'}`, async (_name, args) => {
-    const r = await run(gnuTime!, ['-v', process.execPath, cliPath, 'nodes', ...args], {env: {...process.env, NO_COLOR: '1'}, timeoutMs: 30_000})
-    expect(r.code).toBe(2)
-    const peak = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr)?.[1])
-    expect(peak).toBeGreaterThan(0)
-    expect(peak).toBeLessThan(PEAK_LIMIT_KB)
-  })
+  ])(
+    `%s: exit 2 with peak RSS under ${PEAK_LIMIT_KB / 1024} MiB${gnuTime ? '' : ' (skipped: GNU time is not installed: apt-get install time)'}`,
+    async (_name, args) => {
+      const r = await run(gnuTime!, ['-v', process.execPath, cliPath, 'nodes', ...args], {env: {...process.env, NO_COLOR: '1'}, timeoutMs: 30_000})
+      expect(r.code).toBe(2)
+      const peak = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr)?.[1])
+      expect(peak).toBeGreaterThan(0)
+      expect(peak).toBeLessThan(PEAK_LIMIT_KB)
+    },
+  )
 })
 
 describe('fixtures', () => {

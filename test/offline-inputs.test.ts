@@ -26,12 +26,18 @@ afterAll(() => execFileSync('rm', ['-rf', tmp]))
 const realConfigs: Array<[string, string]> = [
   ...readdirSync(CONFIGS).map((f): [string, string] => [f, readFileSync(path.join(CONFIGS, f), 'utf8')]),
   ['debian-12 boot/config-6.1.0-56-amd64', readFileSync(path.join(DEBIAN_12, 'boot/config-6.1.0-56-amd64'), 'utf8')],
-  ...(existsSync('/proc/config.gz') ? [['this machine /proc/config.gz', gunzipSync(readFileSync('/proc/config.gz')).toString('utf8')] as [string, string]] : []),
+  ...(existsSync('/proc/config.gz')
+    ? [['this machine /proc/config.gz', gunzipSync(readFileSync('/proc/config.gz')).toString('utf8')] as [string, string]]
+    : []),
 ]
 
 /** A real config, and copies of it with lines dropped: what a careless copy of one looks like. */
 const rhel = readFileSync(RHEL, 'utf8')
-const without = (text: string, pattern: RegExp) => text.split('\n').filter((l) => !pattern.test(l)).join('\n')
+const without = (text: string, pattern: RegExp) =>
+  text
+    .split('\n')
+    .filter((l) => !pattern.test(l))
+    .join('\n')
 
 describe('configShape: full .config or not', () => {
   it('the fixtures hold the real configs this table is about', () => {
@@ -48,7 +54,14 @@ describe('configShape: full .config or not', () => {
     ['two hand-written lines', 'CONFIG_NETFILTER=y\nCONFIG_NF_TABLES=m\n', ['header', ...ALWAYS_WRITTEN_SYMBOLS]],
     ['a real config without its header comment', without(rhel, /^# (Automatically generated|Linux\/)/), ['header']],
     ['a real config with INIT_ENV_ARG_LIMIT cut out', without(rhel, /^CONFIG_INIT_ENV_ARG_LIMIT=/), ['INIT_ENV_ARG_LIMIT']],
-    ['a real config with only its CONFIG_…=y lines (grep =y)', rhel.split('\n').filter((l) => /=y$/.test(l)).join('\n'), ['header', ...ALWAYS_WRITTEN_SYMBOLS]],
+    [
+      'a real config with only its CONFIG_…=y lines (grep =y)',
+      rhel
+        .split('\n')
+        .filter((l) => /=y$/.test(l))
+        .join('\n'),
+      ['header', ...ALWAYS_WRITTEN_SYMBOLS],
+    ],
   ])('%s is not a full .config', (_name, text, absent) => {
     const shape = configShape(text)
     expect(shape.full).toBe(false)
@@ -68,7 +81,16 @@ describe('configShape: full .config or not', () => {
   })
 })
 
-const evidence = (configSource: string): KernelEvidence => ({releaseSource: 'tree', configSource, live: false, procModules: false, builtinList: false, bootConfig: false, modules: {}, selinux: 'unknown'})
+const evidence = (configSource: string): KernelEvidence => ({
+  releaseSource: 'tree',
+  configSource,
+  live: false,
+  procModules: false,
+  builtinList: false,
+  bootConfig: false,
+  modules: {},
+  selinux: 'unknown',
+})
 
 describe('prepareOfflineRoot --kernel-config: the kernel fact', () => {
   it('a full config is judged as the probe read it', async () => {
@@ -148,27 +170,53 @@ describe('prepareOfflineRoot --host-root: files the probe reads are checked firs
   })
 
   it.each([
-    ['its config is a FIFO', (d: string) => (execFileSync('rm', [path.join(d, 'boot/config-6.1.0-56-amd64')]), execFileSync('mkfifo', [path.join(d, 'boot/config-6.1.0-56-amd64')])), 'boot/config-6.1.0-56-amd64 is a FIFO (named pipe), not a regular file'],
-    ['modules.builtin is /dev/zero', (d: string) => (execFileSync('rm', [path.join(d, MODDIR, 'modules.builtin')]), symlinkSync('/dev/zero', path.join(d, MODDIR, 'modules.builtin'))), `${MODDIR}/modules.builtin is a character device, not a regular file`],
+    [
+      'its config is a FIFO',
+      (d: string) => (execFileSync('rm', [path.join(d, 'boot/config-6.1.0-56-amd64')]), execFileSync('mkfifo', [path.join(d, 'boot/config-6.1.0-56-amd64')])),
+      'boot/config-6.1.0-56-amd64 is a FIFO (named pipe), not a regular file',
+    ],
+    [
+      'modules.builtin is /dev/zero',
+      (d: string) => (execFileSync('rm', [path.join(d, MODDIR, 'modules.builtin')]), symlinkSync('/dev/zero', path.join(d, MODDIR, 'modules.builtin'))),
+      `${MODDIR}/modules.builtin is a character device, not a regular file`,
+    ],
     ['modules.dep is a directory', (d: string) => mkdirSync(path.join(d, MODDIR, 'modules.dep')), `${MODDIR}/modules.dep is a directory, not a regular file`],
-    ['modules.order is larger than any real one', (d: string) => truncateSync(path.join(d, MODDIR, 'modules.order'), MAX_LIST_BYTES + 1), `${MODDIR}/modules.order is larger than 16 MiB`],
-    ['its config is larger than any real one', (d: string) => truncateSync(path.join(d, 'boot/config-6.1.0-56-amd64'), MAX_CONFIG_BYTES + 1), 'boot/config-6.1.0-56-amd64 is larger than 4 MiB'],
-    ['proc/config.gz is a gzip bomb', (d: string) => (mkdirSync(path.join(d, 'proc')), writeFileSync(path.join(d, 'proc/config.gz'), gzipSync(Buffer.alloc(MAX_CONFIG_BYTES + 1, 'y')))), 'proc/config.gz decompresses to more than 4 MiB'],
-    ['a modules-load.d entry is a directory', (d: string) => mkdirSync(path.join(d, 'etc/modules-load.d/istio.conf'), {recursive: true}), 'etc/modules-load.d/istio.conf is a directory'],
+    [
+      'modules.order is larger than any real one',
+      (d: string) => truncateSync(path.join(d, MODDIR, 'modules.order'), MAX_LIST_BYTES + 1),
+      `${MODDIR}/modules.order is larger than 16 MiB`,
+    ],
+    [
+      'its config is larger than any real one',
+      (d: string) => truncateSync(path.join(d, 'boot/config-6.1.0-56-amd64'), MAX_CONFIG_BYTES + 1),
+      'boot/config-6.1.0-56-amd64 is larger than 4 MiB',
+    ],
+    [
+      'proc/config.gz is a gzip bomb',
+      (d: string) => (mkdirSync(path.join(d, 'proc')), writeFileSync(path.join(d, 'proc/config.gz'), gzipSync(Buffer.alloc(MAX_CONFIG_BYTES + 1, 'y')))),
+      'proc/config.gz decompresses to more than 4 MiB',
+    ],
+    [
+      'a modules-load.d entry is a directory',
+      (d: string) => mkdirSync(path.join(d, 'etc/modules-load.d/istio.conf'), {recursive: true}),
+      'etc/modules-load.d/istio.conf is a directory',
+    ],
   ])('%s: one-line usage error naming the file and the fix', async (name, breakIt, message) => {
     const dir = tree(name.replace(/\W+/g, '-'))
     breakIt(dir)
     const line = await usageError(prepareOfflineRoot({kind: 'host-root', dir}, undefined, false))
     expect(line).toContain(`--host-root ${dir}: ${message}`)
-    expect(line).toContain('judge the kernel\'s config alone with --kernel-config FILE')
+    expect(line).toContain("judge the kernel's config alone with --kernel-config FILE")
     expect(line.split('\n')).toHaveLength(1)
   })
 
-  it('a defconfig as the tree\'s config makes the kernel fact unavailable, naming the file', async () => {
+  it("a defconfig as the tree's config makes the kernel fact unavailable, naming the file", async () => {
     const dir = tree('defconfig-tree')
     writeFileSync(path.join(dir, 'boot/config-6.1.0-56-amd64'), readFileSync(path.join(DEFCONFIGS, 'x86_64_defconfig')))
     const root = await prepareOfflineRoot({kind: 'host-root', dir}, undefined, false)
     const fact = root.judge(known(evidence('/boot/config-6.1.0-56-amd64')))
-    expect(fact.state === 'unavailable' && fact.reason).toMatch(/^no kernel evidence: the kernel config boot\/config-6\.1\.0-56-amd64 under --host-root .* looks like a config fragment or defconfig/)
+    expect(fact.state === 'unavailable' && fact.reason).toMatch(
+      /^no kernel evidence: the kernel config boot\/config-6\.1\.0-56-amd64 under --host-root .* looks like a config fragment or defconfig/,
+    )
   })
 })

@@ -74,7 +74,11 @@ describe('the demo cluster through the built CLI', () => {
     expect(shown.length).toBe(problems.length)
     const rank = (l: string) => ['FAIL', 'WARN', '?   '].indexOf(l.slice(0, 4))
     expect(shown.map(rank)).toEqual([...shown.map(rank)].sort((a, b) => a - b))
-    for (const f of problems) expect(shown.some((l) => l.includes(` ${f.checkId} `)), f.checkId).toBe(true)
+    for (const f of problems)
+      expect(
+        shown.some((l) => l.includes(` ${f.checkId} `)),
+        f.checkId,
+      ).toBe(true)
 
     const outside = report.findings.filter((f) => !f.planned && f.severity === 'fail')
     expect(outside.length).toBeGreaterThan(0) // the demo's edge pool fails ambient and nftables
@@ -111,7 +115,14 @@ describe('the demo cluster through the built CLI', () => {
     for (const r of [short, summary]) {
       expect(r.code).toBe(3)
       expect(lines(r.stdout)[0]).toMatch(VERDICT)
-      const counts = Object.fromEntries([...lines(r.stdout).slice(0, 3).join(' ').matchAll(/(\d+) (fail|warn|unknown)\b/g)].map((m) => [m[2], Number(m[1])]))
+      const counts = Object.fromEntries(
+        [
+          ...lines(r.stdout)
+            .slice(0, 3)
+            .join(' ')
+            .matchAll(/(\d+) (fail|warn|unknown)\b/g),
+        ].map((m) => [m[2], Number(m[1])]),
+      )
       const problems = lines(r.stdout).filter((l) => /^(FAIL|WARN|\?   ) /.test(l))
       expect(problems.length, r.stdout).toBe((counts.fail ?? 0) + (counts.warn ?? 0) + (counts.unknown ?? 0))
       expect(problems[0]).toMatch(/^FAIL /)
@@ -137,7 +148,10 @@ describe('the demo cluster through the built CLI', () => {
 
   it('-o wide written to a file takes the real terminal width', async () => {
     const file = path.join(tmp, 'wide.txt')
-    const result = await inTerminal(`stty cols 120; ${process.execPath} ${cliPath} check --kubeconfig ${server.kubeconfigPath} -o wide --no-color > ${file}`, {})
+    const result = await inTerminal(
+      `stty cols 120; ${process.execPath} ${cliPath} check --kubeconfig ${server.kubeconfigPath} -o wide --no-color > ${file}`,
+      {},
+    )
     expect(result.code).toBe(3)
     const text = readFileSync(file, 'utf8')
     expectTidy(text, 120)
@@ -159,7 +173,10 @@ describe('the demo cluster through the built CLI', () => {
     const text = c.stdout.replace(ANSI, '').replace(/\r/g, '')
     expect(text).toMatch(/^FAIL workload\./m)
     expect(text).not.toMatch(/[✔‼×ℹ]/)
-    const noColor = await inTerminal(`stty cols 80; ${process.execPath} ${cliPath} check --kubeconfig ${server.kubeconfigPath}`, {LANG: 'C.UTF-8', NO_COLOR: '1'})
+    const noColor = await inTerminal(`stty cols 80; ${process.execPath} ${cliPath} check --kubeconfig ${server.kubeconfigPath}`, {
+      LANG: 'C.UTF-8',
+      NO_COLOR: '1',
+    })
     expect(noColor.stdout).not.toMatch(ANSI)
     expect(noColor.stdout.replace(/\r/g, '')).toMatch(/^WARN cluster\.kubernetes-version/m)
   })
@@ -172,7 +189,9 @@ describe('the demo cluster through the built CLI', () => {
     expect(r.stdout).toMatch(/\nsource +https:\/\//)
     const own = report.findings.filter((f) => f.checkId === 'node.nftables-backend' && f.subject.name.startsWith('edge-arm'))
     expect(own.length).toBeGreaterThan(0)
-    for (const f of own) for (const name of f.evidence?.missing as string[]) expect(r.stdout).toContain(`- ${name === (f.evidence?.missing as string[])[0] ? 'missing ' : ''}${name}`)
+    for (const f of own)
+      for (const name of (f.evidence?.missing as string[] | undefined) ?? [])
+        expect(r.stdout).toContain(`- ${name === (f.evidence?.missing as string[] | undefined)?.[0] ? 'missing ' : ''}${name}`)
     expect(r.stdout.replace(/\s+/g, ' ')).toContain('outside the plan: information, not counted in the verdict')
     expect(r.stdout).toContain('evidence:')
     expect(r.stdout).toContain('how to fix:')
@@ -212,8 +231,20 @@ describe('node groups named by their pool', () => {
       serverVersion: {major: '1', minor: '33', gitVersion: 'v1.33.1'},
       generate: {
         nodeGroups: [
-          {namePrefix: 'ip-10-0-1-', count: 2, kernelVersion: '6.1.0-56-amd64', osImage: 'Debian GNU/Linux 12 (bookworm)', labels: {'eks.amazonaws.com/nodegroup': 'ng-general', 'node.kubernetes.io/instance-type': 'm6i.large'}},
-          {namePrefix: 'ip-10-0-2-', count: 1, kernelVersion: '6.18.0', osImage: 'Debian GNU/Linux 12 (bookworm)', labels: {'node.kubernetes.io/instance-type': 'c6g.xlarge'}},
+          {
+            namePrefix: 'ip-10-0-1-',
+            count: 2,
+            kernelVersion: '6.1.0-56-amd64',
+            osImage: 'Debian GNU/Linux 12 (bookworm)',
+            labels: {'eks.amazonaws.com/nodegroup': 'ng-general', 'node.kubernetes.io/instance-type': 'm6i.large'},
+          },
+          {
+            namePrefix: 'ip-10-0-2-',
+            count: 1,
+            kernelVersion: '6.18.0',
+            osImage: 'Debian GNU/Linux 12 (bookworm)',
+            labels: {'node.kubernetes.io/instance-type': 'c6g.xlarge'},
+          },
         ],
       },
       kubelet: {nodes: {'ip-10-0-1-*': {hostRoot: host}, 'ip-10-0-2-*': {hostRoot: '/'}}},

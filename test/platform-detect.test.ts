@@ -17,9 +17,21 @@ interface Row {
 }
 
 const rows: Row[] = [
-  {name: 'GKE node labels and -gke. kubelet', nodes: [NODES.gke, {...NODES.gke, name: 'gke-prod-default-pool-3f4b1c2d-abcd'}], platform: 'gke', confidence: 'high', signal: /label cloud\.google\.com\/gke-nodepool \(2\/2 nodes\)/},
+  {
+    name: 'GKE node labels and -gke. kubelet',
+    nodes: [NODES.gke, {...NODES.gke, name: 'gke-prod-default-pool-3f4b1c2d-abcd'}],
+    platform: 'gke',
+    confidence: 'high',
+    signal: /label cloud\.google\.com\/gke-nodepool \(2\/2 nodes\)/,
+  },
   {name: 'EKS managed node group', nodes: [NODES.eksEc2], platform: 'eks', confidence: 'high', signal: /kubelet version contains -eks-/},
-  {name: 'EKS mixed: EC2 node group and Auto Mode', nodes: [NODES.eksEc2, NODES.eksAuto, {...NODES.eksAuto, name: 'i-0fedcba9876543211'}], platform: 'eks', confidence: 'high', mixed: true},
+  {
+    name: 'EKS mixed: EC2 node group and Auto Mode',
+    nodes: [NODES.eksEc2, NODES.eksAuto, {...NODES.eksAuto, name: 'i-0fedcba9876543211'}],
+    platform: 'eks',
+    confidence: 'high',
+    mixed: true,
+  },
   {name: 'AKS reserved labels and azure providerID', nodes: [NODES.aks], platform: 'aks', confidence: 'high', signal: /label kubernetes\.azure\.com\/cluster/},
   {
     name: 'OpenShift on AWS wins over the aws:/// providerID (pitfall §2.3)',
@@ -29,19 +41,43 @@ const rows: Row[] = [
     confidence: 'high',
     also: ['aws'],
   },
-  {name: 'K3s: +k3s kubelet, instance-type=k3s (key and value matched separately)', nodes: [NODES.k3s], platform: 'k3s', confidence: 'high', signal: /label node\.kubernetes\.io\/instance-type=k3s/},
+  {
+    name: 'K3s: +k3s kubelet, instance-type=k3s (key and value matched separately)',
+    nodes: [NODES.k3s],
+    platform: 'k3s',
+    confidence: 'high',
+    signal: /label node\.kubernetes\.io\/instance-type=k3s/,
+  },
   {name: 'k3d: k3s://k3d- providerID beats plain K3s', nodes: [NODES.k3d], platform: 'k3d', confidence: 'high', also: ['k3s']},
   {name: 'RKE2: +rke2r kubelet and rke2:// providerID', nodes: [NODES.rke2], platform: 'rke2', confidence: 'high'},
   {name: 'MicroK8s label', nodes: [NODES.microk8s], platform: 'microk8s', confidence: 'high'},
   {name: 'minikube labels (kubeadm annotation too)', nodes: [NODES.minikube], platform: 'minikube', confidence: 'high', also: ['kubeadm']},
-  {name: 'kind:// providerID (kubeadm underneath)', nodes: [NODES.kind, {...NODES.kind, name: 'kind-worker', providerID: 'kind://docker/kind/kind-worker'}], platform: 'kind', confidence: 'high', also: ['kubeadm']},
+  {
+    name: 'kind:// providerID (kubeadm underneath)',
+    nodes: [NODES.kind, {...NODES.kind, name: 'kind-worker', providerID: 'kind://docker/kind/kind-worker'}],
+    platform: 'kind',
+    confidence: 'high',
+    also: ['kubeadm'],
+  },
   {name: 'Docker Desktop node name', nodes: [NODES.dockerDesktop], platform: 'docker-desktop', confidence: 'high'},
   {name: 'Talos osImage', nodes: [NODES.talos], platform: 'talos', confidence: 'high', signal: /osImage "Talos \(…"/},
   {name: 'kubeadm on GCE: kubeadm beats the bare cloud', nodes: [NODES.kubeadmOnGce], platform: 'kubeadm', confidence: 'medium', also: ['gce']},
   {name: 'bare GCE providerID only: the cloud, low confidence', nodes: [NODES.bareGce], platform: 'gce', confidence: 'low'},
   {name: 'no signal at all', nodes: [NODES.plain], platform: 'unknown', confidence: 'none'},
-  {name: 'GKE from the server version alone (nodes unread)', nodes: [], extra: {serverVersion: 'v1.29.6-gke.1038001', unread: ['forbidden: you may not list nodes (cluster-wide)']}, platform: 'gke', confidence: 'medium'},
-  {name: 'EKS from the aws-node DaemonSet and server version', nodes: [NODES.plain], extra: {serverVersion: 'v1.29.1-eks-b9c9ed7', daemonSets: [{namespace: 'kube-system', name: 'aws-node'}]}, platform: 'eks', confidence: 'high'},
+  {
+    name: 'GKE from the server version alone (nodes unread)',
+    nodes: [],
+    extra: {serverVersion: 'v1.29.6-gke.1038001', unread: ['forbidden: you may not list nodes (cluster-wide)']},
+    platform: 'gke',
+    confidence: 'medium',
+  },
+  {
+    name: 'EKS from the aws-node DaemonSet and server version',
+    nodes: [NODES.plain],
+    extra: {serverVersion: 'v1.29.1-eks-b9c9ed7', daemonSets: [{namespace: 'kube-system', name: 'aws-node'}]},
+    platform: 'eks',
+    confidence: 'high',
+  },
   {name: 'a strong node signal on only some nodes lowers the confidence', nodes: [NODES.talos, NODES.plain], platform: 'talos', confidence: 'medium'},
 ]
 

@@ -97,7 +97,8 @@ export const NODES = {
       'kubernetes.azure.com/mode': 'system',
       'kubernetes.azure.com/os-sku': 'Ubuntu',
     },
-    providerID: 'azure:///subscriptions/0000/resourceGroups/mc_rg_prod_eastus/providers/Microsoft.Compute/virtualMachineScaleSets/aks-nodepool1-12345678-vmss/virtualMachines/0',
+    providerID:
+      'azure:///subscriptions/0000/resourceGroups/mc_rg_prod_eastus/providers/Microsoft.Compute/virtualMachineScaleSets/aks-nodepool1-12345678-vmss/virtualMachines/0',
     kubeletVersion: 'v1.29.4',
   },
   openshiftOnAws: {
@@ -150,7 +151,12 @@ export const NODES = {
   },
   minikube: {
     name: 'minikube',
-    labels: {'minikube.k8s.io/name': 'minikube', 'minikube.k8s.io/version': 'v1.34.0', 'minikube.k8s.io/primary': 'true', 'minikube.k8s.io/commit': '210b148df93a80eb872ecbeb7e35281b3c582c61'},
+    labels: {
+      'minikube.k8s.io/name': 'minikube',
+      'minikube.k8s.io/version': 'v1.34.0',
+      'minikube.k8s.io/primary': 'true',
+      'minikube.k8s.io/commit': '210b148df93a80eb872ecbeb7e35281b3c582c61',
+    },
     annotations: KUBEADM,
     kubeletVersion: 'v1.31.0',
     containerRuntimeVersion: 'docker://27.2.0',
@@ -162,7 +168,13 @@ export const NODES = {
     containerRuntimeVersion: 'containerd://1.7.22',
   },
   kind: {name: 'kind-control-plane', annotations: KUBEADM, providerID: 'kind://docker/kind/kind-control-plane', kubeletVersion: 'v1.31.0'},
-  dockerDesktop: {name: 'docker-desktop', annotations: KUBEADM, kubeletVersion: 'v1.30.2', containerRuntimeVersion: 'docker://26.1.4', osImage: 'Docker Desktop'},
+  dockerDesktop: {
+    name: 'docker-desktop',
+    annotations: KUBEADM,
+    kubeletVersion: 'v1.30.2',
+    containerRuntimeVersion: 'docker://26.1.4',
+    osImage: 'Docker Desktop',
+  },
   talos: {name: 'talos-cp-1', osImage: 'Talos (v1.8.0)', kernelVersion: '6.6.43-talos', kubeletVersion: 'v1.31.1'},
   kubeadmOnGce: {name: 'cp-1', annotations: KUBEADM, providerID: 'gce://my-project/europe-west1-b/cp-1'},
   bareGce: {name: 'vm-1', providerID: 'gce://my-project/europe-west1-b/vm-1'},
@@ -210,7 +222,11 @@ const inventory = <T>(items: T[], shape: ClusterShape, namespaceOf: (t: T) => st
   }
 }
 
-export function dsObject(namespace: string, name: string, options: {image?: string; containers?: Raw[]; initContainers?: Raw[]; podLabels?: Record<string, string>; labels?: Record<string, string>} = {}): Raw {
+export function dsObject(
+  namespace: string,
+  name: string,
+  options: {image?: string; containers?: Raw[]; initContainers?: Raw[]; podLabels?: Record<string, string>; labels?: Record<string, string>} = {},
+): Raw {
   return {
     apiVersion: 'apps/v1',
     kind: 'DaemonSet',
@@ -249,13 +265,31 @@ export function inputsFrom(shape: ClusterShape): PlatformInputs {
     nodes: or('nodes', summarized(...(shape.nodes ?? []))),
     namespaces: or('namespaces', namespaces),
     daemonSets: daemonSetsFact,
-    installedIstio: or('installedIstio', findInstalledIstio([...deployments.items, ...daemonSets.items], daemonSets.unreadable.map((u) => u.reason))),
+    installedIstio: or(
+      'installedIstio',
+      findInstalledIstio(
+        [...deployments.items, ...daemonSets.items],
+        daemonSets.unreadable.map((u) => u.reason),
+      ),
+    ),
     webhooks: or('webhooks', shape.webhooks ?? []),
-    resourceQuotas: or('resourceQuotas', inventory((shape.quotas ?? []).map(summarizeQuota), shape, (q) => q.namespace)),
-    ciliumConfigs: or('ciliumConfigs', inventory((shape.configMaps ?? []).map(summarizeConfigMap), shape, (c) => c.namespace)),
-    networkPolicies: or('networkPolicies', inventory((shape.networkPolicies ?? []).map(summarizeNetworkPolicy), shape, (p) => p.namespace)),
+    resourceQuotas: or(
+      'resourceQuotas',
+      inventory((shape.quotas ?? []).map(summarizeQuota), shape, (q) => q.namespace),
+    ),
+    ciliumConfigs: or(
+      'ciliumConfigs',
+      inventory((shape.configMaps ?? []).map(summarizeConfigMap), shape, (c) => c.namespace),
+    ),
+    networkPolicies: or(
+      'networkPolicies',
+      inventory((shape.networkPolicies ?? []).map(summarizeNetworkPolicy), shape, (p) => p.namespace),
+    ),
     ciliumPolicies: or('ciliumPolicies', cilium ?? null),
-    securityGroupPolicies: or('securityGroupPolicies', shape.sgps === undefined || shape.sgps === null ? null : inventory(shape.sgps, shape, (s) => s.namespace)),
+    securityGroupPolicies: or(
+      'securityGroupPolicies',
+      shape.sgps === undefined || shape.sgps === null ? null : inventory(shape.sgps, shape, (s) => s.namespace),
+    ),
     calico: or('calico', shape.calico ?? null),
     openshiftNetwork: or('openshiftNetwork', shape.openshiftNetwork ?? null),
     runtimeClasses: or('runtimeClasses', (shape.runtimeClasses ?? []).map(summarizeRuntimeClass)),
@@ -263,7 +297,6 @@ export function inputsFrom(shape: ClusterShape): PlatformInputs {
     priorityDryRun: typeof shape.dryRun === 'string' ? unavailable(shape.dryRun) : known(shape.dryRun ?? {outcome: 'namespace-missing'}),
   }
 }
-
 
 /**
  * The reference's platform profiles, copied by hand from ../shared/reference/platforms.md §1.2 (istio/istio
@@ -312,4 +345,3 @@ export function parseIstioctl(line: string): Record<string, string> {
   }
   return out
 }
-

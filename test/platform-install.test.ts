@@ -11,7 +11,8 @@ import {CHART_DEFAULTS, dsObject, effectiveCni, inputsFrom, NODES, parseIstioctl
 
 type Json = Record<string, unknown>
 
-const plan = (shape: ClusterShape, mode: Mode, istioVersion = '1.30'): InstallSettings => judgePlatform(inputsFrom(shape), {istioVersion, modes: [mode]}).plans[mode]!
+const plan = (shape: ClusterShape, mode: Mode, istioVersion = '1.30'): InstallSettings =>
+  judgePlatform(inputsFrom(shape), {istioVersion, modes: [mode]}).plans[mode]!
 
 interface Row {
   name: string
@@ -22,9 +23,24 @@ interface Row {
 
 const cases: Row[] = [
   {name: 'GKE', shape: {serverVersion: 'v1.30.3-gke.1', nodes: [NODES.gke]}, platform: 'gke', cni: {cniBinDir: '', cniConfDir: '/etc/cni/net.d'}},
-  {name: 'K3s v1.30.5 bundled Flannel (before the static CNI bin dir)', shape: {nodes: [NODES.k3s]}, platform: 'k3s', cni: {cniConfDir: '/var/lib/rancher/k3s/agent/etc/cni/net.d', cniBinDir: '/var/lib/rancher/k3s/data/current/bin/'}},
-  {name: 'K3s v1.30.6 bundled Flannel (static CNI bin dir)', shape: {nodes: [{...NODES.k3s, kubeletVersion: 'v1.30.6+k3s1'}]}, platform: 'k3s', cni: {cniConfDir: '/var/lib/rancher/k3s/agent/etc/cni/net.d', cniBinDir: '/var/lib/rancher/k3s/data/cni'}},
-  {name: 'k3d on K3s v1.31.7 (the container image moved to the static dir)', shape: {nodes: [{...NODES.k3d, kubeletVersion: 'v1.31.7+k3s1'}]}, platform: 'k3d', cni: {cniConfDir: '/var/lib/rancher/k3s/agent/etc/cni/net.d', cniBinDir: '/var/lib/rancher/k3s/data/cni'}},
+  {
+    name: 'K3s v1.30.5 bundled Flannel (before the static CNI bin dir)',
+    shape: {nodes: [NODES.k3s]},
+    platform: 'k3s',
+    cni: {cniConfDir: '/var/lib/rancher/k3s/agent/etc/cni/net.d', cniBinDir: '/var/lib/rancher/k3s/data/current/bin/'},
+  },
+  {
+    name: 'K3s v1.30.6 bundled Flannel (static CNI bin dir)',
+    shape: {nodes: [{...NODES.k3s, kubeletVersion: 'v1.30.6+k3s1'}]},
+    platform: 'k3s',
+    cni: {cniConfDir: '/var/lib/rancher/k3s/agent/etc/cni/net.d', cniBinDir: '/var/lib/rancher/k3s/data/cni'},
+  },
+  {
+    name: 'k3d on K3s v1.31.7 (the container image moved to the static dir)',
+    shape: {nodes: [{...NODES.k3d, kubeletVersion: 'v1.31.7+k3s1'}]},
+    platform: 'k3d',
+    cni: {cniConfDir: '/var/lib/rancher/k3s/agent/etc/cni/net.d', cniBinDir: '/var/lib/rancher/k3s/data/cni'},
+  },
   {
     name: 'K3s custom CNI (explicit paths from the Istio docs)',
     shape: {nodes: [NODES.k3sCustomCni], daemonSets: [dsObject('kube-system', 'cilium')]},
@@ -34,7 +50,12 @@ const cases: Row[] = [
   {name: 'MicroK8s', shape: {nodes: [NODES.microk8s]}, platform: 'microk8s', cni: {cniConfDir: '/var/snap/microk8s/current/args/cni-network'}},
   {name: 'minikube with the docker runtime', shape: {nodes: [NODES.minikube]}, platform: 'minikube', cni: {cniNetnsDir: '/var/run/docker/netns'}},
   {name: 'minikube with containerd', shape: {nodes: [NODES.minikubeContainerd]}, cni: {cniNetnsDir: '/var/run/netns'}},
-  {name: 'OpenShift', shape: {nodes: [NODES.openshiftOnAws], apiGroups: ['route.openshift.io']}, platform: 'openshift', cni: {cniConfDir: '/etc/cni/multus/net.d', provider: 'multus', chained: false}},
+  {
+    name: 'OpenShift',
+    shape: {nodes: [NODES.openshiftOnAws], apiGroups: ['route.openshift.io']},
+    platform: 'openshift',
+    cni: {cniConfDir: '/etc/cni/multus/net.d', provider: 'multus', chained: false},
+  },
   {name: 'EKS', shape: {serverVersion: 'v1.30.2-eks-db838b0', nodes: [NODES.eksEc2]}, cni: CHART_DEFAULTS},
   {name: 'AKS', shape: {nodes: [NODES.aks]}, cni: CHART_DEFAULTS},
   {name: 'kind', shape: {nodes: [NODES.kind]}, cni: CHART_DEFAULTS},
@@ -88,7 +109,10 @@ describe('install values compared with the reference platform profiles', () => {
     expect(v124.platformValue).toBe('k3s')
     const v123 = plan({nodes: [NODES.k3s]}, 'ambient', '1.23') // K3s v1.30.5: data/current/bin is right for it
     expect(v123.platformValue).toBeUndefined()
-    expect(v123.values).toEqual({profile: 'ambient', cni: {cniConfDir: '/var/lib/rancher/k3s/agent/etc/cni/net.d', cniBinDir: '/var/lib/rancher/k3s/data/current/bin/'}})
+    expect(v123.values).toEqual({
+      profile: 'ambient',
+      cni: {cniConfDir: '/var/lib/rancher/k3s/agent/etc/cni/net.d', cniBinDir: '/var/lib/rancher/k3s/data/current/bin/'},
+    })
     const gke124 = plan({serverVersion: 'v1.30.3-gke.1', nodes: [NODES.gke]}, 'sidecar', '1.24')
     expect(gke124.values).toEqual({cni: {cniBinDir: '/home/kubernetes/bin'}})
   })
@@ -96,13 +120,29 @@ describe('install values compared with the reference platform profiles', () => {
   it('GKE before 1.26 without a quota puts istio-cni and ztunnel in kube-system and tells istiod to trust it', () => {
     const p = plan({serverVersion: 'v1.30.3-gke.1', nodes: [NODES.gke], namespaces: ['istio-system']}, 'ambient', '1.25')
     expect(p.values).toEqual({profile: 'ambient', global: {platform: 'gke'}, pilot: {trustedZtunnelNamespace: 'kube-system'}})
-    expect(p.releases.map((r) => `${r.release}@${r.namespace}`)).toEqual(['istio-base@istio-system', 'istiod@istio-system', 'istio-cni@kube-system', 'ztunnel@kube-system'])
-    expect(parseIstioctl(p.istioctl.join(' '))).toMatchObject({'components.cni.namespace': 'kube-system', 'components.ztunnel.namespace': 'kube-system', 'values.pilot.trustedZtunnelNamespace': 'kube-system'})
+    expect(p.releases.map((r) => `${r.release}@${r.namespace}`)).toEqual([
+      'istio-base@istio-system',
+      'istiod@istio-system',
+      'istio-cni@kube-system',
+      'ztunnel@kube-system',
+    ])
+    expect(parseIstioctl(p.istioctl.join(' '))).toMatchObject({
+      'components.cni.namespace': 'kube-system',
+      'components.ztunnel.namespace': 'kube-system',
+      'values.pilot.trustedZtunnelNamespace': 'kube-system',
+    })
     const withQuota = plan(
       {
         serverVersion: 'v1.30.3-gke.1',
         nodes: [NODES.gke],
-        quotas: [{apiVersion: 'v1', kind: 'ResourceQuota', metadata: {namespace: 'istio-system', name: 'q'}, spec: {scopeSelector: {matchExpressions: [{scopeName: 'PriorityClass', operator: 'In', values: ['system-node-critical']}]}}}],
+        quotas: [
+          {
+            apiVersion: 'v1',
+            kind: 'ResourceQuota',
+            metadata: {namespace: 'istio-system', name: 'q'},
+            spec: {scopeSelector: {matchExpressions: [{scopeName: 'PriorityClass', operator: 'In', values: ['system-node-critical']}]}},
+          },
+        ],
       },
       'ambient',
       '1.25',
@@ -112,7 +152,11 @@ describe('install values compared with the reference platform profiles', () => {
 
   it('OpenShift installs istio-cni (and ztunnel) into kube-system in both modes', () => {
     const shape = {nodes: [NODES.openshiftOnAws], apiGroups: ['route.openshift.io']}
-    expect(plan(shape, 'sidecar').releases.map((r) => `${r.release}@${r.namespace}`)).toEqual(['istio-base@istio-system', 'istiod@istio-system', 'istio-cni@kube-system'])
+    expect(plan(shape, 'sidecar').releases.map((r) => `${r.release}@${r.namespace}`)).toEqual([
+      'istio-base@istio-system',
+      'istiod@istio-system',
+      'istio-cni@kube-system',
+    ])
     expect(plan(shape, 'ambient').releases.at(-1)).toEqual({release: 'ztunnel', chart: 'istio/ztunnel', namespace: 'kube-system'})
   })
 
@@ -174,7 +218,11 @@ describe('the CNI bin dir follows the K3s release (k3s-io/k3s#10868 in October 2
     ['k3d', NODES.k3d, 'v1.30.4+k3s1', '1.30', '/bin'],
     ['k3d', NODES.k3d, 'v1.32.3+k3s1', '1.30', STATIC],
   ] as const)('%s %s with Istio %s: --values and --istioctl give cniBinDir %s', (_what, node, kubelet, istio, dir) => {
-    const p = plan({nodes: [{...node, kubeletVersion: kubelet}], daemonSets: _what.includes('custom') ? [dsObject('kube-system', 'cilium')] : []}, 'ambient', istio)
+    const p = plan(
+      {nodes: [{...node, kubeletVersion: kubelet}], daemonSets: _what.includes('custom') ? [dsObject('kube-system', 'cilium')] : []},
+      'ambient',
+      istio,
+    )
     const values = parse(valuesDocument(p, 'test')) as Json
     const profileOf = (v: Json) => {
       // The judged release's own profile: before 1.25 the k3s profile used data/current/bin (istio/istio#54112).
@@ -185,7 +233,9 @@ describe('the CNI bin dir follows the K3s release (k3s-io/k3s#10868 in October 2
     expect(String(effective.cniBinDir).replace(/\/$/, '')).toBe(dir.replace(/\/$/, ''))
     expect(p.cniPaths.cniBinDir.replace(/\/$/, '')).toBe(dir.replace(/\/$/, ''))
     const flags = parseIstioctl(p.istioctl.join(' '))
-    const fromFlags = flags['values.cni.cniBinDir'] ?? (flags['values.global.platform'] === 'k3d' ? '/bin' : flags['values.global.platform'] === 'k3s' ? (istio === '1.24' ? K3S : STATIC) : undefined)
+    const fromFlags =
+      flags['values.cni.cniBinDir'] ??
+      (flags['values.global.platform'] === 'k3d' ? '/bin' : flags['values.global.platform'] === 'k3s' ? (istio === '1.24' ? K3S : STATIC) : undefined)
     expect(fromFlags?.replace(/\/$/, '')).toBe(dir.replace(/\/$/, ''))
     expect(p.k3s?.release).toBe(kubelet)
   })

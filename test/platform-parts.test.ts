@@ -19,22 +19,66 @@ const inv = <T>(items: T[]) => ({items, searched: [], unreadable: []})
 
 describe('CNI detection (platforms.md §2.4)', () => {
   const rows: Array<{name: string; input: CniInput; primary: string | undefined; label?: RegExp; others?: string[]}> = [
-    {name: 'self-managed Cilium with version', input: {daemonSets: inv([ds('kube-system', 'cilium', 'quay.io/cilium/cilium:v1.16.3@sha256:0123')])}, primary: 'cilium', label: /^Cilium 1\.16\.3 \(self-managed\)$/},
+    {
+      name: 'self-managed Cilium with version',
+      input: {daemonSets: inv([ds('kube-system', 'cilium', 'quay.io/cilium/cilium:v1.16.3@sha256:0123')])},
+      primary: 'cilium',
+      label: /^Cilium 1\.16\.3 \(self-managed\)$/,
+    },
     {name: 'GKE-managed Cilium (anetd)', input: {daemonSets: inv([ds('kube-system', 'anetd')])}, primary: 'cilium', label: /GKE-managed \(anetd/},
-    {name: 'AKS-managed Cilium (node label)', input: {daemonSets: inv([ds('kube-system', 'cilium'), ds('kube-system', 'azure-cns')]), nodes: summarized({...NODES.aks, labels: {...NODES.aks.labels, 'kubernetes.azure.com/ebpf-dataplane': 'cilium'}})}, primary: 'cilium', label: /AKS-managed/, others: ['azure-cni']},
+    {
+      name: 'AKS-managed Cilium (node label)',
+      input: {
+        daemonSets: inv([ds('kube-system', 'cilium'), ds('kube-system', 'azure-cns')]),
+        nodes: summarized({...NODES.aks, labels: {...NODES.aks.labels, 'kubernetes.azure.com/ebpf-dataplane': 'cilium'}}),
+      },
+      primary: 'cilium',
+      label: /AKS-managed/,
+      others: ['azure-cni'],
+    },
     {
       name: 'Cilium chained on the VPC CNI: the VPC CNI owns the network',
-      input: {daemonSets: inv([ds('kube-system', 'cilium'), ds('kube-system', 'aws-node', '602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon-k8s-cni:v1.19.2-eksbuild.1')]), ciliumConfigs: inv([summarizeConfigMap({metadata: {namespace: 'kube-system', name: 'cilium-config'}, data: {'cni-chaining-mode': 'aws-cni'}})])},
+      input: {
+        daemonSets: inv([
+          ds('kube-system', 'cilium'),
+          ds('kube-system', 'aws-node', '602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon-k8s-cni:v1.19.2-eksbuild.1'),
+        ]),
+        ciliumConfigs: inv([summarizeConfigMap({metadata: {namespace: 'kube-system', name: 'cilium-config'}, data: {'cni-chaining-mode': 'aws-cni'}})]),
+      },
       primary: 'aws-vpc-cni',
       label: /^Amazon VPC CNI 1\.19\.2$/,
       others: ['cilium'],
     },
-    {name: 'Calico operator (calico-system) with the BPF dataplane', input: {daemonSets: inv([ds('calico-system', 'calico-node')]), calico: {linuxDataplane: 'BPF'}}, primary: 'calico', label: /operator, BPF dataplane/},
-    {name: 'Calico manifest (kube-system), iptables', input: {daemonSets: inv([ds('kube-system', 'calico-node')])}, primary: 'calico', label: /manifest, Iptables dataplane/},
+    {
+      name: 'Calico operator (calico-system) with the BPF dataplane',
+      input: {daemonSets: inv([ds('calico-system', 'calico-node')]), calico: {linuxDataplane: 'BPF'}},
+      primary: 'calico',
+      label: /operator, BPF dataplane/,
+    },
+    {
+      name: 'Calico manifest (kube-system), iptables',
+      input: {daemonSets: inv([ds('kube-system', 'calico-node')])},
+      primary: 'calico',
+      label: /manifest, Iptables dataplane/,
+    },
     {name: 'kindnet', input: {daemonSets: inv([ds('kube-system', 'kindnet')])}, primary: 'kindnet'},
-    {name: 'K3s embedded Flannel (node annotation, no DaemonSet)', input: {daemonSets: inv([]), nodes: summarized(NODES.k3s)}, primary: 'flannel', label: /embedded/},
-    {name: 'Flannel annotations next to a real CNI are ignored', input: {daemonSets: inv([ds('kube-system', 'cilium')]), nodes: summarized(NODES.k3s)}, primary: 'cilium'},
-    {name: 'OVN-Kubernetes from the OpenShift network config, with Multus', input: {daemonSets: inv([]), openshiftNetwork: {networkType: 'OVNKubernetes'}, apiGroups: ['k8s.cni.cncf.io']}, primary: 'ovn-kubernetes', others: ['multus']},
+    {
+      name: 'K3s embedded Flannel (node annotation, no DaemonSet)',
+      input: {daemonSets: inv([]), nodes: summarized(NODES.k3s)},
+      primary: 'flannel',
+      label: /embedded/,
+    },
+    {
+      name: 'Flannel annotations next to a real CNI are ignored',
+      input: {daemonSets: inv([ds('kube-system', 'cilium')]), nodes: summarized(NODES.k3s)},
+      primary: 'cilium',
+    },
+    {
+      name: 'OVN-Kubernetes from the OpenShift network config, with Multus',
+      input: {daemonSets: inv([]), openshiftNetwork: {networkType: 'OVNKubernetes'}, apiGroups: ['k8s.cni.cncf.io']},
+      primary: 'ovn-kubernetes',
+      others: ['multus'],
+    },
     {name: 'Azure CNI', input: {daemonSets: inv([ds('kube-system', 'azure-cns')])}, primary: 'azure-cni'},
     {name: 'nothing', input: {daemonSets: inv([])}, primary: undefined},
   ]
@@ -46,7 +90,14 @@ describe('CNI detection (platforms.md §2.4)', () => {
   })
 
   it('names what could not be read when the all-namespaces list was refused', () => {
-    const cni = detectCni({daemonSets: {items: [], clusterWideDenied: 'forbidden: you may not list daemonsets.apps (cluster-wide)', searched: ['kube-system'], unreadable: [{namespace: 'kube-system', reason: 'forbidden: you may not list daemonsets.apps in namespace kube-system'}]}})
+    const cni = detectCni({
+      daemonSets: {
+        items: [],
+        clusterWideDenied: 'forbidden: you may not list daemonsets.apps (cluster-wide)',
+        searched: ['kube-system'],
+        unreadable: [{namespace: 'kube-system', reason: 'forbidden: you may not list daemonsets.apps in namespace kube-system'}],
+      },
+    })
     expect(cni.primary).toBeUndefined()
     expect(cni.gaps).toEqual([
       'forbidden: you may not list daemonsets.apps (cluster-wide), so daemonsets were read only in kube-system, one namespace at a time',
@@ -57,17 +108,30 @@ describe('CNI detection (platforms.md §2.4)', () => {
 
 describe('installed Istio from workloads', () => {
   const istiod = (namespace: string, image: string, rev?: string): PlatformWorkload =>
-    summarizeWorkload('Deployment')({metadata: {namespace, name: rev ? `istiod-${rev}` : 'istiod', labels: {app: 'istiod', ...(rev ? {'istio.io/rev': rev} : {})}}, spec: {template: {spec: {containers: [{name: 'discovery', image}]}}}})
+    summarizeWorkload('Deployment')({
+      metadata: {namespace, name: rev ? `istiod-${rev}` : 'istiod', labels: {app: 'istiod', ...(rev ? {'istio.io/rev': rev} : {})}},
+      spec: {template: {spec: {containers: [{name: 'discovery', image}]}}},
+    })
   it('takes the default revision, reads versions from tags (distroless, digest)', () => {
     const found = findInstalledIstio([
       istiod('istio-system', 'docker.io/istio/pilot:1.30.1-distroless', '1-30'),
       istiod('istio-system', 'docker.io/istio/pilot:1.29.3'),
       summarizeWorkload('DaemonSet')(dsObject('istio-system', 'ztunnel', {image: 'docker.io/istio/ztunnel:1.29.3@sha256:ab', podLabels: {app: 'ztunnel'}})),
-      summarizeWorkload('DaemonSet')(dsObject('kube-system', 'istio-cni-node', {containers: [{name: 'install-cni', image: 'docker.io/istio/install-cni:1.29.3'}], podLabels: {'k8s-app': 'istio-cni-node'}})),
+      summarizeWorkload('DaemonSet')(
+        dsObject('kube-system', 'istio-cni-node', {
+          containers: [{name: 'install-cni', image: 'docker.io/istio/install-cni:1.29.3'}],
+          podLabels: {'k8s-app': 'istio-cni-node'},
+        }),
+      ),
     ])
     expect(found.version).toBe('1.29.3')
     expect(found.minor).toBe('1.29')
-    expect(found.components.map((c) => `${c.component}@${c.namespace}:${c.version}`)).toEqual(['istiod@istio-system:1.30.1', 'istiod@istio-system:1.29.3', 'istio-cni@kube-system:1.29.3', 'ztunnel@istio-system:1.29.3'])
+    expect(found.components.map((c) => `${c.component}@${c.namespace}:${c.version}`)).toEqual([
+      'istiod@istio-system:1.30.1',
+      'istiod@istio-system:1.29.3',
+      'istio-cni@kube-system:1.29.3',
+      'ztunnel@istio-system:1.29.3',
+    ])
   })
   it('nothing installed', () => {
     expect(findInstalledIstio([ds('kube-system', 'kindnet')])).toEqual({components: [], version: undefined, minor: undefined, gaps: []})
@@ -109,8 +173,24 @@ describe('small pure parts', () => {
   it('a quota without PriorityClass expressions does not admit by priority; several expressions are ANDed', () => {
     const q = (exprs: unknown[]) => summarizeQuota({metadata: {namespace: 'x', name: 'q'}, spec: {scopeSelector: {matchExpressions: exprs}}})
     expect(quotaAdmitsPriority(q([]), 'system-node-critical')).toBe(false)
-    expect(quotaAdmitsPriority(q([{scopeName: 'PriorityClass', operator: 'Exists'}, {scopeName: 'PriorityClass', operator: 'NotIn', values: ['system-node-critical']}]), 'system-node-critical')).toBe(false)
-    expect(quotaAdmitsPriority(q([{scopeName: 'PriorityClass', operator: 'Exists'}, {scopeName: 'PriorityClass', operator: 'In', values: ['system-node-critical']}]), 'system-node-critical')).toBe(true)
+    expect(
+      quotaAdmitsPriority(
+        q([
+          {scopeName: 'PriorityClass', operator: 'Exists'},
+          {scopeName: 'PriorityClass', operator: 'NotIn', values: ['system-node-critical']},
+        ]),
+        'system-node-critical',
+      ),
+    ).toBe(false)
+    expect(
+      quotaAdmitsPriority(
+        q([
+          {scopeName: 'PriorityClass', operator: 'Exists'},
+          {scopeName: 'PriorityClass', operator: 'In', values: ['system-node-critical']},
+        ]),
+        'system-node-critical',
+      ),
+    ).toBe(true)
   })
 
   it('merges identical outcomes of both modes, prefixes the ones that differ', () => {
@@ -145,10 +225,16 @@ describe('the judged Istio patch', () => {
 
 describe('what the installed Istio runs, for the install plan', () => {
   const istiod = (rev?: string) =>
-    summarizeWorkload('Deployment')({metadata: {namespace: 'istio-system', name: 'istiod', labels: {app: 'istiod', ...(rev ? {'istio.io/rev': rev} : {})}}, spec: {template: {spec: {containers: [{name: 'discovery', image: 'istio/pilot:1.30.1'}]}}}})
+    summarizeWorkload('Deployment')({
+      metadata: {namespace: 'istio-system', name: 'istiod', labels: {app: 'istiod', ...(rev ? {'istio.io/rev': rev} : {})}},
+      spec: {template: {spec: {containers: [{name: 'discovery', image: 'istio/pilot:1.30.1'}]}}},
+    })
   const ztunnel = summarizeWorkload('DaemonSet')(dsObject('istio-system', 'ztunnel', {image: 'istio/ztunnel:1.30.1', podLabels: {app: 'ztunnel'}}))
   const cni = (env: Array<{name: string; value: string}> = []) => {
-    const raw = dsObject('istio-system', 'istio-cni-node', {containers: [{name: 'install-cni', image: 'istio/install-cni:1.30.1', env}], podLabels: {'k8s-app': 'istio-cni-node'}})
+    const raw = dsObject('istio-system', 'istio-cni-node', {
+      containers: [{name: 'install-cni', image: 'istio/install-cni:1.30.1', env}],
+      podLabels: {'k8s-app': 'istio-cni-node'},
+    })
     ;(raw.spec as {template: {spec: Record<string, unknown>}}).template.spec.volumes = [
       {name: 'cni-bin-dir', hostPath: {path: '/var/lib/rancher/k3s/data/cni'}},
       {name: 'cni-net-dir', hostPath: {path: '/var/lib/rancher/k3s/agent/etc/cni/net.d'}},
@@ -169,18 +255,38 @@ describe('what the installed Istio runs, for the install plan', () => {
 
   it('reads the host paths istio-cni mounts from its hostPath volumes', () => {
     const found = findInstalledIstio([cni()])
-    expect(found.components[0]!.cniPaths).toEqual({cniBinDir: '/var/lib/rancher/k3s/data/cni', cniConfDir: '/var/lib/rancher/k3s/agent/etc/cni/net.d', cniNetnsDir: '/var/run/netns'})
+    expect(found.components[0]!.cniPaths).toEqual({
+      cniBinDir: '/var/lib/rancher/k3s/data/cni',
+      cniConfDir: '/var/lib/rancher/k3s/agent/etc/cni/net.d',
+      cniNetnsDir: '/var/run/netns',
+    })
     expect(cni().hostPaths).not.toHaveProperty('config')
   })
 
   it.each([
     ['nothing readable: no backend', {}, undefined],
-    ['injector values without nativeNftables: Istio default iptables', {injectorValues: [{ref: 'istio-system/istio-sidecar-injector', values: '{"global":{"hub":"docker.io/istio"}}'}]}, 'iptables'],
-    ['injector values global.nativeNftables=true', {injectorValues: [{ref: 'istio-system/istio-sidecar-injector', values: '{"global":{"nativeNftables":true}}'}]}, 'nftables'],
-    ['istio-cni-config NATIVE_NFTABLES=true', {cniConfig: [{ref: 'istio-system/istio-cni-config', data: {NATIVE_NFTABLES: 'true', AMBIENT_ENABLED: 'true'}}]}, 'nftables'],
+    [
+      'injector values without nativeNftables: Istio default iptables',
+      {injectorValues: [{ref: 'istio-system/istio-sidecar-injector', values: '{"global":{"hub":"docker.io/istio"}}'}]},
+      'iptables',
+    ],
+    [
+      'injector values global.nativeNftables=true',
+      {injectorValues: [{ref: 'istio-system/istio-sidecar-injector', values: '{"global":{"nativeNftables":true}}'}]},
+      'nftables',
+    ],
+    [
+      'istio-cni-config NATIVE_NFTABLES=true',
+      {cniConfig: [{ref: 'istio-system/istio-cni-config', data: {NATIVE_NFTABLES: 'true', AMBIENT_ENABLED: 'true'}}]},
+      'nftables',
+    ],
     ['istio-cni-config without the key says nothing', {cniConfig: [{ref: 'istio-system/istio-cni-config', data: {AMBIENT_ENABLED: 'true'}}]}, undefined],
     ['malformed injector values are ignored', {injectorValues: [{ref: 'x', values: '{not json'}]}, undefined],
-    ['one nftables source wins over an iptables one', {injectorValues: [{ref: 'a', values: '{}'}], cniConfig: [{ref: 'b', data: {NATIVE_NFTABLES: 'true'}}]}, 'nftables'],
+    [
+      'one nftables source wins over an iptables one',
+      {injectorValues: [{ref: 'a', values: '{}'}], cniConfig: [{ref: 'b', data: {NATIVE_NFTABLES: 'true'}}]},
+      'nftables',
+    ],
   ] as const)('backend: %s', (_name, sources, backend) => {
     const installed = withIstioSettings(findInstalledIstio([istiod(), cni()]), sources)
     expect(installed.backend).toBe(backend)
@@ -188,7 +294,9 @@ describe('what the installed Istio runs, for the install plan', () => {
   })
 
   it('the install-cni env NATIVE_NFTABLES decides too; gaps are kept apart from the component gaps', () => {
-    const installed = withIstioSettings(findInstalledIstio([cni([{name: 'NATIVE_NFTABLES', value: 'true'}])]), {gaps: ['istio-system/istio-cni-config: forbidden']})
+    const installed = withIstioSettings(findInstalledIstio([cni([{name: 'NATIVE_NFTABLES', value: 'true'}])]), {
+      gaps: ['istio-system/istio-cni-config: forbidden'],
+    })
     expect(installed.backend).toBe('nftables')
     expect(installed.backendGaps).toEqual(['istio-system/istio-cni-config: forbidden'])
     expect(installed.gaps).toEqual([])

@@ -14,7 +14,14 @@ const NOT_PRIMARY = /shared\/reference|reference §|\b(platforms|kernel-and-inte
 
 describe('sources are primary URLs, never the research notes outside the repository', () => {
   it('the pattern catches every form the notes were cited in', () => {
-    for (const bad of ['../shared/reference/platforms.md', 'platforms.md §2.4', 'kernel-and-interception reference §1.5', 'kernel-and-interception.md §4.4', '(ux-and-ecosystem reference §1.3)', 'reference §3']) {
+    for (const bad of [
+      '../shared/reference/platforms.md',
+      'platforms.md §2.4',
+      'kernel-and-interception reference §1.5',
+      'kernel-and-interception.md §4.4',
+      '(ux-and-ecosystem reference §1.3)',
+      'reference §3',
+    ]) {
       expect(bad).toMatch(NOT_PRIMARY)
     }
     expect('https://istio.io/latest/docs/ambient/install/platform-prerequisites/ ; docs/platform.md').not.toMatch(NOT_PRIMARY)
@@ -24,11 +31,19 @@ describe('sources are primary URLs, never the research notes outside the reposit
     expect(source).not.toMatch(NOT_PRIMARY)
   })
 
-  it.each(allChecks.filter((c) => c.category === 'platform' || c.category === 'cluster').map((c) => [c.id, c.source] as const))('%s cites at least one URL', (_id, source) => {
-    expect(source).toMatch(/https:\/\/\S+/)
-  })
+  it.each(allChecks.filter((c) => c.category === 'platform' || c.category === 'cluster').map((c) => [c.id, c.source] as const))(
+    '%s cites at least one URL',
+    (_id, source) => {
+      expect(source).toMatch(/https:\/\/\S+/)
+    },
+  )
 
-  it.each(['README.md', ...readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)])('%s cites no research note', (file) => {
+  it.each([
+    'README.md',
+    ...readdirSync(path.join(root, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => `docs/${f}`),
+  ])('%s cites no research note', (file) => {
     const text = readFileSync(path.join(root, file), 'utf8')
     const bad = text.split('\n').filter((line) => NOT_PRIMARY.test(line))
     expect(bad).toEqual([])

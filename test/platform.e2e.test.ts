@@ -83,7 +83,11 @@ const cases: Case[] = [
     exit: 0,
     findings: [
       ['platform.installed-istio', 'pass', /istiod 1\.25\.2 rev default in istio-system; judging Istio 1\.25\.2$/],
-      ['platform.system-node-critical-quota', 'pass', /^ambient: ResourceQuota gcp-critical-pods admits system-node-critical in istio-system \(confirmed by a server-side dry-run pod create\)$/],
+      [
+        'platform.system-node-critical-quota',
+        'pass',
+        /^ambient: ResourceQuota gcp-critical-pods admits system-node-critical in istio-system \(confirmed by a server-side dry-run pod create\)$/,
+      ],
       ['platform.cni', 'pass', /GKE's built-in pod networking/],
     ],
     values: {mode: 'ambient', platform: 'gke', cni: {cniBinDir: '', cniConfDir: '/etc/cni/net.d'}},
@@ -96,9 +100,18 @@ const cases: Case[] = [
     cni: 'cilium',
     cniVariant: /GKE-managed \(anetd/,
     exit: 3,
-    fixes: [['platform.system-node-critical-quota', /kind: ResourceQuota\n[\s\S]*namespace: istio-system[\s\S]*scopeName: PriorityClass\n\s+values:\n\s+- system-node-critical/]],
+    fixes: [
+      [
+        'platform.system-node-critical-quota',
+        /kind: ResourceQuota\n[\s\S]*namespace: istio-system[\s\S]*scopeName: PriorityClass\n\s+values:\n\s+- system-node-critical/,
+      ],
+    ],
     findings: [
-      ['platform.system-node-critical-quota', 'fail', /^ambient: GKE admits system-node-critical pods \(istio-cni, ztunnel\) only in namespaces with a matching quota: the dry-run was refused: .*insufficient quota to match these scopes/],
+      [
+        'platform.system-node-critical-quota',
+        'fail',
+        /^ambient: GKE admits system-node-critical pods \(istio-cni, ztunnel\) only in namespaces with a matching quota: the dry-run was refused: .*insufficient quota to match these scopes/,
+      ],
       ['platform.cilium-cni-exclusive', 'skip', /GKE Dataplane V2 \(anetd\), managed by Google/],
     ],
   },
@@ -108,7 +121,13 @@ const cases: Case[] = [
     features: ['gke-dataplane-v2'],
     cni: 'cilium',
     exit: 0,
-    findings: [['platform.system-node-critical-quota', 'pass', /^ambient: Istio 1\.30 with global\.platform=gke creates the system-node-critical ResourceQuotas in istio-system itself; do not create a duplicate$/]],
+    findings: [
+      [
+        'platform.system-node-critical-quota',
+        'pass',
+        /^ambient: Istio 1\.30 with global\.platform=gke creates the system-node-critical ResourceQuotas in istio-system itself; do not create a duplicate$/,
+      ],
+    ],
   },
   {
     scenario: 'platform-gke-autopilot',
@@ -131,25 +150,60 @@ const cases: Case[] = [
     cni: 'aws-vpc-cni',
     exit: 3,
     fixes: [['platform.eks-pod-security-groups', /^kubectl set env daemonset aws-node -n kube-system POD_SECURITY_GROUP_ENFORCING_MODE=standard$/m]],
-    findings: [['platform.eks-pod-security-groups', 'fail', /^ambient: ENABLE_POD_ENI=true, 1 SecurityGroupPolicy \(payments\/payments-db-access\) and POD_SECURITY_GROUP_ENFORCING_MODE=strict \(unset, the default\).*Istio 1\.29\.2 predates the workaround/]],
+    findings: [
+      [
+        'platform.eks-pod-security-groups',
+        'fail',
+        /^ambient: ENABLE_POD_ENI=true, 1 SecurityGroupPolicy \(payments\/payments-db-access\) and POD_SECURITY_GROUP_ENFORCING_MODE=strict \(unset, the default\).*Istio 1\.29\.2 predates the workaround/,
+      ],
+    ],
     values: {mode: 'ambient', cni: CHART_DEFAULTS},
   },
-  {scenario: 'platform-eks-standard', platform: 'eks', cni: 'aws-vpc-cni', exit: 0, findings: [['platform.eks-pod-security-groups', 'pass', /POD_SECURITY_GROUP_ENFORCING_MODE=standard with 1 SecurityGroupPolicy/]]},
-  {scenario: 'platform-eks-no-sgp', platform: 'eks', cni: 'aws-vpc-cni', exit: 0, findings: [['platform.eks-pod-security-groups', 'pass', /pod ENI trunking is on but no SecurityGroupPolicy exists/]]},
-  {scenario: 'platform-aks', platform: 'aks', confidence: 'high', cni: 'azure-cni', exit: 0, findings: [
+  {
+    scenario: 'platform-eks-standard',
+    platform: 'eks',
+    cni: 'aws-vpc-cni',
+    exit: 0,
+    findings: [['platform.eks-pod-security-groups', 'pass', /POD_SECURITY_GROUP_ENFORCING_MODE=standard with 1 SecurityGroupPolicy/]],
+  },
+  {
+    scenario: 'platform-eks-no-sgp',
+    platform: 'eks',
+    cni: 'aws-vpc-cni',
+    exit: 0,
+    findings: [['platform.eks-pod-security-groups', 'pass', /pod ENI trunking is on but no SecurityGroupPolicy exists/]],
+  },
+  {
+    scenario: 'platform-aks',
+    platform: 'aks',
+    confidence: 'high',
+    cni: 'azure-cni',
+    exit: 0,
+    findings: [
       ['platform.install-values', 'pass', /^sidecar: AKS: no global\.platform value needed: AKS uses the standard CNI paths$/],
       ['platform.install-values', 'pass', /^ambient: AKS: no global\.platform value needed/],
-    ], values: {mode: 'sidecar', cni: CHART_DEFAULTS}},
+    ],
+    values: {mode: 'sidecar', cni: CHART_DEFAULTS},
+  },
   {
     scenario: 'platform-openshift',
     args: ['--mode', 'both'],
     platform: 'openshift',
     cni: 'ovn-kubernetes',
     exit: 3,
-    fixes: [['platform.openshift-ovn-gateway-mode', /oc patch network\.operator\.openshift\.io cluster --type=merge -p '\{"spec":\{"defaultNetwork":\{"ovnKubernetesConfig":\{"gatewayConfig":\{"routingViaHost":true\}\}\}\}\}'/]],
+    fixes: [
+      [
+        'platform.openshift-ovn-gateway-mode',
+        /oc patch network\.operator\.openshift\.io cluster --type=merge -p '\{"spec":\{"defaultNetwork":\{"ovnKubernetesConfig":\{"gatewayConfig":\{"routingViaHost":true\}\}\}\}\}'/,
+      ],
+    ],
     findings: [
       ['platform.openshift-ovn-gateway-mode', 'fail', /^ambient: OVN-Kubernetes runs in shared gateway mode/],
-      ['platform.install-values', 'pass', /^sidecar: OpenShift: set global\.platform=openshift .*istioctl: --set profile=openshift\); istio-cni go to kube-system/],
+      [
+        'platform.install-values',
+        'pass',
+        /^sidecar: OpenShift: set global\.platform=openshift .*istioctl: --set profile=openshift\); istio-cni go to kube-system/,
+      ],
       ['platform.install-values', 'pass', /^ambient: OpenShift: .*istioctl: --set profile=openshift-ambient\); istio-cni and ztunnel go to kube-system/],
     ],
     values: {mode: 'ambient', platform: 'openshift', cni: {cniConfDir: '/etc/cni/multus/net.d', provider: 'multus'}},
@@ -162,10 +216,22 @@ const cases: Case[] = [
     cniVariant: /embedded/,
     exit: 0,
     findings: [
-      ['platform.install-values', 'pass', /^sidecar: K3s: set global\.platform=k3s, cni\.cniBinDir=\/var\/lib\/rancher\/k3s\/data\/current\/bin\/ .*K3s v1\.30\.5\+k3s1 has containerd read CNI binaries from \/var\/lib\/rancher\/k3s\/data\/current\/bin\/, not \/var\/lib\/rancher\/k3s\/data\/cni as global\.platform=k3s in Istio 1\.30 sets\. Sidecars with istio-init write no CNI files/],
-      ['platform.install-values', 'warn', /^ambient: K3s: install with these values, the chart defaults \(\/opt\/cni\/bin and \/etc\/cni\/net\.d\) will fail here: set global\.platform=k3s, cni\.cniBinDir=\/var\/lib\/rancher\/k3s\/data\/current\/bin\/ .*istioctl: --set profile=ambient --set values\.global\.platform=k3s --set values\.cni\.cniBinDir=\/var\/lib\/rancher\/k3s\/data\/current\/bin\/\)/],
+      [
+        'platform.install-values',
+        'pass',
+        /^sidecar: K3s: set global\.platform=k3s, cni\.cniBinDir=\/var\/lib\/rancher\/k3s\/data\/current\/bin\/ .*K3s v1\.30\.5\+k3s1 has containerd read CNI binaries from \/var\/lib\/rancher\/k3s\/data\/current\/bin\/, not \/var\/lib\/rancher\/k3s\/data\/cni as global\.platform=k3s in Istio 1\.30 sets\. Sidecars with istio-init write no CNI files/,
+      ],
+      [
+        'platform.install-values',
+        'warn',
+        /^ambient: K3s: install with these values, the chart defaults \(\/opt\/cni\/bin and \/etc\/cni\/net\.d\) will fail here: set global\.platform=k3s, cni\.cniBinDir=\/var\/lib\/rancher\/k3s\/data\/current\/bin\/ .*istioctl: --set profile=ambient --set values\.global\.platform=k3s --set values\.cni\.cniBinDir=\/var\/lib\/rancher\/k3s\/data\/current\/bin\/\)/,
+      ],
     ],
-    values: {mode: 'ambient', platform: 'k3s', cni: {cniConfDir: '/var/lib/rancher/k3s/agent/etc/cni/net.d', cniBinDir: '/var/lib/rancher/k3s/data/current/bin/'}},
+    values: {
+      mode: 'ambient',
+      platform: 'k3s',
+      cni: {cniConfDir: '/var/lib/rancher/k3s/agent/etc/cni/net.d', cniBinDir: '/var/lib/rancher/k3s/data/current/bin/'},
+    },
   },
   {
     // K3s v1.31.2 (static CNI bin dir) with Istio installed, istio-cni on the chart defaults: fail in every mode.
@@ -173,10 +239,23 @@ const cases: Case[] = [
     platform: 'k3s',
     cni: 'flannel',
     exit: 3,
-    fixes: [['platform.install-values', /^helm upgrade istio-cni istio\/cni -n istio-system --reuse-values --set cni\.cniBinDir=\/var\/lib\/rancher\/k3s\/data\/cni --set cni\.cniConfDir=\/var\/lib\/rancher\/k3s\/agent\/etc\/cni\/net\.d$/m]],
+    fixes: [
+      [
+        'platform.install-values',
+        /^helm upgrade istio-cni istio\/cni -n istio-system --reuse-values --set cni\.cniBinDir=\/var\/lib\/rancher\/k3s\/data\/cni --set cni\.cniConfDir=\/var\/lib\/rancher\/k3s\/agent\/etc\/cni\/net\.d$/m,
+      ],
+    ],
     findings: [
-      ['platform.install-values', 'fail', /^istio-cni in istio-system was installed without the K3s paths: cniBinDir is \/opt\/cni\/bin, K3s v1\.31\.2\+k3s1 needs \/var\/lib\/rancher\/k3s\/data\/cni; cniConfDir is \/etc\/cni\/net\.d, K3s v1\.31\.2\+k3s1 needs \/var\/lib\/rancher\/k3s\/agent\/etc\/cni\/net\.d\. The container runtime never runs the istio-cni plugin/],
-      ['platform.installed-istio', 'pass', /istiod 1\.30\.1 rev default in istio-system, istio-cni 1\.30\.1 in istio-system, ztunnel 1\.30\.1 in istio-system; judging Istio 1\.30\.1$/],
+      [
+        'platform.install-values',
+        'fail',
+        /^istio-cni in istio-system was installed without the K3s paths: cniBinDir is \/opt\/cni\/bin, K3s v1\.31\.2\+k3s1 needs \/var\/lib\/rancher\/k3s\/data\/cni; cniConfDir is \/etc\/cni\/net\.d, K3s v1\.31\.2\+k3s1 needs \/var\/lib\/rancher\/k3s\/agent\/etc\/cni\/net\.d\. The container runtime never runs the istio-cni plugin/,
+      ],
+      [
+        'platform.installed-istio',
+        'pass',
+        /istiod 1\.30\.1 rev default in istio-system, istio-cni 1\.30\.1 in istio-system, ztunnel 1\.30\.1 in istio-system; judging Istio 1\.30\.1$/,
+      ],
     ],
     values: {mode: 'ambient', platform: 'k3s', cni: {cniConfDir: '/var/lib/rancher/k3s/agent/etc/cni/net.d', cniBinDir: '/var/lib/rancher/k3s/data/cni'}},
   },
@@ -204,13 +283,50 @@ const cases: Case[] = [
     ],
     values: {mode: 'ambient', platform: 'k3d', cni: {cniBinDir: '/bin'}},
   },
-  {scenario: 'platform-rke2', platform: 'rke2', cni: 'canal', exit: 0, findings: [
+  {
+    scenario: 'platform-rke2',
+    platform: 'rke2',
+    cni: 'canal',
+    exit: 0,
+    findings: [
       ['platform.install-values', 'pass', /^sidecar: RKE2: no global\.platform value needed: RKE2 uses \/etc\/cni\/net\.d and \/opt\/cni\/bin$/],
       ['platform.install-values', 'pass', /^ambient: RKE2: /],
-    ], values: {mode: 'ambient', cni: CHART_DEFAULTS}},
-  {scenario: 'platform-microk8s', args: ['--mode', 'both'], platform: 'microk8s', cni: 'calico', exit: 4, findings: [['platform.install-values', 'warn', /^ambient: MicroK8s: install with these values, the chart defaults/], ['platform.install-values', 'pass', /^sidecar: MicroK8s: set global\.platform=microk8s/]], values: {mode: 'sidecar', platform: 'microk8s', cni: {cniConfDir: '/var/snap/microk8s/current/args/cni-network', cniBinDir: '/var/snap/microk8s/current/opt/cni/bin'}}},
-  {scenario: 'platform-minikube', platform: 'minikube', cni: null, exit: 0, findings: [['platform.cni', 'pass', /minikube's built-in bridge CNI/]], values: {mode: 'ambient', platform: 'minikube', cni: {cniNetnsDir: '/var/run/docker/netns'}}},
-  {scenario: 'platform-kind', platform: 'kind', confidence: 'high', cni: 'kindnet', exit: 0, findings: [['platform.mode-support', 'pass', /^no known restriction on kind$/]], values: {mode: 'ambient', cni: CHART_DEFAULTS}},
+    ],
+    values: {mode: 'ambient', cni: CHART_DEFAULTS},
+  },
+  {
+    scenario: 'platform-microk8s',
+    args: ['--mode', 'both'],
+    platform: 'microk8s',
+    cni: 'calico',
+    exit: 4,
+    findings: [
+      ['platform.install-values', 'warn', /^ambient: MicroK8s: install with these values, the chart defaults/],
+      ['platform.install-values', 'pass', /^sidecar: MicroK8s: set global\.platform=microk8s/],
+    ],
+    values: {
+      mode: 'sidecar',
+      platform: 'microk8s',
+      cni: {cniConfDir: '/var/snap/microk8s/current/args/cni-network', cniBinDir: '/var/snap/microk8s/current/opt/cni/bin'},
+    },
+  },
+  {
+    scenario: 'platform-minikube',
+    platform: 'minikube',
+    cni: null,
+    exit: 0,
+    findings: [['platform.cni', 'pass', /minikube's built-in bridge CNI/]],
+    values: {mode: 'ambient', platform: 'minikube', cni: {cniNetnsDir: '/var/run/docker/netns'}},
+  },
+  {
+    scenario: 'platform-kind',
+    platform: 'kind',
+    confidence: 'high',
+    cni: 'kindnet',
+    exit: 0,
+    findings: [['platform.mode-support', 'pass', /^no known restriction on kind$/]],
+    values: {mode: 'ambient', cni: CHART_DEFAULTS},
+  },
   {
     scenario: 'platform-cilium-exclusive',
     args: ['--mode', 'both'],
@@ -220,22 +336,51 @@ const cases: Case[] = [
     exit: 3,
     fixes: [['platform.cilium-cni-exclusive', /helm upgrade cilium cilium\/cilium -n kube-system --reuse-values --set cni\.exclusive=false/]],
     findings: [
-      ['platform.cilium-cni-exclusive', 'fail', /^ambient: cni-exclusive: "true" in kube-system\/cilium-config and the ambient install uses istio-cni: on Cilium 1\.16\.3 the agent owns the CNI configuration directory/],
+      [
+        'platform.cilium-cni-exclusive',
+        'fail',
+        /^ambient: cni-exclusive: "true" in kube-system\/cilium-config and the ambient install uses istio-cni: on Cilium 1\.16\.3 the agent owns the CNI configuration directory/,
+      ],
       ['platform.cilium-kube-proxy-replacement', 'pass', /^sidecar: kube-proxy replacement with bpf-lb-sock-hostns-only: "true"$/],
       ['platform.cilium-kube-proxy-replacement', 'warn', /^ambient: kube-proxy replacement is on/],
     ],
   },
-  {scenario: 'platform-cilium-bpf-masquerade', args: ['--mode', 'both'], platform: 'kubeadm', cni: 'cilium', exit: 3, fixes: [['platform.cilium-bpf-masquerade', /--set bpf\.masquerade=false/]], findings: [['platform.cilium-bpf-masquerade', 'fail', /^ambient: enable-bpf-masquerade: "true"/], ['platform.cilium-cni-exclusive', 'pass', /"false"/]]},
+  {
+    scenario: 'platform-cilium-bpf-masquerade',
+    args: ['--mode', 'both'],
+    platform: 'kubeadm',
+    cni: 'cilium',
+    exit: 3,
+    fixes: [['platform.cilium-bpf-masquerade', /--set bpf\.masquerade=false/]],
+    findings: [
+      ['platform.cilium-bpf-masquerade', 'fail', /^ambient: enable-bpf-masquerade: "true"/],
+      ['platform.cilium-cni-exclusive', 'pass', /"false"/],
+    ],
+  },
   {
     scenario: 'platform-cilium-default-deny',
     args: ['--mode', 'both'],
     platform: 'kubeadm',
     cni: 'cilium',
     exit: 3,
-    fixes: [['platform.cilium-host-probe-policy', /kind: CiliumClusterwideNetworkPolicy[\s\S]*enableDefaultDeny:\n\s+egress: false\n\s+ingress: false[\s\S]*fromCIDR:\n\s+- 169\.254\.7\.127\/32/], ['platform.network-policy-probe-snat', /namespace: shop[\s\S]*cidr: 169\.254\.7\.127\/32/]],
+    fixes: [
+      [
+        'platform.cilium-host-probe-policy',
+        /kind: CiliumClusterwideNetworkPolicy[\s\S]*enableDefaultDeny:\n\s+egress: false\n\s+ingress: false[\s\S]*fromCIDR:\n\s+- 169\.254\.7\.127\/32/,
+      ],
+      ['platform.network-policy-probe-snat', /namespace: shop[\s\S]*cidr: 169\.254\.7\.127\/32/],
+    ],
     findings: [
-      ['platform.cilium-host-probe-policy', 'fail', /^ambient: default-deny under Cilium \(NetworkPolicy shop\/default-deny-ingress\) and no CiliumClusterwideNetworkPolicy admits 169\.254\.7\.127/],
-      ['platform.network-policy-probe-snat', 'fail', /^ambient: NetworkPolicy default-deny-ingress restricts ingress .* kubelet probes of this ambient namespace will fail$/],
+      [
+        'platform.cilium-host-probe-policy',
+        'fail',
+        /^ambient: default-deny under Cilium \(NetworkPolicy shop\/default-deny-ingress\) and no CiliumClusterwideNetworkPolicy admits 169\.254\.7\.127/,
+      ],
+      [
+        'platform.network-policy-probe-snat',
+        'fail',
+        /^ambient: NetworkPolicy default-deny-ingress restricts ingress .* kubelet probes of this ambient namespace will fail$/,
+      ],
     ],
   },
   {
@@ -244,7 +389,11 @@ const cases: Case[] = [
     cni: 'cilium',
     exit: 0,
     findings: [
-      ['platform.cilium-host-probe-policy', 'pass', /^ambient: CiliumClusterwideNetworkPolicy allow-ambient-hostprobes admits 169\.254\.7\.127 into every endpoint$/],
+      [
+        'platform.cilium-host-probe-policy',
+        'pass',
+        /^ambient: CiliumClusterwideNetworkPolicy allow-ambient-hostprobes admits 169\.254\.7\.127 into every endpoint$/,
+      ],
       ['platform.network-policy-probe-snat', 'pass', /allow-ambient-hostprobes admits 169\.254\.7\.127 into every pod/],
     ],
   },
@@ -255,7 +404,11 @@ const cases: Case[] = [
     exit: 3,
     fixes: [['platform.pod-security-admission', /kubectl label namespace istio-system pod-security\.kubernetes\.io\/enforce=privileged --overwrite/]],
     findings: [
-      ['platform.pod-security-admission', 'fail', /^sidecar: Talos enforces Pod Security "baseline" .*istio-system has no enforce label: istio-cni would be rejected/],
+      [
+        'platform.pod-security-admission',
+        'fail',
+        /^sidecar: Talos enforces Pod Security "baseline" .*istio-system has no enforce label: istio-cni would be rejected/,
+      ],
       ['platform.pod-security-admission', 'fail', /^ambient: .*istio-cni and ztunnel would be rejected/],
       ['platform.gvisor-runtime-class', 'warn', /^ambient: RuntimeClass gvisor \(handler runsc\)/],
     ],
@@ -291,7 +444,13 @@ const cases: Case[] = [
     features: ['eks-auto-mode'],
     cni: 'aws-vpc-cni',
     exit: 4,
-    findings: [['platform.detection', 'warn', /^mixed cluster: EKS \(Auto Mode\) ×2 \(i-0c3c3c3c3c3c3c3c3, i-0d4d4d4d4d4d4d4d4\); EKS \(EC2\) ×2 \(ip-10-0-1-10\.ec2\.internal, ip-10-0-2-20\.ec2\.internal\)\. Detected EKS \(Auto Mode\), high confidence/]],
+    findings: [
+      [
+        'platform.detection',
+        'warn',
+        /^mixed cluster: EKS \(Auto Mode\) ×2 \(i-0c3c3c3c3c3c3c3c3, i-0d4d4d4d4d4d4d4d4\); EKS \(EC2\) ×2 \(ip-10-0-1-10\.ec2\.internal, ip-10-0-2-20\.ec2\.internal\)\. Detected EKS \(Auto Mode\), high confidence/,
+      ],
+    ],
   },
 ]
 
@@ -310,7 +469,11 @@ describe('kubectl mesh-ready platform against the test API server, one scenario 
         const got = r.findings.filter((f) => f.checkId === id).map((f) => `${f.severity} ${f.message}`)
         const want = c.findings.filter(([checkId]) => checkId === id)
         expect(got, JSON.stringify(got)).toHaveLength(want.length)
-        for (const [, severity, pattern] of want) expect(got.some((g) => g.startsWith(`${severity} `) && pattern.test(g.slice(severity.length + 1))), `${severity} ${pattern} in ${JSON.stringify(got)}`).toBe(true)
+        for (const [, severity, pattern] of want)
+          expect(
+            got.some((g) => g.startsWith(`${severity} `) && pattern.test(g.slice(severity.length + 1))),
+            `${severity} ${pattern} in ${JSON.stringify(got)}`,
+          ).toBe(true)
       }
       for (const [id, pattern] of c.fixes ?? []) {
         const fix = r.findings.find((f) => f.checkId === id && f.remediation)?.remediation
@@ -379,8 +542,15 @@ describe('kubectl mesh-ready platform against the test API server, one scenario 
       const by = (id: string) => r.findings.filter((f) => f.checkId === id)
       expect(by('platform.cni')).toMatchObject([{severity: 'unknown'}])
       expect(by('platform.cni')[0]!.message).toContain('forbidden: you may not list daemonsets.apps in namespace kube-system')
-      expect(by('platform.eks-pod-security-groups')).toMatchObject([{severity: 'unknown', message: 'could not look for the Amazon VPC CNI: forbidden: you may not list daemonsets.apps in namespace kube-system'}])
-      expect(by('platform.network-policy-probe-snat').map((f) => [f.severity, f.message])).toEqual([['warn', 'ambient: 1 namespace not in ambient yet has NetworkPolicies that drop 169.254.7.127: shop (default-deny); their kubelet probes fail once enrolled']])
+      expect(by('platform.eks-pod-security-groups')).toMatchObject([
+        {severity: 'unknown', message: 'could not look for the Amazon VPC CNI: forbidden: you may not list daemonsets.apps in namespace kube-system'},
+      ])
+      expect(by('platform.network-policy-probe-snat').map((f) => [f.severity, f.message])).toEqual([
+        [
+          'warn',
+          'ambient: 1 namespace not in ambient yet has NetworkPolicies that drop 169.254.7.127: shop (default-deny); their kubelet probes fail once enrolled',
+        ],
+      ])
       expect(by('platform.detection')).toMatchObject([{severity: 'pass'}])
       expect(by('platform.mode-support')).toMatchObject([{severity: 'pass'}])
       expect(r.findings.filter((f) => f.severity === 'fail')).toEqual([])
@@ -393,7 +563,9 @@ describe('kubectl mesh-ready platform against the test API server, one scenario 
       const before = server.requests.length
       await report(server)
       const made = server.requests.slice(before)
-      const lists = made.filter((q) => q.method === 'GET' && !q.query.continue).map((q) => `${q.path}?${q.query.labelSelector ?? ''}${q.query.fieldSelector ?? ''}`)
+      const lists = made
+        .filter((q) => q.method === 'GET' && !q.query.continue)
+        .map((q) => `${q.path}?${q.query.labelSelector ?? ''}${q.query.fieldSelector ?? ''}`)
       expect(lists.length).toBe(new Set(lists).size)
       expect(made.some((q) => q.path.startsWith('/api/v1/nodes/'))).toBe(false) // no per-node GETs
       const creates = made.filter((q) => q.method === 'POST' && q.path === '/api/v1/namespaces/istio-system/pods')

@@ -45,7 +45,11 @@ function outcome(report: Report, checkId: string, namespace: string, name: strin
   const own = report.findings.find((f) => f.checkId === checkId && f.subject.name === name && f.subject.namespace === namespace)
   if (own) return own.severity
   const folded = report.findings.find(
-    (f) => f.checkId === checkId && f.subject.kind === 'Namespace' && f.subject.name === namespace && ((f.evidence?.workloads ?? f.evidence?.services) as string[] | undefined)?.includes(name),
+    (f) =>
+      f.checkId === checkId &&
+      f.subject.kind === 'Namespace' &&
+      f.subject.name === namespace &&
+      ((f.evidence?.workloads ?? f.evidence?.services) as string[] | undefined)?.includes(name),
   )
   return folded?.severity
 }
@@ -138,8 +142,17 @@ describe('kubectl mesh-ready pods -A against pods-mixed (no Istio installed)', (
 
   it('RBAC denied on one namespace: unknown naming the permission, every other namespace still judged', () => {
     const denied = report.findings.filter((f) => f.severity === 'unknown')
-    expect(denied).toEqual([expect.objectContaining({checkId: 'workload.inventory', subject: {kind: 'Namespace', name: 'vault'}, message: 'its workloads were not judged: forbidden: you may not list pods in namespace vault'})])
-    const paths = ctx.server.requests.slice(before).filter((r) => r.method === 'GET').map((r) => `${r.path} ${r.status}`)
+    expect(denied).toEqual([
+      expect.objectContaining({
+        checkId: 'workload.inventory',
+        subject: {kind: 'Namespace', name: 'vault'},
+        message: 'its workloads were not judged: forbidden: you may not list pods in namespace vault',
+      }),
+    ])
+    const paths = ctx.server.requests
+      .slice(before)
+      .filter((r) => r.method === 'GET')
+      .map((r) => `${r.path} ${r.status}`)
     expect(paths).toContain('/api/v1/pods 403')
     expect(paths).toContain('/api/v1/namespaces/shop/pods 200')
     expect(paths).toContain('/api/v1/namespaces/vault/pods 403')
@@ -148,14 +161,20 @@ describe('kubectl mesh-ready pods -A against pods-mixed (no Istio installed)', (
 
   it("leaves system namespaces and Istio's own components out, saying so", () => {
     expect(report.findings.find((f) => f.subject.name === 'kube-system')).toMatchObject({checkId: 'workload.inventory', severity: 'skip'})
-    expect(report.findings.find((f) => f.checkId === 'workload.inventory' && f.severity === 'pass')?.message).toBe('judged 10 workloads covering 12 pods in 4 namespaces; 1 Istio component left out')
+    expect(report.findings.find((f) => f.checkId === 'workload.inventory' && f.severity === 'pass')?.message).toBe(
+      'judged 10 workloads covering 12 pods in 4 namespaces; 1 Istio component left out',
+    )
   })
 
   it('gives copy-pasteable fixes', () => {
     const uid = report.findings.find((f) => f.checkId === 'workload.uid-1337' && f.severity === 'fail')!
-    expect(uid.remediation?.command).toBe(`kubectl -n shop patch deployment legacy -p '{"spec":{"template":{"spec":{"securityContext":{"runAsUser":1000},"containers":[{"name":"legacy","securityContext":{"runAsUser":1000}}]}}}}'`)
+    expect(uid.remediation?.command).toBe(
+      `kubectl -n shop patch deployment legacy -p '{"spec":{"template":{"spec":{"securityContext":{"runAsUser":1000},"containers":[{"name":"legacy","securityContext":{"runAsUser":1000}}]}}}}'`,
+    )
     const serverFirst = report.findings.find((f) => f.checkId === 'workload.server-first' && f.severity === 'fail')!
-    expect(serverFirst.remediation?.command).toBe(`kubectl -n shop patch service orders-db --type=json -p '[{"op":"add","path":"/spec/ports/0/appProtocol","value":"tcp"}]'`)
+    expect(serverFirst.remediation?.command).toBe(
+      `kubectl -n shop patch service orders-db --type=json -p '[{"op":"add","path":"/spec/ports/0/appProtocol","value":"tcp"}]'`,
+    )
   })
 
   it('exits 3 on failures and prints an 80-column table with the workloads that need attention', async () => {
@@ -170,7 +189,13 @@ describe('kubectl mesh-ready pods -A against pods-mixed (no Istio installed)', (
     expect(r.stdout).toMatch(/^Workloads needing attention: 5 of 10 judged \(14 pods read\)/)
     expect(r.stdout).toMatch(/deployment\/legacy\s+1 pod, sidecar mode; warn app-version-labels, fail\s/)
     // The verdict block: its first line says the verdict and the judged plan; indented lines follow.
-    expect(r.stdout.trimEnd().split('\n').filter((l) => /^\S/.test(l)).at(-1)).toMatch(/^NOT READY for sidecar on iptables \(Istio [\d.]+ default\)$/)
+    expect(
+      r.stdout
+        .trimEnd()
+        .split('\n')
+        .filter((l) => /^\S/.test(l))
+        .at(-1),
+    ).toMatch(/^NOT READY for sidecar on iptables \(Istio [\d.]+ default\)$/)
   })
 
   it('-n reads one namespace only', async () => {
@@ -198,7 +223,13 @@ describe('kubectl mesh-ready pods -A against pods-mixed (no Istio installed)', (
 
   it('a target or selector keeps only the Services that select its pods', async () => {
     const r = await ctx.json('deployment/web', '-n', 'shop')
-    const named = r.findings.flatMap((f) => (f.subject.kind === 'Service' ? [f.subject.name] : f.subject.kind === 'Namespace' && Array.isArray(f.evidence?.services) ? (f.evidence.services as string[]) : []))
+    const named = r.findings.flatMap((f) =>
+      f.subject.kind === 'Service'
+        ? [f.subject.name]
+        : f.subject.kind === 'Namespace' && Array.isArray(f.evidence?.services)
+          ? (f.evidence.services as string[])
+          : [],
+    )
     expect(new Set(named)).toEqual(new Set(['web']))
     expect(r.verdict).toBe('ready')
   })
@@ -232,7 +263,9 @@ describe('istio-cni installed: NET_ADMIN/NET_RAW not needed, and the plugin says
     const report = await ctx.json('-A')
     const payments = report.findings.find((f) => f.checkId === 'workload.net-admin-capabilities' && f.subject.name === 'payments')!
     expect(payments.severity).toBe('pass')
-    expect(payments.message).toBe('not needed: the sidecar injector has pilot.cni.enabled=true (DaemonSet istio-system/istio-cni-node), so pods get no istio-init (1 workload, 1 pod in sidecar mode)')
+    expect(payments.message).toBe(
+      'not needed: the sidecar injector has pilot.cni.enabled=true (DaemonSet istio-system/istio-cni-node), so pods get no istio-init (1 workload, 1 pod in sidecar mode)',
+    )
     expect(report.data.pods.istioCni.state).toBe('present')
   })
 })
@@ -250,7 +283,9 @@ describe('ambient installed (ztunnel): auto mode judges unlabelled namespaces fo
     // --mode sidecar judges it for sidecars; the istio-cni DaemonSet (no injector to say otherwise) spares istio-init.
     const sidecar = await ctx.json('-A', '--mode', 'sidecar')
     expect(outcome(sidecar, 'workload.uid-1337', 'payments', 'deployment/checkout')).toBe('pass')
-    expect(sidecar.findings.find((f) => f.checkId === 'workload.net-admin-capabilities' && f.subject.name === 'payments')?.message).toMatch(/^not needed: istio-cni is installed \(DaemonSet istio-system\/istio-cni-node\)/)
+    expect(sidecar.findings.find((f) => f.checkId === 'workload.net-admin-capabilities' && f.subject.name === 'payments')?.message).toMatch(
+      /^not needed: istio-cni is installed \(DaemonSet istio-system\/istio-cni-node\)/,
+    )
   })
 })
 

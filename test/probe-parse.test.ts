@@ -4,7 +4,18 @@ import {parseProbeOutput} from '../src/gather/probe/parse-probe.js'
 
 const request = {symbols: ['MODULES', 'NF_TABLES', 'NFT_SOCKET'], modules: ['nf_tables', 'br_netfilter']}
 const report = (lines: string[]) => ['mesh-ready-probe 1', ...lines, 'end', ''].join('\n')
-const GOOD = ['rel 6.1.0-56-amd64', 'relsrc tree', 'cfgsrc /boot/config-6.1.0-56-amd64', 'cfg ymn', 'src live=1 proc=1 builtin=modules.builtin list=modules.order boot=1 moddir=/lib/modules/6.1.0-56-amd64', 'mod 5c', 'selinux enforcing', 'modprobe /sbin/modprobe ?', 'ipt nat filter', 'ip6t none']
+const GOOD = [
+  'rel 6.1.0-56-amd64',
+  'relsrc tree',
+  'cfgsrc /boot/config-6.1.0-56-amd64',
+  'cfg ymn',
+  'src live=1 proc=1 builtin=modules.builtin list=modules.order boot=1 moddir=/lib/modules/6.1.0-56-amd64',
+  'mod 5c',
+  'selinux enforcing',
+  'modprobe /sbin/modprobe ?',
+  'ipt nat filter',
+  'ip6t none',
+]
 
 describe('a well-formed report', () => {
   const parsed = parseProbeOutput(report(GOOD), request)
@@ -23,7 +34,16 @@ describe('a well-formed report', () => {
     expect(ev.legacyTables).toEqual({ipv4: ['nat', 'filter'], ipv6: []})
   })
   it('keeps functional results and the exact error text', () => {
-    const withTests = parseProbeOutput(report([...GOOD, 'fv nft nftables v1.0.9 (Old Doc Yak #3)', 'f nft.rules ok', "f iptables-legacy.nat fail iptables v1.8.9 (legacy): can't initialize iptables table `nat': Table does not exist", 'f ipset absent']), request)
+    const withTests = parseProbeOutput(
+      report([
+        ...GOOD,
+        'fv nft nftables v1.0.9 (Old Doc Yak #3)',
+        'f nft.rules ok',
+        "f iptables-legacy.nat fail iptables v1.8.9 (legacy): can't initialize iptables table `nat': Table does not exist",
+        'f ipset absent',
+      ]),
+      request,
+    )
     expect(withTests.ok && withTests.evidence.functional).toEqual({
       results: [
         {test: 'nft.rules', status: 'ok'},
@@ -73,7 +93,7 @@ describe('malformed or hostile output becomes a reason, never a crash', () => {
 
   it('never throws on random bytes', () => {
     let seed = 7
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
     for (let i = 0; i < 200; i++) {
       const noise = Array.from({length: 200}, () => String.fromCharCode(Math.floor(rand() * 256))).join('')
       const text = i % 2 ? noise : report([...GOOD.slice(0, Math.floor(rand() * GOOD.length)), noise])

@@ -9,7 +9,16 @@ import type {TestApiServer} from '../test-cluster/index.js'
 import {repoRoot, runCli} from './helpers/cli.js'
 
 /** Clusters that between them make every kind of request: probes, OpenShift, EKS, Cilium, Calico, GKE, PSP. */
-const SCENARIOS = ['demo', 'platform-openshift', 'platform-eks-standard', 'platform-cilium-default-deny', 'platform-gke-quota', 'pods-psp', 'pods-openshift', 'platform-k3s']
+const SCENARIOS = [
+  'demo',
+  'platform-openshift',
+  'platform-eks-standard',
+  'platform-cilium-default-deny',
+  'platform-gke-quota',
+  'pods-psp',
+  'pods-openshift',
+  'platform-k3s',
+]
 
 describe('declared API reads (src/gather/reads.ts)', () => {
   const servers: TestApiServer[] = []
@@ -21,7 +30,12 @@ describe('declared API reads (src/gather/reads.ts)', () => {
     expect(permissionOf('GET', '/api/v1/nodes?limit=500')).toEqual({verb: 'list', group: '', resource: 'nodes'})
     expect(permissionOf('GET', '/api/v1/namespaces/p/pods?watch=true')).toEqual({verb: 'watch', group: '', resource: 'pods', namespace: 'p'})
     expect(permissionOf('GET', '/api/v1/namespaces/p/pods/x/log')).toEqual({verb: 'get', group: '', resource: 'pods/log', namespace: 'p'})
-    expect(permissionOf('DELETE', '/apis/coordination.k8s.io/v1/namespaces/p/leases/l')).toEqual({verb: 'delete', group: 'coordination.k8s.io', resource: 'leases', namespace: 'p'})
+    expect(permissionOf('DELETE', '/apis/coordination.k8s.io/v1/namespaces/p/leases/l')).toEqual({
+      verb: 'delete',
+      group: 'coordination.k8s.io',
+      resource: 'leases',
+      namespace: 'p',
+    })
     expect(permissionOf('GET', '/version')).toBeUndefined()
     expect(permissionOf('GET', '/apis')).toBeUndefined()
     // A namespaced declaration does not cover a cluster-wide request, nor one in another fixed namespace.
@@ -54,10 +68,16 @@ describe('declared API reads (src/gather/reads.ts)', () => {
     expect(result.stderr).not.toMatch(/internal error/)
     const requests = server.requests.map((r) => ({method: r.method, url: `${r.path}?${new URLSearchParams(r.query)}`}))
     expect(requests.length).toBeGreaterThan(2)
-    const undeclared = [...new Set(requests.flatMap(({method, url}) => {
-      const p = permissionOf(method, url)
-      return p === undefined || declaredRead(p) !== undefined ? [] : [`${p.verb} ${p.group || 'core'}/${p.resource}${p.namespace ? ` in ${p.namespace}` : ' (cluster-wide)'}: ${method} ${url.split('?')[0]}`]
-    }))]
+    const undeclared = [
+      ...new Set(
+        requests.flatMap(({method, url}) => {
+          const p = permissionOf(method, url)
+          return p === undefined || declaredRead(p) !== undefined
+            ? []
+            : [`${p.verb} ${p.group || 'core'}/${p.resource}${p.namespace ? ` in ${p.namespace}` : ' (cluster-wide)'}: ${method} ${url.split('?')[0]}`]
+        }),
+      ),
+    ]
     expect(undeclared).toEqual([])
   })
 })

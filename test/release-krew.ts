@@ -71,7 +71,8 @@ function selectorErrors(selector: Selector | undefined, where: string): string[]
   const errors: string[] = []
   if (selector.matchLabels === undefined && selector.matchExpressions === undefined) errors.push(`${where}: selector is empty`)
   if (selector.matchLabels !== undefined && Object.keys(selector.matchLabels ?? {}).length === 0) errors.push(`${where}: matchLabels is specified but empty`)
-  if (selector.matchExpressions !== undefined && (selector.matchExpressions ?? []).length === 0) errors.push(`${where}: matchExpressions is specified but empty`)
+  if (selector.matchExpressions !== undefined && (selector.matchExpressions ?? []).length === 0)
+    errors.push(`${where}: matchExpressions is specified but empty`)
   const keys = [...Object.keys(selector.matchLabels ?? {}), ...(selector.matchExpressions ?? []).map((e) => e.key ?? '')]
   for (const key of keys) if (key !== 'os' && key !== 'arch') errors.push(`${where}: selector key "${key}" is not os or arch`)
   return errors
@@ -109,9 +110,11 @@ export function validateKrewManifest(text: string, fileName: string): string[] {
     if (!p.uri) errors.push(`${where}: uri is missing`)
     if (!p.sha256 || !SHA256.test(p.sha256)) errors.push(`${where}: sha256 must be 64 lowercase hex digits`)
     if (!p.bin) errors.push(`${where}: bin is missing`)
-    if (p.files !== undefined && (p.files.length === 0 || p.files.some((f) => !f.from || !f.to))) errors.push(`${where}: files must be unspecified or non-empty entries with from and to`)
+    if (p.files !== undefined && (p.files.length === 0 || p.files.some((f) => !f.from || !f.to)))
+      errors.push(`${where}: files must be unspecified or non-empty entries with from and to`)
     errors.push(...selectorErrors(p.selector, where))
-    if (p.selector && !SUPPORTED_PLATFORMS.some((labels) => selectorMatches(p.selector!, labels))) errors.push(`${where}: the selector matches no supported os/arch`)
+    if (p.selector && !SUPPORTED_PLATFORMS.some((labels) => selectorMatches(p.selector!, labels)))
+      errors.push(`${where}: the selector matches no supported os/arch`)
   })
   for (const labels of SUPPORTED_PLATFORMS) {
     const matching = platforms.flatMap((p, i) => (p.selector && selectorMatches(p.selector, labels) ? [i] : []))

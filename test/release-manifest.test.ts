@@ -32,7 +32,9 @@ describe('plugin.yaml → krew manifest', () => {
     expect(validateKrewManifest(rendered, 'mesh-ready.yaml')).toEqual([])
     const doc = parse(rendered) as KrewManifest
     expect(doc.spec?.version).toBe('v1.2.3')
-    expect(doc.spec?.platforms?.map((p) => p.uri)).toEqual(TARGETS.map((t) => `https://github.com/mesh-ready/kubectl-mesh-ready/releases/download/v1.2.3/${archiveName(t, '1.2.3')}`))
+    expect(doc.spec?.platforms?.map((p) => p.uri)).toEqual(
+      TARGETS.map((t) => `https://github.com/mesh-ready/kubectl-mesh-ready/releases/download/v1.2.3/${archiveName(t, '1.2.3')}`),
+    )
   })
 
   it.each(TARGETS.map((t) => [targetId(t), t] as const))('a krew client on %s gets that build, with the right executable', (id, target) => {
@@ -84,10 +86,22 @@ describe('the krew-index rules (test/release-krew.ts) catch broken manifests', (
     ['no bin', broken((m) => void delete m.spec.platforms[0]!.bin), /bin is missing/],
     ['no uri', broken((m) => void delete m.spec.platforms[1]!.uri), /uri is missing/],
     ['empty files', broken((m) => void (m.spec.platforms[0]!.files = [])), /files must be unspecified or non-empty/],
-    ['selector on another key', broken((m) => void (m.spec.platforms[0]!.selector = {matchLabels: {os: 'linux', distro: 'debian'}})), /"distro" is not os or arch/],
+    [
+      'selector on another key',
+      broken((m) => void (m.spec.platforms[0]!.selector = {matchLabels: {os: 'linux', distro: 'debian'}})),
+      /"distro" is not os or arch/,
+    ],
     ['empty matchLabels', broken((m) => void (m.spec.platforms[0]!.selector = {matchLabels: {}})), /specified but empty/],
-    ['overlapping selectors', broken((m) => void (m.spec.platforms[1]!.selector = {matchLabels: {os: 'linux'}})), /linux\/amd64 is matched by platforms 0 and 1/],
-    ['unsupported platform', broken((m) => void (m.spec.platforms[0]!.selector = {matchLabels: {os: 'plan9', arch: 'amd64'}})), /matches no supported os\/arch/],
+    [
+      'overlapping selectors',
+      broken((m) => void (m.spec.platforms[1]!.selector = {matchLabels: {os: 'linux'}})),
+      /linux\/amd64 is matched by platforms 0 and 1/,
+    ],
+    [
+      'unsupported platform',
+      broken((m) => void (m.spec.platforms[0]!.selector = {matchLabels: {os: 'plan9', arch: 'amd64'}})),
+      /matches no supported os\/arch/,
+    ],
     ['no platforms', broken((m) => void (m.spec.platforms = [])), /platforms is empty/],
     ['multi-line short description', broken((m) => void (m.spec.shortDescription = 'a\nb')), /line break/],
   ])('%s', (_name, text, error) => {
@@ -101,7 +115,16 @@ describe('the krew-index rules (test/release-krew.ts) catch broken manifests', (
   it.each<[Record<string, unknown>, Record<string, string>, boolean]>([
     [{matchLabels: {os: 'linux', arch: 'amd64'}}, {os: 'linux', arch: 'amd64'}, true],
     [{matchLabels: {os: 'linux', arch: 'amd64'}}, {os: 'linux', arch: 'arm64'}, false],
-    [{matchExpressions: [{key: 'os', operator: 'In', values: ['darwin']}, {key: 'arch', operator: 'In', values: ['amd64', 'arm64']}]}, {os: 'darwin', arch: 'arm64'}, true],
+    [
+      {
+        matchExpressions: [
+          {key: 'os', operator: 'In', values: ['darwin']},
+          {key: 'arch', operator: 'In', values: ['amd64', 'arm64']},
+        ],
+      },
+      {os: 'darwin', arch: 'arm64'},
+      true,
+    ],
     [{matchExpressions: [{key: 'os', operator: 'NotIn', values: ['windows']}]}, {os: 'windows', arch: 'amd64'}, false],
     [{matchExpressions: [{key: 'arch', operator: 'Exists'}]}, {os: 'linux', arch: 'arm'}, true],
   ])('selector %j on %j matches: %s', (selector, labels, expected) => {
@@ -126,7 +149,9 @@ describe('release helpers', () => {
   it('knows the targets by os/arch and refuses others', () => {
     expect(selectTargets('linux/amd64,windows/amd64').map(targetId)).toEqual(['linux/amd64', 'windows/amd64'])
     expect(selectTargets(undefined)).toHaveLength(4)
-    expect(() => selectTargets('darwin/arm64')).toThrow(/unknown target "darwin\/arm64"; use one or more of: linux\/amd64, linux\/arm64, darwin\/amd64, windows\/amd64/)
+    expect(() => selectTargets('darwin/arm64')).toThrow(
+      /unknown target "darwin\/arm64"; use one or more of: linux\/amd64, linux\/arm64, darwin\/amd64, windows\/amd64/,
+    )
   })
 
   it.each([

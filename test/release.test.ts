@@ -108,7 +108,17 @@ describe('the linux/amd64 single executable, installed as krew would', () => {
     expect(result.stdout).toMatch(/^READY WITH WARNINGS for sidecar on iptables \(Istio 1\.30 default\)$/m)
   })
 
-  const helpCases = [['--help'], ['check', '--help'], ['nodes', '--help'], ['pods', '--help'], ['platform', '--help'], ['help', 'check'], ['bogus'], ['check', '--output', 'nope'], ['check', '--no-such-flag']]
+  const helpCases = [
+    ['--help'],
+    ['check', '--help'],
+    ['nodes', '--help'],
+    ['pods', '--help'],
+    ['platform', '--help'],
+    ['help', 'check'],
+    ['bogus'],
+    ['check', '--output', 'nope'],
+    ['check', '--no-such-flag'],
+  ]
   it.concurrent.each(helpCases)('same commands and flags as bin/kubectl-mesh_ready.js: %s', async (...args) => {
     const [packed, node] = await Promise.all([run(exe(), args, {env: bare}), runCli(args)])
     expect(packed.code).toBe(node.code)

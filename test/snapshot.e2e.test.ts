@@ -44,9 +44,34 @@ const pagedDemo: Scenario = {
   generate: {
     createdAt: '2025-09-15T08:00:00Z',
     nodeGroups: [
-      {namePrefix: 'worker-a', count: 300, kernelVersion: '6.1.0-56-amd64', osImage: 'Debian GNU/Linux 12 (bookworm)', containerRuntimeVersion: 'containerd://1.7.24', kubeletVersion: 'v1.30.8', podCIDRPrefix: '10.244'},
-      {namePrefix: 'worker-b', count: 300, kernelVersion: '6.18.0', osImage: 'Debian GNU/Linux 12 (bookworm)', containerRuntimeVersion: 'containerd://1.7.24', kubeletVersion: 'v1.30.8', podCIDRPrefix: '10.245'},
-      {namePrefix: 'edge-arm', count: 300, kernelVersion: '4.9.165', osImage: 'Android 10 (Pixel 3a vendor kernel)', architecture: 'arm64', containerRuntimeVersion: 'containerd://1.7.24', kubeletVersion: 'v1.30.8', podCIDRPrefix: '10.246'},
+      {
+        namePrefix: 'worker-a',
+        count: 300,
+        kernelVersion: '6.1.0-56-amd64',
+        osImage: 'Debian GNU/Linux 12 (bookworm)',
+        containerRuntimeVersion: 'containerd://1.7.24',
+        kubeletVersion: 'v1.30.8',
+        podCIDRPrefix: '10.244',
+      },
+      {
+        namePrefix: 'worker-b',
+        count: 300,
+        kernelVersion: '6.18.0',
+        osImage: 'Debian GNU/Linux 12 (bookworm)',
+        containerRuntimeVersion: 'containerd://1.7.24',
+        kubeletVersion: 'v1.30.8',
+        podCIDRPrefix: '10.245',
+      },
+      {
+        namePrefix: 'edge-arm',
+        count: 300,
+        kernelVersion: '4.9.165',
+        osImage: 'Android 10 (Pixel 3a vendor kernel)',
+        architecture: 'arm64',
+        containerRuntimeVersion: 'containerd://1.7.24',
+        kubeletVersion: 'v1.30.8',
+        podCIDRPrefix: '10.246',
+      },
     ],
   },
 } as Scenario
@@ -65,20 +90,24 @@ describe('check reads one shared snapshot', () => {
     await Promise.all(servers.map((s) => s.stop()))
   })
 
-  it.each(RUNS)('$name: each read is requested once', async ({scenario, args, nodePages}) => {
-    const server = await startApiServer({scenario})
-    servers.push(server)
-    const result = await runCli(['check', '--kubeconfig', server.kubeconfigPath, '-o', 'json', ...args])
-    expect(result.stderr).not.toMatch(/internal error/)
-    const report = JSON.parse(result.stdout) as {data?: {nodes?: {probe?: {namespace?: string}}}}
-    const reads = snapshotReads(server.requests, report.data?.nodes?.probe?.namespace ?? 'mesh-ready-probe')
-    expect(reads.filter((r) => r.path === '/version')).toHaveLength(1)
-    // The node list is read page by page (the nodes area starts probes as nodes arrive): each page once.
-    const pages = reads.filter((r) => r.path === '/api/v1/nodes')
-    expect(pages).toHaveLength(nodePages)
-    expect(new Set(pages.map(pageKey)).size).toBe(nodePages)
-    expect(readsMoreThanOnce(reads)).toEqual([])
-    // The probe session's own reads are still made (fresh answers), outside the snapshot.
-    if (report.data?.nodes?.probe?.namespace) expect(server.requests.some((r) => r.method === 'GET' && r.query.watch === 'true')).toBe(true)
-  }, 90_000)
+  it.each(RUNS)(
+    '$name: each read is requested once',
+    async ({scenario, args, nodePages}) => {
+      const server = await startApiServer({scenario})
+      servers.push(server)
+      const result = await runCli(['check', '--kubeconfig', server.kubeconfigPath, '-o', 'json', ...args])
+      expect(result.stderr).not.toMatch(/internal error/)
+      const report = JSON.parse(result.stdout) as {data?: {nodes?: {probe?: {namespace?: string}}}}
+      const reads = snapshotReads(server.requests, report.data?.nodes?.probe?.namespace ?? 'mesh-ready-probe')
+      expect(reads.filter((r) => r.path === '/version')).toHaveLength(1)
+      // The node list is read page by page (the nodes area starts probes as nodes arrive): each page once.
+      const pages = reads.filter((r) => r.path === '/api/v1/nodes')
+      expect(pages).toHaveLength(nodePages)
+      expect(new Set(pages.map(pageKey)).size).toBe(nodePages)
+      expect(readsMoreThanOnce(reads)).toEqual([])
+      // The probe session's own reads are still made (fresh answers), outside the snapshot.
+      if (report.data?.nodes?.probe?.namespace) expect(server.requests.some((r) => r.method === 'GET' && r.query.watch === 'true')).toBe(true)
+    },
+    90_000,
+  )
 })

@@ -57,12 +57,18 @@ describe('the verdict judges the planned install', () => {
     expect(report.plan).toEqual({istioVersion: '1.30', modes: ['sidecar'], backends: ['iptables'], source: 'defaults'})
     const scenario = report.findings.filter((f) => f.checkId === 'node.iptables-backend' || f.checkId === 'node.nftables-backend')
     // every mode × backend is still judged for every group, and only sidecar on iptables counts
-    expect(new Set(scenario.map((f) => `${f.mode}/${f.backend}`))).toEqual(new Set(['sidecar/iptables', 'ambient/iptables', 'sidecar/nftables', 'ambient/nftables']))
+    expect(new Set(scenario.map((f) => `${f.mode}/${f.backend}`))).toEqual(
+      new Set(['sidecar/iptables', 'ambient/iptables', 'sidecar/nftables', 'ambient/nftables']),
+    )
     for (const f of scenario) expect(f.planned).toBe(f.mode === 'sidecar' && f.backend === 'iptables')
     // the arm64 4.9 kernel lacks ip_set: ambient fails there, as information
     const ambient = scenario.filter((f) => f.mode === 'ambient' && f.backend === 'iptables' && f.severity === 'fail')
     expect(ambient).toHaveLength(1)
-    expect(report.alternatives).toContainEqual({label: 'ambient', verdict: 'not-ready', detail: expect.stringMatching(/^on 1 of 3 node groups \(missing .*ip_set/)})
+    expect(report.alternatives).toContainEqual({
+      label: 'ambient',
+      verdict: 'not-ready',
+      detail: expect.stringMatching(/^on 1 of 3 node groups \(missing .*ip_set/),
+    })
     expect(report.summary.fail).toBe(0)
     expect(report.alternativeSummary.fail).toBeGreaterThan(0)
     expect(report.verdict).not.toBe('not-ready')
@@ -80,7 +86,11 @@ describe('the verdict judges the planned install', () => {
   it.each([
     [['--mode', 'ambient'], ['ambient'], ['iptables']],
     [['--mode', 'both'], ['sidecar', 'ambient'], ['iptables']],
-    [['--mode', 'both', '--backend', 'both'], ['sidecar', 'ambient'], ['iptables', 'nftables']],
+    [
+      ['--mode', 'both', '--backend', 'both'],
+      ['sidecar', 'ambient'],
+      ['iptables', 'nftables'],
+    ],
   ])('%j explicitly judges %j on %j: the 4.9 group fails', async (flags, modes, backends) => {
     const server = await start('demo')
     const result = await runCli(['nodes', '--kubeconfig', server.kubeconfigPath, '-o', 'json', '--istio-version', '1.30', ...flags])
@@ -95,7 +105,12 @@ describe('the verdict judges the planned install', () => {
 describe('incomplete: never ready on nothing', () => {
   it('no probe could run (image pull failure on every group): incomplete, exit 5, even with --fail-on fail', async () => {
     const server = await start('nodes-image-pull')
-    for (const [failOn, code] of [['warn', 5], ['unknown', 5], ['fail', 5], ['never', 0]] as const) {
+    for (const [failOn, code] of [
+      ['warn', 5],
+      ['unknown', 5],
+      ['fail', 5],
+      ['never', 0],
+    ] as const) {
       const result = await runCli(['nodes', '--kubeconfig', server.kubeconfigPath, '-o', 'json', '--fail-on', failOn])
       const report = json(result.stdout)
       expect(report.verdict).toBe('incomplete')

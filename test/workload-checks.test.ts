@@ -65,7 +65,9 @@ describe('workload.uid-1337', () => {
   })
 
   it('offers no patch for a bare pod, whose spec is immutable', () => {
-    const bare = judge('workload.uid-1337', {pods: [{metadata: {name: 'debug', namespace: 'shop'}, spec: {securityContext: {runAsUser: 1337}, containers: [container('x')]}}]})
+    const bare = judge('workload.uid-1337', {
+      pods: [{metadata: {name: 'debug', namespace: 'shop'}, spec: {securityContext: {runAsUser: 1337}, containers: [container('x')]}}],
+    })
     const f = one(bare, 'pod/debug')
     expect(f.severity).toBe('fail')
     expect(f.remediation?.command).toBeUndefined()
@@ -96,17 +98,45 @@ describe('workload.net-admin-capabilities', () => {
   })
 
   it('unreadable namespace labels → unknown naming why', () => {
-    const f = one(judge('workload.net-admin-capabilities', {pods: pods('shop'), namespaces: {shop: unavailable('forbidden: you may not get namespaces (cluster-wide)')}}), 'shop')
+    const f = one(
+      judge('workload.net-admin-capabilities', {pods: pods('shop'), namespaces: {shop: unavailable('forbidden: you may not get namespaces (cluster-wide)')}}),
+      'shop',
+    )
     expect(f.severity).toBe('unknown')
     expect(f.message).toContain('forbidden: you may not get namespaces')
   })
 
   it.each([
-    ['the istio-cni DaemonSet', 'pass', {cniDaemonSet: known('DaemonSet kube-system/istio-cni-node')}, /not needed: istio-cni is installed \(DaemonSet kube-system\/istio-cni-node\)/],
-    ["the injector's pilot.cni.enabled=true and the node agent", 'pass', {injectorCni: known(true), cniDaemonSet: known('DaemonSet istio-system/istio-cni-node')}, /not needed: the sidecar injector has pilot.cni.enabled=true/],
-    ['pilot.cni.enabled=false although the DaemonSet runs (ambient-only CNI)', 'fail', {injectorCni: known(false), cniDaemonSet: known('DaemonSet istio-system/istio-cni-node')}, /enforces/],
-    ['istio-cni unknown', 'unknown', {cniDaemonSet: unavailable('forbidden: you may not list daemonsets.apps (cluster-wide)')}, /unless istio-cni is installed: whether istio-cni is installed could not be read \(forbidden/],
-    ["pilot.cni.enabled=true but no istio-cni-node DaemonSet", 'warn', {injectorCni: known(true), cniDaemonSet: known(null)}, /pilot.cni.enabled=true, so pods get no istio-init, but no istio-cni-node DaemonSet was found/],
+    [
+      'the istio-cni DaemonSet',
+      'pass',
+      {cniDaemonSet: known('DaemonSet kube-system/istio-cni-node')},
+      /not needed: istio-cni is installed \(DaemonSet kube-system\/istio-cni-node\)/,
+    ],
+    [
+      "the injector's pilot.cni.enabled=true and the node agent",
+      'pass',
+      {injectorCni: known(true), cniDaemonSet: known('DaemonSet istio-system/istio-cni-node')},
+      /not needed: the sidecar injector has pilot.cni.enabled=true/,
+    ],
+    [
+      'pilot.cni.enabled=false although the DaemonSet runs (ambient-only CNI)',
+      'fail',
+      {injectorCni: known(false), cniDaemonSet: known('DaemonSet istio-system/istio-cni-node')},
+      /enforces/,
+    ],
+    [
+      'istio-cni unknown',
+      'unknown',
+      {cniDaemonSet: unavailable('forbidden: you may not list daemonsets.apps (cluster-wide)')},
+      /unless istio-cni is installed: whether istio-cni is installed could not be read \(forbidden/,
+    ],
+    [
+      'pilot.cni.enabled=true but no istio-cni-node DaemonSet',
+      'warn',
+      {injectorCni: known(true), cniDaemonSet: known(null)},
+      /pilot.cni.enabled=true, so pods get no istio-init, but no istio-cni-node DaemonSet was found/,
+    ],
   ])('restricted namespace with %s → %s', (_name, severity, mesh, message) => {
     const f = one(judge('workload.net-admin-capabilities', {pods: pods('shop'), namespaces: {shop: psa({enforce: 'restricted'})}, mesh}), 'shop')
     expect(f.severity).toBe(severity)
@@ -115,7 +145,11 @@ describe('workload.net-admin-capabilities', () => {
 
   it.each([
     ['--mode ambient', {mode: 'ambient' as const}, /sidecar mode.*--mode ambient/],
-    ['a namespace labelled for ambient', {namespaces: {shop: {...psa({enforce: 'restricted'}), 'istio.io/dataplane-mode': 'ambient'}}}, /istio.io\/dataplane-mode=ambient/],
+    [
+      'a namespace labelled for ambient',
+      {namespaces: {shop: {...psa({enforce: 'restricted'}), 'istio.io/dataplane-mode': 'ambient'}}},
+      /istio.io\/dataplane-mode=ambient/,
+    ],
     ['ztunnel installed (auto)', {mesh: {ztunnelDaemonSet: known('DaemonSet istio-system/ztunnel')}}, /ztunnel is installed/],
   ])('ambient via %s → skip, saying why', (_name, extra, message) => {
     const f = one(judge('workload.net-admin-capabilities', {pods: pods('shop'), namespaces: {shop: psa({enforce: 'restricted'})}, ...extra}), 'shop')
@@ -124,13 +158,33 @@ describe('workload.net-admin-capabilities', () => {
   })
 
   it('a sidecar-injection label wins over ztunnel being installed', () => {
-    const f = one(judge('workload.net-admin-capabilities', {pods: pods('shop'), namespaces: {shop: {...psa({enforce: 'baseline'}), 'istio-injection': 'enabled'}}, mesh: {ztunnelDaemonSet: known('DaemonSet istio-system/ztunnel')}}), 'shop')
+    const f = one(
+      judge('workload.net-admin-capabilities', {
+        pods: pods('shop'),
+        namespaces: {shop: {...psa({enforce: 'baseline'}), 'istio-injection': 'enabled'}},
+        mesh: {ztunnelDaemonSet: known('DaemonSet istio-system/ztunnel')},
+      }),
+      'shop',
+    )
     expect(f.severity).toBe('fail')
   })
 
   it.each([
-    ['no PSP allows the capabilities', 'fail', [{name: 'restricted', allowedCapabilities: []}], /no PodSecurityPolicy allows NET_ADMIN and NET_RAW \(restricted\)/],
-    ['a PSP allows them', 'warn', [{name: 'restricted', allowedCapabilities: []}, {name: 'istio', allowedCapabilities: ['NET_ADMIN', 'NET_RAW']}], /only PodSecurityPolicy istio allows/],
+    [
+      'no PSP allows the capabilities',
+      'fail',
+      [{name: 'restricted', allowedCapabilities: []}],
+      /no PodSecurityPolicy allows NET_ADMIN and NET_RAW \(restricted\)/,
+    ],
+    [
+      'a PSP allows them',
+      'warn',
+      [
+        {name: 'restricted', allowedCapabilities: []},
+        {name: 'istio', allowedCapabilities: ['NET_ADMIN', 'NET_RAW']},
+      ],
+      /only PodSecurityPolicy istio allows/,
+    ],
     ['a PSP allows everything', 'warn', [{name: 'privileged', allowedCapabilities: ['*']}], /privileged allows/],
   ])('legacy PodSecurityPolicy: %s → %s', (_name, severity, psps, message) => {
     const f = one(judge('workload.net-admin-capabilities', {pods: pods('shop'), admission: {podSecurityPolicies: known(psps)}}), 'shop')
@@ -141,7 +195,12 @@ describe('workload.net-admin-capabilities', () => {
   const scc = (name: string, caps: string[], users: string[] = [], groups: string[] = []) => ({name, allowedCapabilities: caps, users, groups})
   it.each([
     ['only restricted-v2', 'fail', [scc('restricted-v2', [])], /no SecurityContextConstraints allows/],
-    ['privileged exists but is not granted', 'warn', [scc('restricted-v2', []), scc('privileged', ['*'], ['system:admin'], ['system:cluster-admins'])], /lists service account web in its users or groups/],
+    [
+      'privileged exists but is not granted',
+      'warn',
+      [scc('restricted-v2', []), scc('privileged', ['*'], ['system:admin'], ['system:cluster-admins'])],
+      /lists service account web in its users or groups/,
+    ],
     ['granted to the service account', 'pass', [scc('istio', ['NET_ADMIN', 'NET_RAW'], ['system:serviceaccount:shop:web'])], /SCC istio grants/],
     ['granted to the namespace group', 'pass', [scc('istio', ['NET_ADMIN', 'NET_RAW'], [], ['system:serviceaccounts:shop'])], /SCC istio grants/],
   ])('OpenShift SCCs: %s → %s', (_name, severity, sccs, message) => {
@@ -152,7 +211,10 @@ describe('workload.net-admin-capabilities', () => {
   })
 
   it('judges each namespace on its own', () => {
-    const findings = judge('workload.net-admin-capabilities', {pods: [...pods('strict'), ...pods('open')], namespaces: {strict: psa({enforce: 'restricted'}), open: {}}})
+    const findings = judge('workload.net-admin-capabilities', {
+      pods: [...pods('strict'), ...pods('open')],
+      namespaces: {strict: psa({enforce: 'restricted'}), open: {}},
+    })
     expect(severityOf(findings, 'strict')).toEqual(['fail'])
     expect(severityOf(findings, 'open')).toEqual(['pass'])
   })
@@ -180,23 +242,41 @@ describe('workload.app-version-labels', () => {
     expect(f.message).toMatch(message)
   })
   it('patches only the missing label into the pod template', () => {
-    expect(one(findings, 'deployment/no-version').remediation?.command).toBe(`kubectl -n shop patch deployment no-version -p '{"spec":{"template":{"metadata":{"labels":{"version":"v1"}}}}}'`)
+    expect(one(findings, 'deployment/no-version').remediation?.command).toBe(
+      `kubectl -n shop patch deployment no-version -p '{"spec":{"template":{"metadata":{"labels":{"version":"v1"}}}}}'`,
+    )
   })
 })
 
 describe('Service port checks', () => {
   const web = deploymentPods('shop', 'web', {containers: [container('web', [8080, 9090])]}, {labels: {app: 'web', version: 'v1'}})
-  const db = deploymentPods('shop', 'db', {containers: [{name: 'db', image: 'docker.io/library/mysql:8.0', ports: [{containerPort: 3306, name: 'mysql'}]}]}, {labels: {app: 'db', version: 'v1'}})
-  const smtp = deploymentPods('shop', 'mail', {containers: [{name: 'mail', image: 'example.com/mailer:1', ports: [{containerPort: 25}]}]}, {labels: {app: 'mail', version: 'v1'}})
+  const db = deploymentPods(
+    'shop',
+    'db',
+    {containers: [{name: 'db', image: 'docker.io/library/mysql:8.0', ports: [{containerPort: 3306, name: 'mysql'}]}]},
+    {labels: {app: 'db', version: 'v1'}},
+  )
+  const smtp = deploymentPods(
+    'shop',
+    'mail',
+    {containers: [{name: 'mail', image: 'example.com/mailer:1', ports: [{containerPort: 25}]}]},
+    {labels: {app: 'mail', version: 'v1'}},
+  )
   const services = [
-    service('shop', 'web', {app: 'web'}, [{name: 'http', port: 80, targetPort: 8080}, {name: 'grpc-admin', port: 9090}]),
+    service('shop', 'web', {app: 'web'}, [
+      {name: 'http', port: 80, targetPort: 8080},
+      {name: 'grpc-admin', port: 9090},
+    ]),
     service('shop', 'web-metrics', {app: 'web'}, [{port: 9090}]),
     service('shop', 'web-named', {app: 'web'}, [{name: 'web', port: 8080}]),
     service('shop', 'db-ok', {app: 'db'}, [{port: 3306}]),
     service('shop', 'db-shifted', {app: 'db'}, [{name: 'db', port: 13306, targetPort: 'mysql'}]),
     service('shop', 'db-tcp', {app: 'db'}, [{name: 'tcp-db', port: 13306, targetPort: 3306}]),
     service('shop', 'mail', {app: 'mail'}, [{port: 2525, targetPort: 25}]),
-    service('shop', 'dns', {app: 'dns'}, [{name: 'dns', port: 53, protocol: 'UDP'}, {name: 'dns-tcp', port: 53}]),
+    service('shop', 'dns', {app: 'dns'}, [
+      {name: 'dns', port: 53, protocol: 'UDP'},
+      {name: 'dns-tcp', port: 53},
+    ]),
   ]
   const input = {pods: [...web, ...db, ...smtp], services}
 
@@ -232,7 +312,9 @@ describe('Service port checks', () => {
     const findings = judge('workload.server-first', input)
     const shifted = one(findings, 'db-shifted')
     expect(shifted.message).toMatch(/port 13306 "db" → mysql looks like MySQL by its port 3306/)
-    expect(shifted.remediation?.command).toBe(`kubectl -n shop patch service db-shifted --type=json -p '[{"op":"add","path":"/spec/ports/0/appProtocol","value":"tcp"}]'`)
+    expect(shifted.remediation?.command).toBe(
+      `kubectl -n shop patch service db-shifted --type=json -p '[{"op":"add","path":"/spec/ports/0/appProtocol","value":"tcp"}]'`,
+    )
     expect(shifted.remediation?.text).toMatch(/STRICT.*DISABLE.*client sending TLS/s)
     expect(one(findings, 'mail').message).toMatch(/SMTP by its port 25/)
   })
@@ -259,9 +341,17 @@ describe('Service port checks', () => {
   it('workload.protocol-conflict resolves named target ports and ignores TCP vs UDP on one number', () => {
     const findings = judge('workload.protocol-conflict', {
       pods: db,
-      services: [service('shop', 'a', {app: 'db'}, [{name: 'tcp', port: 1, targetPort: 'mysql'}]), service('shop', 'b', {app: 'db'}, [{name: 'mysql', port: 3306}, {name: 'udp', port: 3306, protocol: 'UDP'}])],
+      services: [
+        service('shop', 'a', {app: 'db'}, [{name: 'tcp', port: 1, targetPort: 'mysql'}]),
+        service('shop', 'b', {app: 'db'}, [
+          {name: 'mysql', port: 3306},
+          {name: 'udp', port: 3306, protocol: 'UDP'},
+        ]),
+      ],
     })
-    expect(one(findings, 'deployment/db').message).toMatch(/target port 3306\/TCP: Service a port 1 "tcp" → mysql as tcp vs Service b port 3306 "mysql" as mysql/)
+    expect(one(findings, 'deployment/db').message).toMatch(
+      /target port 3306\/TCP: Service a port 1 "tcp" → mysql as tcp vs Service b port 3306 "mysql" as mysql/,
+    )
   })
 })
 
@@ -341,14 +431,22 @@ describe('workload.inventory and scope', () => {
       pods: deploymentPods('open', 'web', {containers: [container('web')]}, {count: 4}),
       deniedPods: {secret: 'forbidden: you may not list pods in namespace secret'},
     })
-    expect(one(findings, 'secret')).toMatchObject({severity: 'unknown', message: 'its workloads were not judged: forbidden: you may not list pods in namespace secret'})
+    expect(one(findings, 'secret')).toMatchObject({
+      severity: 'unknown',
+      message: 'its workloads were not judged: forbidden: you may not list pods in namespace secret',
+    })
     expect(one(findings, 'cluster')).toMatchObject({severity: 'pass', message: 'judged 1 workload covering 4 pods in 1 namespace'})
   })
 
   it("skips system namespaces and leaves Istio's components out of every check", () => {
     const pods = [
       ...deploymentPods('kube-system', 'coredns', {containers: [container('coredns', [53])]}),
-      ...deploymentPods('istio-system', 'istiod', {securityContext: {runAsUser: 1337}, containers: [container('discovery', [15012])]}, {labels: {app: 'istiod', istio: 'pilot'}}),
+      ...deploymentPods(
+        'istio-system',
+        'istiod',
+        {securityContext: {runAsUser: 1337}, containers: [container('discovery', [15012])]},
+        {labels: {app: 'istiod', istio: 'pilot'}},
+      ),
     ]
     const all = runChecks(workloadChecks, factsOf({pods}))
     expect(one(all, 'kube-system')).toMatchObject({checkId: 'workload.inventory', severity: 'skip'})
@@ -357,15 +455,22 @@ describe('workload.inventory and scope', () => {
   })
 
   it('a workload opted out of the mesh is skipped by every mode-dependent check', () => {
-    const pods = deploymentPods('shop', 'legacy', {securityContext: {runAsUser: 1337}, containers: [container('x', [15000])]}, {labels: {app: 'legacy', 'sidecar.istio.io/inject': 'false'}})
+    const pods = deploymentPods(
+      'shop',
+      'legacy',
+      {securityContext: {runAsUser: 1337}, containers: [container('x', [15000])]},
+      {labels: {app: 'legacy', 'sidecar.istio.io/inject': 'false'}},
+    )
     const findings = runChecks(workloadChecks, factsOf({pods})).filter((f) => f.subject.name === 'deployment/legacy')
     expect(findings.length).toBeGreaterThan(4)
-    for (const f of findings) expect([f.checkId, f.severity, f.message]).toEqual([f.checkId, 'skip', 'not in the mesh (pod label sidecar.istio.io/inject=false)'])
+    for (const f of findings)
+      expect([f.checkId, f.severity, f.message]).toEqual([f.checkId, 'skip', 'not in the mesh (pod label sidecar.istio.io/inject=false)'])
   })
 })
 
 describe('issue 9 §4: which labels enrol a workload, and label checks only for enrolled ones', () => {
-  const unlabelled = (labels: Record<string, string> = {}) => deploymentPods('shop', 'web', {containers: [container('web')]}, {labels: {tier: 'web', ...labels}})
+  const unlabelled = (labels: Record<string, string> = {}) =>
+    deploymentPods('shop', 'web', {containers: [container('web')]}, {labels: {tier: 'web', ...labels}})
   // https://istio.io/latest/docs/setup/additional-setup/sidecar-injection/#controlling-the-injection-policy and
   // https://istio.io/latest/docs/ambient/usage/add-workloads/: what enrols, and "disabled" on either side wins.
   it.each([
@@ -375,8 +480,20 @@ describe('issue 9 §4: which labels enrol a workload, and label checks only for 
     ['namespace istio.io/dataplane-mode=ambient', {'istio.io/dataplane-mode': 'ambient'}, {}, 'warn', /no app label/],
     ['pod sidecar.istio.io/inject=true in an unlabelled namespace', {}, {'sidecar.istio.io/inject': 'true'}, 'warn', /no app label/],
     ['pod istio.io/dataplane-mode=ambient in an unlabelled namespace', {}, {'istio.io/dataplane-mode': 'ambient'}, 'warn', /no app label/],
-    ['namespace istio-injection=disabled, pod inject=true (disabled wins)', {'istio-injection': 'disabled'}, {'sidecar.istio.io/inject': 'true'}, 'skip', /not in the mesh \(namespace label istio-injection=disabled\)/],
-    ['namespace enabled, pod inject=false', {'istio-injection': 'enabled'}, {'sidecar.istio.io/inject': 'false'}, 'skip', /not in the mesh \(pod label sidecar.istio.io\/inject=false\)/],
+    [
+      'namespace istio-injection=disabled, pod inject=true (disabled wins)',
+      {'istio-injection': 'disabled'},
+      {'sidecar.istio.io/inject': 'true'},
+      'skip',
+      /not in the mesh \(namespace label istio-injection=disabled\)/,
+    ],
+    [
+      'namespace enabled, pod inject=false',
+      {'istio-injection': 'enabled'},
+      {'sidecar.istio.io/inject': 'false'},
+      'skip',
+      /not in the mesh \(pod label sidecar.istio.io\/inject=false\)/,
+    ],
   ])('%s → %s', (_name, nsLabels, podLabels, severity, message) => {
     const f = one(judge('workload.app-version-labels', {pods: unlabelled(podLabels), namespaces: {shop: nsLabels}}), 'deployment/web')
     expect(f.severity).toBe(severity)
@@ -388,7 +505,10 @@ describe('issue 9 §4: which labels enrol a workload, and label checks only for 
   })
 
   it('the skips of many unenrolled workloads say the same thing, so they fold into one line per namespace', () => {
-    const pods = [...deploymentPods('shop', 'a', {containers: [container('a')]}, {labels: {x: 'a'}}), ...deploymentPods('shop', 'b', {containers: [container('b')]}, {labels: {x: 'b'}})]
+    const pods = [
+      ...deploymentPods('shop', 'a', {containers: [container('a')]}, {labels: {x: 'a'}}),
+      ...deploymentPods('shop', 'b', {containers: [container('b')]}, {labels: {x: 'b'}}),
+    ]
     const messages = new Set(judge('workload.app-version-labels', {pods}).map((f) => f.message))
     expect(messages.size).toBe(1)
   })
@@ -399,9 +519,21 @@ describe('issue 9 §4: a pass says only what was checked', () => {
   const services = [service('shop', 'web', {app: 'web'}, [{name: 'http', port: 80, targetPort: 8080}])]
   const pass = (id: string, name = 'deployment/web') => one(judge(id, {pods, services, namespaces: {shop: {'istio-injection': 'enabled'}}}), name)
   it.each([
-    ['workload.uid-1337', /^no container sets runAsUser or runAsGroup 1337 in its pod or container securityContext; the image's own USER is not visible through the API/, /runs as/],
-    ['workload.udp-ports', /^its containers and Services declare TCP ports only; ports the process opens without declaring them are not visible/, /serves TCP only/],
-    ['workload.reserved-ports', /^declared ports 8080: none is one Istio binds in the pod in sidecar mode \(15000, 15001, 15002, 15004, 15006, 15008, 15020, 15021, 15053, 15090\); ports the process opens without declaring them are not visible/, /no port clashes/],
+    [
+      'workload.uid-1337',
+      /^no container sets runAsUser or runAsGroup 1337 in its pod or container securityContext; the image's own USER is not visible through the API/,
+      /runs as/,
+    ],
+    [
+      'workload.udp-ports',
+      /^its containers and Services declare TCP ports only; ports the process opens without declaring them are not visible/,
+      /serves TCP only/,
+    ],
+    [
+      'workload.reserved-ports',
+      /^declared ports 8080: none is one Istio binds in the pod in sidecar mode \(15000, 15001, 15002, 15004, 15006, 15008, 15020, 15021, 15053, 15090\); ports the process opens without declaring them are not visible/,
+      /no port clashes/,
+    ],
     ['workload.host-network', /^its pods do not set hostNetwork/, /runs in its own/],
     ['workload.protocol-conflict', /^the 1 Service selecting its pods give each target port one protocol/, /no protocol conflict/],
   ])('%s', (id, says, never) => {
@@ -413,7 +545,9 @@ describe('issue 9 §4: a pass says only what was checked', () => {
 
   it('workload.server-first names the protocols it knows and says others are not recognised', () => {
     const f = one(judge('workload.server-first', {pods, services: [service('shop', 'web', {app: 'web'}, [{port: 8080}])]}), 'web')
-    expect(f.message).toBe('its sniffed port 8080 reaches no port or image of a server-first protocol the plugin knows (SMTP, MySQL, ProxySQL, FTP, POP3, IMAP, NATS, VNC, SSH); a server-first server in another image on another port is not recognised')
+    expect(f.message).toBe(
+      'its sniffed port 8080 reaches no port or image of a server-first protocol the plugin knows (SMTP, MySQL, ProxySQL, FTP, POP3, IMAP, NATS, VNC, SSH); a server-first server in another image on another port is not recognised',
+    )
   })
 
   it('workload.port-protocol does not call a well-known port "explicit"', () => {
@@ -450,7 +584,18 @@ describe('workload.reserved-service-ports: the Service port itself (conflictWith
   })
 
   it('says what breaks and moves the port to its targetPort number', () => {
-    const f = one(judge('workload.reserved-service-ports', {pods, services: [service('shop', 'web', {app: 'web'}, [{name: 'tcp', port: 5000}, {name: 'http', port: 15021, targetPort: 8080}])]}), 'web')
+    const f = one(
+      judge('workload.reserved-service-ports', {
+        pods,
+        services: [
+          service('shop', 'web', {app: 'web'}, [
+            {name: 'tcp', port: 5000},
+            {name: 'http', port: 15021, targetPort: 8080},
+          ]),
+        ],
+      }),
+      'web',
+    )
     expect(f.message).toMatch(/^port 15021 "http" → 8080 \(http\) is on the port of every sidecar's health-check listener/)
     expect(f.message).toContain('istio/istio#41239')
     expect(f.message).toContain('istio/istio#49905')
@@ -458,23 +603,44 @@ describe('workload.reserved-service-ports: the Service port itself (conflictWith
   })
 
   it('offers no command when moving the port would move the pods too (no targetPort)', () => {
-    const f = one(judge('workload.reserved-service-ports', {pods: deploymentPods('shop', 'web', {containers: [container('web', [15021])]}), services: [service('shop', 'web', {app: 'web'}, [{name: 'http', port: 15021}])]}), 'web')
+    const f = one(
+      judge('workload.reserved-service-ports', {
+        pods: deploymentPods('shop', 'web', {containers: [container('web', [15021])]}),
+        services: [service('shop', 'web', {app: 'web'}, [{name: 'http', port: 15021}])],
+      }),
+      'web',
+    )
     expect(f.severity).toBe('fail')
     expect(f.remediation?.command).toBeUndefined()
   })
 
   it('a Service with no selector is still judged: every sidecar builds its listener', () => {
-    const f = one(judge('workload.reserved-service-ports', {pods, services: [{metadata: {name: 'external', namespace: 'shop'}, spec: {ports: [{name: 'http', port: 15090}]}}]}), 'external')
+    const f = one(
+      judge('workload.reserved-service-ports', {
+        pods,
+        services: [{metadata: {name: 'external', namespace: 'shop'}, spec: {ports: [{name: 'http', port: 15090}]}}],
+      }),
+      'external',
+    )
     expect(f.severity).toBe('fail')
   })
 
   it('is skipped when no workload runs in sidecar mode (--mode ambient)', () => {
-    const f = one(judge('workload.reserved-service-ports', {pods, mode: 'ambient', services: [service('shop', 'web', {app: 'web'}, [{name: 'http', port: 15021}])]}), 'web')
+    const f = one(
+      judge('workload.reserved-service-ports', {pods, mode: 'ambient', services: [service('shop', 'web', {app: 'web'}, [{name: 'http', port: 15021}])]}),
+      'web',
+    )
     expect(f).toMatchObject({severity: 'skip', mode: 'sidecar'})
   })
 
-  it('workload.reserved-ports counts a Service port without targetPort as the pods\' port', () => {
-    const f = one(judge('workload.reserved-ports', {pods: deploymentPods('shop', 'web', {containers: [container('web', [])]}), services: [service('shop', 'web', {app: 'web'}, [{name: 'http', port: 15020}])]}), 'deployment/web')
+  it("workload.reserved-ports counts a Service port without targetPort as the pods' port", () => {
+    const f = one(
+      judge('workload.reserved-ports', {
+        pods: deploymentPods('shop', 'web', {containers: [container('web', [])]}),
+        services: [service('shop', 'web', {app: 'web'}, [{name: 'http', port: 15020}])],
+      }),
+      'deployment/web',
+    )
     expect(f.severity).toBe('fail')
     expect(f.message).toContain('15020 (Service web port (no targetPort); sidecar: merged Prometheus telemetry)')
   })
@@ -536,14 +702,21 @@ describe('workload.server-first: the protocol table, by port and by image', () =
   })
 
   it('an image in a helper container does not speak for the port another container declares', () => {
-    const pods = deploymentPods('shop', 'app', {containers: [{name: 'web', image: 'example.com/web:1', ports: [{containerPort: 8080}]}, {name: 'bus', image: 'nats:2.10'}]})
+    const pods = deploymentPods('shop', 'app', {
+      containers: [
+        {name: 'web', image: 'example.com/web:1', ports: [{containerPort: 8080}]},
+        {name: 'bus', image: 'nats:2.10'},
+      ],
+    })
     const f = one(judge('workload.server-first', {pods, services: [service('shop', 'app', {app: 'app'}, [{port: 8080}])]}), 'app')
     expect(f.severity).toBe('pass')
   })
 
   it('every row cites a primary URL and says who speaks first', () => {
     for (const row of SERVER_FIRST_PROTOCOLS) {
-      expect(row.source, row.protocol).toMatch(/^https:\/\/(www\.rfc-editor\.org|dev\.mysql\.com|proxysql\.com|docs\.nats\.io|github\.com\/mongodb|istio\.io)\//)
+      expect(row.source, row.protocol).toMatch(
+        /^https:\/\/(www\.rfc-editor\.org|dev\.mysql\.com|proxysql\.com|docs\.nats\.io|github\.com\/mongodb|istio\.io)\//,
+      )
       expect(row.ports.length, row.protocol).toBeGreaterThan(0)
       expect(['server', 'both', 'client']).toContain(row.speaks)
     }
@@ -553,9 +726,17 @@ describe('workload.server-first: the protocol table, by port and by image', () =
 })
 
 describe('issue 9 §4: fixes do not contradict other findings', () => {
-  const db = deploymentPods('shop', 'db', {containers: [{name: 'db', image: 'example.com/db:1', ports: [{containerPort: 9000}]}]}, {labels: {app: 'db', version: 'v1'}})
+  const db = deploymentPods(
+    'shop',
+    'db',
+    {containers: [{name: 'db', image: 'example.com/db:1', ports: [{containerPort: 9000}]}]},
+    {labels: {app: 'db', version: 'v1'}},
+  )
   it('port-protocol suggests the protocol another Service already declares for the same target port', () => {
-    const services = [service('shop', 'db', {app: 'db'}, [{name: 'tcp-main', port: 9000}]), service('shop', 'db-alt', {app: 'db'}, [{name: 'main', port: 19000, targetPort: 9000}])]
+    const services = [
+      service('shop', 'db', {app: 'db'}, [{name: 'tcp-main', port: 9000}]),
+      service('shop', 'db-alt', {app: 'db'}, [{name: 'main', port: 19000, targetPort: 9000}]),
+    ]
     const f = one(judge('workload.port-protocol', {pods: db, services}), 'db-alt')
     expect(f.remediation?.yaml).toContain('appProtocol: tcp')
     expect(f.remediation?.yaml).not.toContain('appProtocol: http')
@@ -571,14 +752,22 @@ describe('issue 9 §4: fixes do not contradict other findings', () => {
 
   it('port-protocol suggests tcp, not http, for a client-first protocol the table knows (MongoDB)', () => {
     const mongo = deploymentPods('shop', 'docs', {containers: [{name: 'mongo', image: 'mongo:7', ports: [{containerPort: 27017}]}]})
-    const f = one(judge('workload.port-protocol', {pods: mongo, services: [service('shop', 'docs', {app: 'docs'}, [{name: 'db', port: 80, targetPort: 27017}])]}), 'docs')
+    const f = one(
+      judge('workload.port-protocol', {pods: mongo, services: [service('shop', 'docs', {app: 'docs'}, [{name: 'db', port: 80, targetPort: 27017}])]}),
+      'docs',
+    )
     expect(f.remediation?.yaml).toContain('appProtocol: tcp')
     expect(f.remediation?.text).toContain('it looks like MongoDB by its port 27017, not HTTP')
   })
 
   it('port-protocol does not call SSH server-first: its clients may wait for the server', () => {
-    const sshd = deploymentPods('shop', 'sshd', {containers: [{name: 'sshd', image: 'lscr.io/linuxserver/openssh-server:latest', ports: [{containerPort: 2222}]}]})
-    const f = one(judge('workload.port-protocol', {pods: sshd, services: [service('shop', 'sshd', {app: 'sshd'}, [{name: 'ssh', port: 22, targetPort: 2222}])]}), 'sshd')
+    const sshd = deploymentPods('shop', 'sshd', {
+      containers: [{name: 'sshd', image: 'lscr.io/linuxserver/openssh-server:latest', ports: [{containerPort: 2222}]}],
+    })
+    const f = one(
+      judge('workload.port-protocol', {pods: sshd, services: [service('shop', 'sshd', {app: 'sshd'}, [{name: 'ssh', port: 22, targetPort: 2222}])]}),
+      'sshd',
+    )
     expect(f.remediation?.text).toContain('SSH by its image lscr.io/linuxserver/openssh-server:latest, whose clients may wait for the server to speak first')
     expect(f.remediation?.text).not.toContain('server-first protocol')
   })
@@ -592,9 +781,24 @@ describe('issue 9 §4: fixes do not contradict other findings', () => {
   // The injector adds istio-init unless pilot.cni.enabled (istio-discovery files/injection-template.yaml); the
   // istio-cni-node DaemonSet is the component. The fix names what is missing.
   it.each([
-    ['the node agent runs but pilot.cni.enabled=false', {injectorCni: known(false), cniDaemonSet: known('DaemonSet istio-system/istio-cni-node')}, 'istioctl install --set values.pilot.cni.enabled=true', /istiod's injector still adds istio-init because pilot.cni.enabled is false/],
-    ['Istio installed without istio-cni', {injectorCni: known(false), cniDaemonSet: known(null)}, 'istioctl install --set components.cni.enabled=true --set values.pilot.cni.enabled=true', /Install the istio-cni node agent \(the cni component\) and tell the injector to use it/],
-    ['Istio not installed', {}, 'istioctl install --set components.cni.enabled=true --set values.pilot.cni.enabled=true', /helm install istio-cni istio\/cni -n istio-system/],
+    [
+      'the node agent runs but pilot.cni.enabled=false',
+      {injectorCni: known(false), cniDaemonSet: known('DaemonSet istio-system/istio-cni-node')},
+      'istioctl install --set values.pilot.cni.enabled=true',
+      /istiod's injector still adds istio-init because pilot.cni.enabled is false/,
+    ],
+    [
+      'Istio installed without istio-cni',
+      {injectorCni: known(false), cniDaemonSet: known(null)},
+      'istioctl install --set components.cni.enabled=true --set values.pilot.cni.enabled=true',
+      /Install the istio-cni node agent \(the cni component\) and tell the injector to use it/,
+    ],
+    [
+      'Istio not installed',
+      {},
+      'istioctl install --set components.cni.enabled=true --set values.pilot.cni.enabled=true',
+      /helm install istio-cni istio\/cni -n istio-system/,
+    ],
   ])('net-admin-capabilities: %s → %s', (_name, mesh, command, text) => {
     const pods = deploymentPods('shop', 'web', {containers: [container('web')]})
     const f = one(judge('workload.net-admin-capabilities', {pods, mesh, namespaces: {shop: {'pod-security.kubernetes.io/enforce': 'restricted'}}}), 'shop')
@@ -609,13 +813,22 @@ describe('issue 9 §4: findings about one data-plane mode say which', () => {
     ...deploymentPods('shop', 'web', {securityContext: {runAsUser: 1337}, containers: [container('web', [8080, 15000])]}),
     ...deploymentPods('mesh', 'amb', {containers: [container('amb', [15008])]}),
   ]
-  const services = [service('shop', 'web', {app: 'web'}, [{port: 3306, targetPort: 8080}]), service('shop', 'web-headless', {app: 'web'}, [], {clusterIP: 'None'})]
-  const all = runChecks(workloadChecks, factsOf({pods, services, namespaces: {shop: {'istio-injection': 'enabled'}, mesh: {'istio.io/dataplane-mode': 'ambient'}}}))
-  it.each(['workload.uid-1337', 'workload.net-admin-capabilities', 'workload.server-first', 'workload.headless-service', 'workload.reserved-service-ports'])('%s: every finding is about sidecar mode', (id) => {
-    const findings = all.filter((f) => f.checkId === id)
-    expect(findings.length).toBeGreaterThan(0)
-    for (const f of findings) expect([f.subject.name, f.mode]).toEqual([f.subject.name, 'sidecar'])
-  })
+  const services = [
+    service('shop', 'web', {app: 'web'}, [{port: 3306, targetPort: 8080}]),
+    service('shop', 'web-headless', {app: 'web'}, [], {clusterIP: 'None'}),
+  ]
+  const all = runChecks(
+    workloadChecks,
+    factsOf({pods, services, namespaces: {shop: {'istio-injection': 'enabled'}, mesh: {'istio.io/dataplane-mode': 'ambient'}}}),
+  )
+  it.each(['workload.uid-1337', 'workload.net-admin-capabilities', 'workload.server-first', 'workload.headless-service', 'workload.reserved-service-ports'])(
+    '%s: every finding is about sidecar mode',
+    (id) => {
+      const findings = all.filter((f) => f.checkId === id)
+      expect(findings.length).toBeGreaterThan(0)
+      for (const f of findings) expect([f.subject.name, f.mode]).toEqual([f.subject.name, 'sidecar'])
+    },
+  )
   it('workload.reserved-ports: the mode the workload runs in', () => {
     expect(all.filter((f) => f.checkId === 'workload.reserved-ports').map((f) => [f.subject.name, f.severity, f.mode])).toEqual([
       ['deployment/amb', 'fail', 'ambient'],
@@ -623,7 +836,12 @@ describe('issue 9 §4: findings about one data-plane mode say which', () => {
     ])
   })
   it('checks that hold in both modes leave mode unset, and nothing here marks planned', () => {
-    for (const f of all.filter((x) => ['workload.app-version-labels', 'workload.host-network', 'workload.udp-ports', 'workload.protocol-conflict', 'workload.port-protocol'].includes(x.checkId))) expect(f.mode).toBeNull()
+    for (const f of all.filter((x) =>
+      ['workload.app-version-labels', 'workload.host-network', 'workload.udp-ports', 'workload.protocol-conflict', 'workload.port-protocol'].includes(
+        x.checkId,
+      ),
+    ))
+      expect(f.mode).toBeNull()
     expect(all.every((f) => f.planned)).toBe(true)
   })
 })

@@ -10,7 +10,12 @@ export interface PodSpec {
   hostNetwork?: boolean
   serviceAccountName?: string
   securityContext?: {runAsUser?: number; runAsGroup?: number}
-  containers: Array<{name: string; image?: string; ports?: Array<{containerPort: number; name?: string; protocol?: string}>; securityContext?: {runAsUser?: number; runAsGroup?: number}}>
+  containers: Array<{
+    name: string
+    image?: string
+    ports?: Array<{containerPort: number; name?: string; protocol?: string}>
+    securityContext?: {runAsUser?: number; runAsGroup?: number}
+  }>
   initContainers?: PodSpec['containers']
 }
 
@@ -35,7 +40,13 @@ export const container = (name: string, ports: number[] = [8080], extra: Partial
   ...extra,
 })
 
-export function service(namespace: string, name: string, selector: Record<string, string>, ports: Array<Record<string, unknown>>, spec: Record<string, unknown> = {}) {
+export function service(
+  namespace: string,
+  name: string,
+  selector: Record<string, string>,
+  ports: Array<Record<string, unknown>>,
+  spec: Record<string, unknown> = {},
+) {
   return {metadata: {name, namespace}, spec: {selector, ports, ...spec}}
 }
 

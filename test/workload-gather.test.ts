@@ -86,12 +86,19 @@ describe('gatherWorkloads', () => {
   it('is unavailable, naming both permissions, when neither pods nor namespaces may be listed cluster-wide', async () => {
     const {client} = fakeClient({}, {'/api/v1/pods': forbidden('/api/v1/pods'), '/api/v1/namespaces': forbidden('/api/v1/namespaces')})
     const fact = await gatherWorkloads(client, {namespaces: undefined, istioNamespace: 'istio-system'})
-    expect(fact).toEqual({state: 'unavailable', reason: 'forbidden: you may not list pods (cluster-wide); forbidden: you may not list namespaces (cluster-wide)'})
+    expect(fact).toEqual({
+      state: 'unavailable',
+      reason: 'forbidden: you may not list pods (cluster-wide); forbidden: you may not list namespaces (cluster-wide)',
+    })
   })
 
   it('resolves CronJob pods through the CronJob names of the namespace', async () => {
     const job = {metadata: {name: 'nightly-28934120-x', namespace: 'a', ownerReferences: [{kind: 'Job', name: 'nightly-28934120', controller: true}]}, spec}
-    const {client} = fakeClient({'/api/v1/namespaces/a': [ns('a')], '/api/v1/namespaces/a/pods': [job], '/apis/batch/v1/namespaces/a/cronjobs': [{metadata: {name: 'nightly', namespace: 'a'}}]})
+    const {client} = fakeClient({
+      '/api/v1/namespaces/a': [ns('a')],
+      '/api/v1/namespaces/a/pods': [job],
+      '/apis/batch/v1/namespaces/a/cronjobs': [{metadata: {name: 'nightly', namespace: 'a'}}],
+    })
     const fact = await gatherWorkloads(client, {namespaces: ['a'], istioNamespace: 'istio-system'})
     if (fact.state !== 'known') throw new Error(fact.reason)
     expect(fact.value.workloads.map((w) => `${w.kind}/${w.name}`)).toEqual(['CronJob/nightly'])
@@ -108,7 +115,9 @@ describe('gatherMeshInstall and gatherLegacyAdmission', () => {
     expect(mesh.cniDaemonSet).toEqual({state: 'known', value: 'DaemonSet kube-system/istio-cni-node'})
     expect(mesh.ztunnelDaemonSet).toEqual({state: 'known', value: null})
     expect(mesh.injectorCni).toEqual({state: 'known', value: false})
-    const admission = await gatherLegacyAdmission(fakeClient({}, {'/apis/policy/v1beta1/podsecuritypolicies': notFound('/apis/policy/v1beta1/podsecuritypolicies')}).client)
+    const admission = await gatherLegacyAdmission(
+      fakeClient({}, {'/apis/policy/v1beta1/podsecuritypolicies': notFound('/apis/policy/v1beta1/podsecuritypolicies')}).client,
+    )
     expect(admission.podSecurityPolicies).toEqual({state: 'known', value: null})
   })
 
@@ -165,7 +174,8 @@ describe('collapseQuiet', () => {
 })
 
 describe('workloadsArea coverage: a run that judged no workload is incomplete, and says why', () => {
-  const run = (items: Record<string, unknown[]>, errors: Record<string, ApiError> = {}, namespaces?: string[]) => workloadsArea(fakeClient(items, errors).client, {namespaces, istioNamespace: 'istio-system'})
+  const run = (items: Record<string, unknown[]>, errors: Record<string, ApiError> = {}, namespaces?: string[]) =>
+    workloadsArea(fakeClient(items, errors).client, {namespaces, istioNamespace: 'istio-system'})
 
   it('counts the application workloads judged', async () => {
     const result = await run({'/api/v1/namespaces': [ns('a')], '/api/v1/pods': [...deploymentPods('a', 'web', spec), ...deploymentPods('a', 'api', spec)]})
@@ -176,7 +186,10 @@ describe('workloadsArea coverage: a run that judged no workload is incomplete, a
     ['no pods at all', {'/api/v1/namespaces': [ns('a')]}, {}, 'no pods in any namespace'],
     [
       "only system pods and Istio's own",
-      {'/api/v1/namespaces': [ns('kube-system'), ns('istio-system')], '/api/v1/pods': [...deploymentPods('kube-system', 'coredns', spec), ...deploymentPods('istio-system', 'istiod', spec, {labels: {app: 'istiod'}})]},
+      {
+        '/api/v1/namespaces': [ns('kube-system'), ns('istio-system')],
+        '/api/v1/pods': [...deploymentPods('kube-system', 'coredns', spec), ...deploymentPods('istio-system', 'istiod', spec, {labels: {app: 'istiod'}})],
+      },
       {},
       "the 2 workloads found are Istio's own or in namespaces Istio never injects",
     ],

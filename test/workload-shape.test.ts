@@ -10,8 +10,20 @@ const cronJobs = (ns: string) => (ns === 'batch' ? new Set(['nightly']) : undefi
 
 describe('workloadOf: pod → workload from ownerReferences alone', () => {
   it.each([
-    ['ReplicaSet with the pod-template-hash suffix → Deployment', 'shop', {'pod-template-hash': '7d9f8'}, owner('ReplicaSet', 'web-7d9f8'), {kind: 'Deployment', name: 'web'}],
-    ['ReplicaSet without the hash → the ReplicaSet itself', 'shop', {'pod-template-hash': '7d9f8'}, owner('ReplicaSet', 'standalone'), {kind: 'ReplicaSet', name: 'standalone'}],
+    [
+      'ReplicaSet with the pod-template-hash suffix → Deployment',
+      'shop',
+      {'pod-template-hash': '7d9f8'},
+      owner('ReplicaSet', 'web-7d9f8'),
+      {kind: 'Deployment', name: 'web'},
+    ],
+    [
+      'ReplicaSet without the hash → the ReplicaSet itself',
+      'shop',
+      {'pod-template-hash': '7d9f8'},
+      owner('ReplicaSet', 'standalone'),
+      {kind: 'ReplicaSet', name: 'standalone'},
+    ],
     ['ReplicaSet, no hash label → the ReplicaSet', 'shop', {}, owner('ReplicaSet', 'web-7d9f8'), {kind: 'ReplicaSet', name: 'web-7d9f8'}],
     ['Job of a known CronJob → CronJob', 'batch', {}, owner('Job', 'nightly-28934120'), {kind: 'CronJob', name: 'nightly'}],
     ['Job with a number suffix but no such CronJob → Job', 'batch', {}, owner('Job', 'migrate-20240101'), {kind: 'Job', name: 'migrate-20240101'}],
@@ -62,9 +74,20 @@ describe('podShape', () => {
     const shape = podShape(
       {
         securityContext: {runAsUser: 1000, runAsGroup: 3000},
-        initContainers: [{name: 'istio-init', securityContext: {runAsUser: 0}}, {name: 'migrate', image: 'm:1'}],
+        initContainers: [
+          {name: 'istio-init', securityContext: {runAsUser: 0}},
+          {name: 'migrate', image: 'm:1'},
+        ],
         containers: [
-          {name: 'app', image: 'a:1', ports: [{containerPort: 8080, name: 'http'}, {containerPort: 5353, protocol: 'UDP'}], securityContext: {runAsUser: 1337}},
+          {
+            name: 'app',
+            image: 'a:1',
+            ports: [
+              {containerPort: 8080, name: 'http'},
+              {containerPort: 5353, protocol: 'UDP'},
+            ],
+            securityContext: {runAsUser: 1337},
+          },
           {name: 'istio-proxy', securityContext: {runAsUser: 1337}},
         ],
         serviceAccountName: 'web',
@@ -76,7 +99,10 @@ describe('podShape', () => {
       ['migrate', true, 1000, 3000],
       ['app', false, 1337, 3000],
     ])
-    expect(shape.containers[1]!.ports).toEqual([{port: 8080, name: 'http', protocol: 'TCP'}, {port: 5353, name: undefined, protocol: 'UDP'}])
+    expect(shape.containers[1]!.ports).toEqual([
+      {port: 8080, name: 'http', protocol: 'TCP'},
+      {port: 5353, name: undefined, protocol: 'UDP'},
+    ])
     expect(shape).toMatchObject({serviceAccount: 'web', appLabel: 'app.kubernetes.io/name', versionLabel: 'version', hostNetwork: false, services: ['web']})
   })
 
@@ -93,7 +119,8 @@ describe('ServiceIndex', () => {
     service('shop', 'web-canary', {app: 'web', track: 'canary'}, [{port: 80}]),
     service('shop', 'manual', {}, [{port: 80}]),
     service('other', 'web', {app: 'web'}, [{port: 80}]),
-  ]) index.add(serviceSummary(s)!)
+  ])
+    index.add(serviceSummary(s)!)
 
   it.each([
     ['shop', {app: 'web'}, ['web']],
@@ -110,7 +137,8 @@ describe('WorkloadAccumulator', () => {
   const spec = {containers: [container('web')]}
   it('keeps one entry per workload and per distinct pod shape, counting pods', () => {
     const acc = new WorkloadAccumulator(new ServiceIndex(), () => undefined)
-    for (const pod of [...deploymentPods('shop', 'web', spec, {count: 5}), ...deploymentPods('shop', 'db', {...spec, hostNetwork: true}, {count: 2})]) acc.add(pod)
+    for (const pod of [...deploymentPods('shop', 'web', spec, {count: 5}), ...deploymentPods('shop', 'db', {...spec, hostNetwork: true}, {count: 2})])
+      acc.add(pod)
     acc.add({metadata: {name: 'debug', namespace: 'shop'}, spec})
     acc.add({metadata: {name: 'no-namespace'}, spec})
     const summaries = acc.summaries()

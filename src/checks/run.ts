@@ -18,7 +18,13 @@ export function runChecks<F extends FactBag>(checks: ReadonlyArray<CheckDefiniti
         outcomes = check.run(values as never)
       } catch (error) {
         // A check that trips over data it did not expect must not take the whole report down with it.
-        outcomes = [{severity: 'unknown', subject: check.defaultSubject ?? CLUSTER_SUBJECT, message: `the check could not judge this cluster's data (${(error as Error).message}); please report it`}]
+        outcomes = [
+          {
+            severity: 'unknown',
+            subject: check.defaultSubject ?? CLUSTER_SUBJECT,
+            message: `the check could not judge this cluster's data (${(error as Error).message}); please report it`,
+          },
+        ]
       }
     } else {
       const reason = missing.state === 'unavailable' ? missing.reason : `fact ${String(check.needs.find((k) => facts[k] === undefined))} was not gathered`
@@ -30,7 +36,16 @@ export function runChecks<F extends FactBag>(checks: ReadonlyArray<CheckDefiniti
 }
 
 export function toFinding(check: Pick<CheckDefinition, 'id' | 'title' | 'category'>, outcome: Outcome): Finding {
-  return {checkId: check.id, title: check.title, category: check.category, docsUrl: docsUrl(check.id), ...outcome, mode: outcome.mode ?? null, backend: outcome.backend ?? null, planned: outcome.planned ?? true}
+  return {
+    checkId: check.id,
+    title: check.title,
+    category: check.category,
+    docsUrl: docsUrl(check.id),
+    ...outcome,
+    mode: outcome.mode ?? null,
+    backend: outcome.backend ?? null,
+    planned: outcome.planned ?? true,
+  }
 }
 
 /** A check that reports the same thing about the same subject twice is reported once. */

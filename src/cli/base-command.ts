@@ -138,11 +138,17 @@ export abstract class MeshReadyCommand extends Command {
     client: KubeClient | undefined,
     wanted: {mode?: MeshMode | 'both'; backend?: MeshBackend | 'both'; istioNamespace?: string; installed?: InstalledIstio | null},
   ): Promise<InstallPlan> {
-    const installed = wanted.installed !== undefined ? (wanted.installed ?? undefined) : client ? await detectInstalledIstio(client, wanted.istioNamespace) : undefined
+    const installed =
+      wanted.installed !== undefined ? (wanted.installed ?? undefined) : client ? await detectInstalledIstio(client, wanted.istioNamespace) : undefined
     const istioVersion = this.istioVersion(flags, installed?.minor)
     // What the installed Istio runs (ztunnel ⇒ ambient, its backend), when platform detection could tell.
     const runs = installed as (InstalledIstio & {modes?: readonly MeshMode[]; backend?: MeshBackend}) | undefined
-    return resolvePlan({istioVersion, mode: wanted.mode, backend: wanted.backend, installed: runs?.components.length ? {modes: runs.modes, backend: runs.backend} : undefined})
+    return resolvePlan({
+      istioVersion,
+      mode: wanted.mode,
+      backend: wanted.backend,
+      installed: runs?.components.length ? {modes: runs.modes, backend: runs.backend} : undefined,
+    })
   }
 
   /** --suppress and --policy, read when the flags are parsed (see parse). */
@@ -157,7 +163,10 @@ export abstract class MeshReadyCommand extends Command {
     const {summary, output} = parsed.flags as {summary?: boolean; output?: string}
     if (summary && output !== 'table' && output !== 'short') throw new UserError(`--summary is -o short; it cannot be combined with -o ${output}`)
     try {
-      this.policy = policyFromFlags(parsed.flags as {suppress?: string[]; policy?: string}, allChecks.map((c) => c.id))
+      this.policy = policyFromFlags(
+        parsed.flags as {suppress?: string[]; policy?: string},
+        allChecks.map((c) => c.id),
+      )
     } catch (error) {
       if (error instanceof PolicyError) throw new UserError(error.message)
       throw error
@@ -184,7 +193,14 @@ export abstract class MeshReadyCommand extends Command {
         writeFileSync(file, render(policed, flags.output, {...options, paint: painter(false)}))
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code
-        const why = code === 'ENOENT' ? 'its directory does not exist' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message
+        const why =
+          code === 'ENOENT'
+            ? 'its directory does not exist'
+            : code === 'EISDIR'
+              ? 'is a directory'
+              : code === 'EACCES'
+                ? 'permission denied'
+                : (error as Error).message
         throw new UserError(`--output-file ${file}: cannot write the report: ${why}`)
       }
     }
@@ -215,7 +231,10 @@ export abstract class MeshReadyCommand extends Command {
     // oclif flag/argument parsing errors: one line, usage exit code.
     if (error instanceof Errors.CLIError || error.name === 'CLIError' || /Parse|Flag|Arg/.test(error.constructor?.name ?? '')) {
       // oclif's validation errors start with a heading line ("The following error occurred:"); the cause is below it.
-      const lines = error.message.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/^The following errors? occurred:$/.test(l))
+      const lines = error.message
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l !== '' && !/^The following errors? occurred:$/.test(l))
       // "Parsing --concurrency" alone hides why: keep the cause from the next line.
       const first = lines.length > 1 && /^Parsing --\S+$/.test(lines[0]!) ? `${lines[0]}: ${lines[1]}` : (lines[0] ?? error.message)
       return this.printError(`${first.trim()} (see kubectl mesh-ready ${this.id ?? ''} --help)`, ExitCode.UsageError)

@@ -21,7 +21,8 @@ const AREAS = ['nodes', 'platform', 'pods'] as const satisfies readonly Permissi
 
 export default class Check extends MeshReadyCommand {
   static override summary = 'Cluster, nodes, platform and workloads before Istio: one verdict.'
-  static override description = `Runs the cluster preflight (API server, Kubernetes version against the judged Istio release, the permissions the checks need), then the platform, nodes and pods checks, and prints one report with one verdict.
+  static override description =
+    `Runs the cluster preflight (API server, Kubernetes version against the judged Istio release, the permissions the checks need), then the platform, nodes and pods checks, and prints one report with one verdict.
 --skip leaves an area out (for example --skip nodes where privileged probe pods are not allowed).
 The verdict judges the planned install (the installed Istio's mode and backend, else --mode/--backend, else Istio's default: sidecar on iptables) in every namespace the caller can list (-n narrows it); other modes and backends are shown as information.
 Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fail, 4 warnings only, 5 incomplete (see --fail-on).`
@@ -64,12 +65,21 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
       // The installed Istio (found by the platform gather) is the default release to judge against.
       const platformInputs = skip.has('platform') ? undefined : await gatherPlatform(client, {istioNamespace, signal: this.abort.signal})
       const installed = platformInputs?.installedIstio.state === 'known' ? platformInputs.installedIstio.value : undefined
-      const plan = await this.judgedPlan(flags, client, {mode: flags.mode, backend: flags.backend, istioNamespace, installed: platformInputs ? (installed ?? null) : undefined})
+      const plan = await this.judgedPlan(flags, client, {
+        mode: flags.mode,
+        backend: flags.backend,
+        istioNamespace,
+        installed: platformInputs ? (installed ?? null) : undefined,
+      })
       const {istioVersion} = plan
       const areas = AREAS.filter((a) => !skip.has(a))
 
       const platform = platformInputs
-        ? judgePlatform(platformInputs, {istioVersion, istioPatch: patchOf(flags['istio-version'] ?? installed?.version, istioVersion), plannedModes: plan.modes})
+        ? judgePlatform(platformInputs, {
+            istioVersion,
+            istioPatch: patchOf(flags['istio-version'] ?? installed?.version, istioVersion),
+            plannedModes: plan.modes,
+          })
         : undefined
       // The preflight, the probes and the workload lists do not depend on each other: run them together.
       const [cluster, nodes, workloads] = await Promise.all([
@@ -78,15 +88,15 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
           areas,
           namespaces: {probeNamespace: flags['probe-namespace'] ?? PROBE_NAMESPACE, istioNamespace, targetNamespaces},
         }),
-        skip.has('nodes')
-          ? undefined
-          : nodesArea(
-              client,
-              nodesOptionsFromFlags(flags, {plan, timeoutMs, run: this.runContext(progress.update)}),
-            ),
+        skip.has('nodes') ? undefined : nodesArea(client, nodesOptionsFromFlags(flags, {plan, timeoutMs, run: this.runContext(progress.update)})),
         skip.has('pods')
           ? undefined
-          : workloadsArea(client, {namespaces: targetNamespaces, mode: flags.mode === undefined || flags.mode === 'both' ? 'auto' : flags.mode, istioNamespace, signal: this.abort.signal}),
+          : workloadsArea(client, {
+              namespaces: targetNamespaces,
+              mode: flags.mode === undefined || flags.mode === 'both' ? 'auto' : flags.mode,
+              istioNamespace,
+              signal: this.abort.signal,
+            }),
       ])
       const results = [cluster, platform, nodes, workloads].filter((r): r is AreaResult => r !== undefined)
       progress.stop()

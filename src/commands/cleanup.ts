@@ -24,10 +24,15 @@ function objectsView(summary: CleanupSummary): ReportView | undefined {
 
 export default class Cleanup extends MeshReadyCommand {
   static override summary = 'Remove probe pods and namespaces left behind by any earlier run.'
-  static override description = `Deletes every pod, lease and namespace labelled ${MANAGED_SELECTOR} of runs that are over: what a run killed with SIGKILL, a lost connection or --keep-probes left behind.
+  static override description =
+    `Deletes every pod, lease and namespace labelled ${MANAGED_SELECTOR} of runs that are over: what a run killed with SIGKILL, a lost connection or --keep-probes left behind.
 A run that is still going holds a Lease (mesh-ready-run-<run id>) and renews it every 15s; its objects are left alone until the lease has not been renewed for ${LEASE_DURATION_SECONDS}s.
 Exit codes: 0 clean, 1 internal error, 2 usage or input error, 4 something could not be removed or seen (see --fail-on).`
-  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --dry-run', '<%= config.bin %> <%= command.id %> --context prod -o json']
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --dry-run',
+    '<%= config.bin %> <%= command.id %> --context prod -o json',
+  ]
   static override flags = {
     'dry-run': Flags.boolean({default: false, description: 'List what would be removed; delete nothing.'}),
   }
@@ -39,6 +44,9 @@ Exit codes: 0 clean, 1 internal error, 2 usage or input error, 4 something could
     const findings = runChecks(nodeCleanupChecks, facts)
     const summary = summarizeCleanup(facts.leftovers.state === 'known' ? facts.leftovers.value : undefined)
     const view = objectsView(summary)
-    this.emit(reportFrom('cleanup', resolvePlan({istioVersion: this.istioVersion(flags)}), client, [{findings, data: {cleanup: summary}, views: view ? [view] : []}]), flags)
+    this.emit(
+      reportFrom('cleanup', resolvePlan({istioVersion: this.istioVersion(flags)}), client, [{findings, data: {cleanup: summary}, views: view ? [view] : []}]),
+      flags,
+    )
   }
 }

@@ -24,10 +24,18 @@ const SKIP_FOR: Record<CheckDefinition['category'], string[]> = {
 }
 
 /** `*` any run of characters, `?` one; case-insensitive. */
-const globRegExp = (glob: string) => new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i')
+const globRegExp = (glob: string) =>
+  new RegExp(
+    `^${glob
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    'i',
+  )
 
 /** The ways a subject is written: its name, `namespace/name`, the table's short label and its label with the kind. */
-const subjectNames = (f: Finding) => [f.subject.name, f.subject.namespace ? `${f.subject.namespace}/${f.subject.name}` : '', subjectShort(f), subjectLabel(f)].filter(Boolean)
+const subjectNames = (f: Finding) =>
+  [f.subject.name, f.subject.namespace ? `${f.subject.namespace}/${f.subject.name}` : '', subjectShort(f), subjectLabel(f)].filter(Boolean)
 
 /** Findings about `wanted`: an exact name first, else a glob, else the subjects whose name starts with it. */
 export function matchSubject(findings: readonly Finding[], wanted: string): Finding[] {
@@ -63,19 +71,27 @@ export function readReport(file: string): Report {
 export function findCheck(id: string): CheckDefinition<any, any> {
   const check = allChecks.find((c) => c.id === id) ?? allChecks.filter((c) => c.id.endsWith(`.${id}`)).at(0)
   if (check) return check
-  const close = closeMatches(id, allChecks.map((c) => c.id))
+  const close = closeMatches(
+    id,
+    allChecks.map((c) => c.id),
+  )
   throw new UserError(`no check "${id}"${close.length ? `; did you mean ${close.join(', ')}?` : ''} (every check: kubectl mesh-ready explain --list)`)
 }
 
 /** The explanation: the check's docs, then per finding its status, configuration, every reason, the evidence and the fix. */
-export function explainText(check: CheckDefinition<any, any>, findings: readonly Finding[], options: {paint: Paint; ascii: boolean; width: number; planned?: string; source?: string}): string {
+export function explainText(
+  check: CheckDefinition<any, any>,
+  findings: readonly Finding[],
+  options: {paint: Paint; ascii: boolean; width: number; planned?: string; source?: string},
+): string {
   const {paint, width} = options
   const marks = glyphs(options.ascii)
   const out: string[] = wrap(`${check.id}: ${check.title}`, width, '').map((l, i) => paint('bold', i === 0 ? l : `  ${l}`))
   const field = (name: string, value: string) => {
     const head = `${name.padEnd(9)}`
     if (widthOf(head) + widthOf(value) <= width) out.push(`${head}${value}`)
-    else if (!value.includes(' ')) out.push(name, value) // a URL: whole, on its own line
+    else if (!value.includes(' '))
+      out.push(name, value) // a URL: whole, on its own line
     else out.push(...wrap(value, width, ' '.repeat(9)).map((l, i) => (i === 0 ? head + l.trimStart() : l)))
   }
   field('category', check.category)
@@ -103,12 +119,23 @@ export function explainText(check: CheckDefinition<any, any>, findings: readonly
     const evidence = Object.entries(f.evidence ?? {})
     if (evidence.length > 0) {
       out.push('  evidence:')
-      for (const [k, v] of evidence) out.push(...wrap(`${k}: ${Array.isArray(v) ? (v.length ? v.join(', ') : '-') : String(v)}`, width, '      ').map((l, i) => (i === 0 ? `    ${l.trimStart()}` : l)))
+      for (const [k, v] of evidence)
+        out.push(
+          ...wrap(`${k}: ${Array.isArray(v) ? (v.length ? v.join(', ') : '-') : String(v)}`, width, '      ').map((l, i) =>
+            i === 0 ? `    ${l.trimStart()}` : l,
+          ),
+        )
     }
     if (f.remediation) {
       out.push('  how to fix:', ...wrap(f.remediation.text, width, '    '))
       if (f.remediation.command) out.push(...commandLines(f.remediation.command, width, '      '))
-      if (f.remediation.yaml) out.push(...f.remediation.yaml.trimEnd().split('\n').map((l) => `      ${l}`.trimEnd()))
+      if (f.remediation.yaml)
+        out.push(
+          ...f.remediation.yaml
+            .trimEnd()
+            .split('\n')
+            .map((l) => `      ${l}`.trimEnd()),
+        )
     }
   }
   return `${out.join('\n')}\n`
@@ -120,7 +147,8 @@ export function explainText(check: CheckDefinition<any, any>, findings: readonly
  */
 export default class Explain extends Check {
   static override summary = 'Explain one check: its docs, every reason and the evidence.'
-  static override description = `Prints the check's title, source and docs link, then for each subject its status, the configuration it is about (mode and backend; outside the plan = information), every reason, the evidence and the fix.
+  static override description =
+    `Prints the check's title, source and docs link, then for each subject its status, the configuration it is about (mode and backend; outside the plan = information), every reason, the evidence and the fix.
 Without --from-json it runs the area of the check's category as check does (node checks start the probe pods), with the same flags; --from-json FILE reads a report written with -o json instead (- reads stdin) and touches no cluster.
 SUBJECT is a node group, workload, Service or namespace: its exact name, a glob (pool-*) or the start of its name. Exit codes: 0 explained, 2 unknown check, no matching subject or unreadable report.`
   static override examples = [
@@ -173,10 +201,22 @@ SUBJECT is a node group, workload, Service or namespace: its exact name, a glob 
     const findings = target.subject === undefined ? own : matchSubject(own, target.subject)
     if (target.subject !== undefined && findings.length === 0) {
       const subjects = [...new Set(own.map(subjectShort))]
-      throw new UserError(`${target.check.id} has no result for "${target.subject}" in ${source}${subjects.length ? `; its subjects: ${subjects.slice(0, 8).join(', ')}${subjects.length > 8 ? ', …' : ''}` : ''}`, ExitCode.UsageError)
+      throw new UserError(
+        `${target.check.id} has no result for "${target.subject}" in ${source}${subjects.length ? `; its subjects: ${subjects.slice(0, 8).join(', ')}${subjects.length > 8 ? ', …' : ''}` : ''}`,
+        ExitCode.UsageError,
+      )
     }
     if (target.output === 'json' || target.output === 'yaml') {
-      const doc = {check: {id: target.check.id, title: target.check.title, category: target.check.category, source: target.check.source, docsUrl: docsUrl(target.check.id)}, findings}
+      const doc = {
+        check: {
+          id: target.check.id,
+          title: target.check.title,
+          category: target.check.category,
+          source: target.check.source,
+          docsUrl: docsUrl(target.check.id),
+        },
+        findings,
+      }
       process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`)
     } else {
       const {paint, ascii, width} = terminalOptions('wide', target.noColor)

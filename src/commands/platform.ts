@@ -15,7 +15,8 @@ import {startProgress} from '../render/progress.js'
 
 export default class Platform extends MeshReadyCommand {
   static override summary = 'Platform and CNI prerequisites, and the exact install flags.'
-  static override description = `Reads only the Kubernetes API: nodes, DaemonSets, discovery, quotas, policies and CNI settings. Detects the platform (GKE, EKS, AKS, OpenShift, K3s, k3d, RKE2, MicroK8s, minikube, kind, Docker Desktop, Talos, kubeadm) with the signals that matched and a confidence, the CNI and any installed Istio (the default for --istio-version), then judges each prerequisite for sidecar and ambient side by side.
+  static override description =
+    `Reads only the Kubernetes API: nodes, DaemonSets, discovery, quotas, policies and CNI settings. Detects the platform (GKE, EKS, AKS, OpenShift, K3s, k3d, RKE2, MicroK8s, minikube, kind, Docker Desktop, Talos, kubeadm) with the signals that matched and a confidence, the CNI and any installed Istio (the default for --istio-version), then judges each prerequisite for sidecar and ambient side by side.
 --values prints a Helm values file and --istioctl the istioctl flags for the detected platform and one --mode.
 Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fail, 4 warnings only, 5 incomplete (see --fail-on).`
   static override examples = [
@@ -37,7 +38,8 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
     if (flags.values && flags.istioctl) throw new UserError('--values and --istioctl print the same settings in two forms; pass one of them')
     const printing = flags.values ? '--values' : flags.istioctl ? '--istioctl' : undefined
     // The settings are a document of their own: YAML (default, -o yaml) or JSON (-o json), never a report format.
-    if (printing && !['table', 'yaml', 'json'].includes(flags.output)) throw new UserError(`${printing} prints YAML (the default, or -o yaml) or JSON (-o json), not -o ${flags.output}`)
+    if (printing && !['table', 'yaml', 'json'].includes(flags.output))
+      throw new UserError(`${printing} prints YAML (the default, or -o yaml) or JSON (-o json), not -o ${flags.output}`)
     if (printing && flags.mode === 'both') throw new UserError(`${printing} prints the settings of one mode; add --mode sidecar or --mode ambient`)
     const client = this.kubeClient(flags)
     const progress = await startProgress('Reading nodes, CNI and Istio from the API server…')
@@ -61,11 +63,14 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
       // JSON has no comments: the values (a Helm values file: helm -f values.json) or the istioctl arguments as an
       // array; the warnings and notes the YAML carries as comments go to stderr.
       process.stdout.write(`${JSON.stringify(flags.values ? plan.values : plan.istioctl, null, 2)}\n`)
-      if (!plan.supported) process.stderr.write(`warning: ${plan.mode} mode is not available on this platform; see "kubectl mesh-ready platform --mode ${plan.mode}"\n`)
+      if (!plan.supported)
+        process.stderr.write(`warning: ${plan.mode} mode is not available on this platform; see "kubectl mesh-ready platform --mode ${plan.mode}"\n`)
       for (const note of plan.notes) process.stderr.write(`note: ${note}\n`)
     } else process.stdout.write(flags.values ? valuesDocument(plan, title) : `${plan.istioctl.join(' ')}\n`)
     if (report.verdict !== 'ready') {
-      process.stderr.write(`note: ${report.summary.fail} fail, ${report.summary.warn} warn, ${report.summary.unknown} unknown for ${plan.mode} mode; run "kubectl mesh-ready platform --mode ${plan.mode}" for the findings\n`)
+      process.stderr.write(
+        `note: ${report.summary.fail} fail, ${report.summary.warn} warn, ${report.summary.unknown} unknown for ${plan.mode} mode; run "kubectl mesh-ready platform --mode ${plan.mode}" for the findings\n`,
+      )
     }
     process.exitCode = exitCodeFor(report.verdict, flags['fail-on'], report.summary)
   }

@@ -11,7 +11,8 @@ import {startProgress} from '../render/progress.js'
 
 export default class Pods extends MeshReadyCommand {
   static override summary = "Workloads against Istio's requirements: UID, capabilities, ports."
-  static override description = `Reads every pod in every namespace the caller can list (-n narrows it) page by page, groups pods by workload (Deployment, StatefulSet, DaemonSet, CronJob, Job, bare pod) and judges each workload once: UID/GID 1337, NET_ADMIN/NET_RAW admission for istio-init, app/version labels, Service port protocols and conflicts, ports Istio reserves, server-first protocols, hostNetwork, headless Services and UDP.
+  static override description =
+    `Reads every pod in every namespace the caller can list (-n narrows it) page by page, groups pods by workload (Deployment, StatefulSet, DaemonSet, CronJob, Job, bare pod) and judges each workload once: UID/GID 1337, NET_ADMIN/NET_RAW admission for istio-init, app/version labels, Service port protocols and conflicts, ports Istio reserves, server-first protocols, hostNetwork, headless Services and UDP.
 Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fail, 4 warnings only, 5 incomplete (see --fail-on).`
   static override examples = [
     '<%= config.bin %> <%= command.id %> -n shop',
@@ -25,7 +26,11 @@ Exit codes: 0 ready, 1 internal error, 2 usage or input error, 3 at least one fa
   static override flags = {
     'all-namespaces': allNamespacesFlag,
     selector: Flags.string({char: 'l', description: 'Only pods matching this label selector, e.g. app=web,tier!=cache.'}),
-    mode: Flags.option({options: MODE_FLAGS, default: 'auto' as const, description: 'Data-plane mode to judge: auto (from labels and what is installed), sidecar, ambient or both.'})(),
+    mode: Flags.option({
+      options: MODE_FLAGS,
+      default: 'auto' as const,
+      description: 'Data-plane mode to judge: auto (from labels and what is installed), sidecar, ambient or both.',
+    })(),
     'istio-namespace': istioNamespaceFlag,
   }
 

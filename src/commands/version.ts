@@ -25,7 +25,12 @@ An installed Istio newer than the newest release listed here is judged against t
   // No connection or report flags: version talks to no cluster (the cast only satisfies the base class's static type).
   static override baseFlags = {help: baseFlags.help} as unknown as typeof MeshReadyCommand.baseFlags
   static override flags = {
-    output: Flags.option({char: 'o', options: ['text', 'json', 'yaml'] as const, default: 'text' as const, description: 'Output format: text, json or yaml.'})(),
+    output: Flags.option({
+      char: 'o',
+      options: ['text', 'json', 'yaml'] as const,
+      default: 'text' as const,
+      description: 'Output format: text, json or yaml.',
+    })(),
   }
 
   async run(): Promise<void> {
@@ -42,7 +47,9 @@ An installed Istio newer than the newest release listed here is judged against t
     else if (flags.output === 'yaml') process.stdout.write(stringifyYaml(info))
     else {
       const newest = ISTIO_RELEASES[0]!
-      process.stdout.write(`${info.userAgent}\nIstio releases known: ${info.istioReleases.join(', ')} (newest ${newest.version}, released ${newest.released})\n`)
+      process.stdout.write(
+        `${info.userAgent}\nIstio releases known: ${info.istioReleases.join(', ')} (newest ${newest.version}, released ${newest.released})\n`,
+      )
     }
   }
 }

@@ -77,7 +77,9 @@ export function rulesAllow(rules: readonly ResourceRule[], p: Pick<ApiRead, 'ver
     if (rule.resourceNames && rule.resourceNames.length > 0) return false
     const verbOk = (rule.verbs ?? []).some((v) => v === '*' || v === p.verb)
     const groupOk = (rule.apiGroups ?? []).some((g) => g === '*' || g === p.group)
-    const resourceOk = (rule.resources ?? []).some((r) => r === '*' || r === p.resource || (sub !== undefined && r === `${base}/*`) || (sub !== undefined && r === `*/${sub}`))
+    const resourceOk = (rule.resources ?? []).some(
+      (r) => r === '*' || r === p.resource || (sub !== undefined && r === `${base}/*`) || (sub !== undefined && r === `*/${sub}`),
+    )
     return verbOk && groupOk && resourceOk
   })
 }
@@ -126,11 +128,14 @@ export async function gatherPermissions(client: KubeClient, areas: readonly Perm
   await Promise.all(
     namespaces.map(async (namespace) => {
       try {
-        const review = await client.create<{status?: {resourceRules?: ResourceRule[]; incomplete?: boolean}}>('/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', {
-          apiVersion: 'authorization.k8s.io/v1',
-          kind: 'SelfSubjectRulesReview',
-          spec: {namespace},
-        })
+        const review = await client.create<{status?: {resourceRules?: ResourceRule[]; incomplete?: boolean}}>(
+          '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews',
+          {
+            apiVersion: 'authorization.k8s.io/v1',
+            kind: 'SelfSubjectRulesReview',
+            spec: {namespace},
+          },
+        )
         reviews.set(namespace, {rules: review.status?.resourceRules ?? [], incomplete: review.status?.incomplete === true})
       } catch (error) {
         if (!(error instanceof ApiError)) throw error

@@ -43,7 +43,13 @@ export const INSTANCE_TYPE_LABEL = 'node.kubernetes.io/instance-type'
 export const ZONE_LABEL = 'topology.kubernetes.io/zone'
 
 export type ProbeOutcome =
-  | {readonly state: 'ok'; readonly source: 'pod' | 'local' | 'host-root' | 'kernel-config'; readonly node?: string; readonly pod?: string; readonly input?: string}
+  | {
+      readonly state: 'ok'
+      readonly source: 'pod' | 'local' | 'host-root' | 'kernel-config'
+      readonly node?: string
+      readonly pod?: string
+      readonly input?: string
+    }
   | {readonly state: 'skipped'; readonly reason: 'windows'}
   | {
       readonly state: 'failed'
@@ -114,7 +120,10 @@ export function summarizeNode(node: NodeObject): NodeSummary {
     operatingSystem: info.operatingSystem ?? labels['kubernetes.io/os'] ?? 'linux',
     ready: node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
     podCIDRs: node.spec?.podCIDRs ?? (node.spec?.podCIDR ? [node.spec.podCIDR] : []),
-    ...optional('pool', POOL_LABELS.map((l) => labels[l]).find((v) => v !== undefined && v !== '')),
+    ...optional(
+      'pool',
+      POOL_LABELS.map((l) => labels[l]).find((v) => v !== undefined && v !== ''),
+    ),
     ...optional('instanceType', labels[INSTANCE_TYPE_LABEL] ?? labels['beta.kubernetes.io/instance-type']),
     ...optional('zone', labels[ZONE_LABEL] ?? labels['failure-domain.beta.kubernetes.io/zone']),
   }
@@ -201,7 +210,12 @@ export function ipFamiliesFrom(nodes: readonly NodeSummary[], serviceFamilies: r
  * unavailable fact naming the permission. In check's snapshot the pages are the ones the platform gather listed
  * (same page size, no selector): the nodes are listed once per run.
  */
-export async function listNodes(client: KubeClient, selector: string | undefined, signal: AbortSignal, onNode?: (node: NodeSummary) => void): Promise<Fact<NodeSummary[]>> {
+export async function listNodes(
+  client: KubeClient,
+  selector: string | undefined,
+  signal: AbortSignal,
+  onNode?: (node: NodeSummary) => void,
+): Promise<Fact<NodeSummary[]>> {
   // A restarted list (expired continue token) yields nodes again: onNode sees each name once.
   const seen = new Set<string>()
   const nodes: NodeSummary[] = []

@@ -24,7 +24,8 @@ export const envObjectKey = (ref: EnvObjectRef): string => `${ref.kind}/${ref.na
 export function envObjectRefs(containers: readonly ContainerSummary[]): EnvObjectRef[] {
   const refs = new Map<string, EnvObjectRef>()
   for (const c of containers) {
-    for (const e of c.env) if (e.from && (e.from.kind === 'configMap' || e.from.kind === 'secret')) refs.set(envObjectKey(e.from), {kind: e.from.kind, name: e.from.name})
+    for (const e of c.env)
+      if (e.from && (e.from.kind === 'configMap' || e.from.kind === 'secret')) refs.set(envObjectKey(e.from), {kind: e.from.kind, name: e.from.name})
     for (const e of c.envFrom) refs.set(envObjectKey(e), {kind: e.kind, name: e.name})
   }
   return [...refs.values()]

@@ -62,9 +62,19 @@ export interface IstioSettingsSources {
   readonly gaps?: readonly string[]
 }
 
-const COMPONENT_RULES: ReadonlyArray<{component: IstioComponent; kind: PlatformWorkload['kind']; matches: (w: PlatformWorkload) => boolean; container: string}> = [
+const COMPONENT_RULES: ReadonlyArray<{
+  component: IstioComponent
+  kind: PlatformWorkload['kind']
+  matches: (w: PlatformWorkload) => boolean
+  container: string
+}> = [
   {component: 'istiod', kind: 'Deployment', matches: (w) => w.labels.app === 'istiod' || w.podLabels.app === 'istiod', container: 'discovery'},
-  {component: 'istio-cni', kind: 'DaemonSet', matches: (w) => w.name === 'istio-cni-node' || w.podLabels['k8s-app'] === 'istio-cni-node', container: 'install-cni'},
+  {
+    component: 'istio-cni',
+    kind: 'DaemonSet',
+    matches: (w) => w.name === 'istio-cni-node' || w.podLabels['k8s-app'] === 'istio-cni-node',
+    container: 'install-cni',
+  },
   {component: 'ztunnel', kind: 'DaemonSet', matches: (w) => w.name === 'ztunnel' || w.podLabels.app === 'ztunnel', container: 'istio-proxy'},
 ]
 
@@ -82,20 +92,49 @@ export function findInstalledIstio(workloads: readonly PlatformWorkload[], gaps:
     const revision = w.labels['istio.io/rev'] ?? w.podLabels['istio.io/rev']
     const cniPaths =
       rule.component === 'istio-cni'
-        ? Object.fromEntries(Object.entries(ISTIO_CNI_HOST_PATH_VOLUMES).flatMap(([key, volume]) => (w.hostPaths?.[volume] ? [[key, w.hostPaths[volume]]] : [])))
+        ? Object.fromEntries(
+            Object.entries(ISTIO_CNI_HOST_PATH_VOLUMES).flatMap(([key, volume]) => (w.hostPaths?.[volume] ? [[key, w.hostPaths[volume]]] : [])),
+          )
         : undefined
-    components.push({component: rule.component, namespace: w.namespace, name: w.name, image, version: imageVersion(image), revision, ...(cniPaths ? {cniPaths} : {})})
+    components.push({
+      component: rule.component,
+      namespace: w.namespace,
+      name: w.name,
+      image,
+      version: imageVersion(image),
+      revision,
+      ...(cniPaths ? {cniPaths} : {}),
+    })
   }
-  components.sort((a, b) => COMPONENT_RULES.findIndex((r) => r.component === a.component) - COMPONENT_RULES.findIndex((r) => r.component === b.component) || byVersion(a, b))
+  components.sort(
+    (a, b) => COMPONENT_RULES.findIndex((r) => r.component === a.component) - COMPONENT_RULES.findIndex((r) => r.component === b.component) || byVersion(a, b),
+  )
   const versioned = components.filter((c) => c.version !== undefined)
   const isDefault = (c: InstalledComponent) => c.component === 'istiod' && (c.revision === undefined || c.revision === 'default')
   const chosen = versioned.find(isDefault) ?? versioned.find((c) => c.component === 'istiod') ?? [...versioned].sort(byVersion)[0]
-  const modes: MeshMode[] | undefined = components.length === 0 ? undefined : ['sidecar', ...(components.some((c) => c.component === 'ztunnel') ? (['ambient'] as const) : [])]
+  const modes: MeshMode[] | undefined =
+    components.length === 0 ? undefined : ['sidecar', ...(components.some((c) => c.component === 'ztunnel') ? (['ambient'] as const) : [])]
   const envNft = workloads
     .filter((w) => COMPONENT_RULES.some((r) => r.component === 'istio-cni' && r.kind === w.kind && r.matches(w)))
-    .flatMap((w) => w.containers.filter((c) => c.name === 'install-cni').flatMap((c) => c.env.filter((e) => e.name === NATIVE_NFTABLES_ENV && e.value !== undefined).map((e) => ({ref: `${w.namespace}/${w.name} env`, value: e.value!}))))
-  const evidence: BackendEvidence[] = envNft.map((e) => ({backend: isTrue(e.value) ? 'nftables' : 'iptables', source: `${e.ref} ${NATIVE_NFTABLES_ENV}=${e.value}`}))
-  return {components, version: chosen?.version, minor: chosen?.version ? minorOf(chosen.version) : undefined, gaps, ...(modes ? {modes} : {}), ...backendOf(evidence)}
+    .flatMap((w) =>
+      w.containers
+        .filter((c) => c.name === 'install-cni')
+        .flatMap((c) =>
+          c.env.filter((e) => e.name === NATIVE_NFTABLES_ENV && e.value !== undefined).map((e) => ({ref: `${w.namespace}/${w.name} env`, value: e.value!})),
+        ),
+    )
+  const evidence: BackendEvidence[] = envNft.map((e) => ({
+    backend: isTrue(e.value) ? 'nftables' : 'iptables',
+    source: `${e.ref} ${NATIVE_NFTABLES_ENV}=${e.value}`,
+  }))
+  return {
+    components,
+    version: chosen?.version,
+    minor: chosen?.version ? minorOf(chosen.version) : undefined,
+    gaps,
+    ...(modes ? {modes} : {}),
+    ...backendOf(evidence),
+  }
 }
 
 /** istio-cni's setting for the nftables backend (its ConfigMap istio-cni-config or the install-cni env). */
@@ -121,7 +160,10 @@ export function withIstioSettings(installed: InstalledIstio, sources: IstioSetti
       continue
     }
     const nft = (parsed as {global?: {nativeNftables?: unknown}} | null)?.global?.nativeNftables
-    evidence.push({backend: nft === true || nft === 'true' ? 'nftables' : 'iptables', source: `${ref} values global.nativeNftables=${nft === undefined ? 'unset (false)' : String(nft)}`})
+    evidence.push({
+      backend: nft === true || nft === 'true' ? 'nftables' : 'iptables',
+      source: `${ref} values global.nativeNftables=${nft === undefined ? 'unset (false)' : String(nft)}`,
+    })
   }
   for (const {ref, data} of sources.cniConfig ?? []) {
     const value = data[NATIVE_NFTABLES_ENV]
@@ -132,17 +174,25 @@ export function withIstioSettings(installed: InstalledIstio, sources: IstioSetti
 }
 
 /** The injector ConfigMap of an istiod revision (istio-discovery templates: `istio-sidecar-injector[-<rev>]`). */
-export const injectorConfigMapName = (revision: string | undefined): string => (revision && revision !== 'default' ? `istio-sidecar-injector-${revision}` : 'istio-sidecar-injector')
+export const injectorConfigMapName = (revision: string | undefined): string =>
+  revision && revision !== 'default' ? `istio-sidecar-injector-${revision}` : 'istio-sidecar-injector'
 export const CNI_CONFIG_MAP = 'istio-cni-config'
 
 /** Reads the ConfigMaps that decide the installed backend (one GET each; a 403 or 404 is a gap, never an error). */
 export async function readIstioSettings(client: KubeClient, installed: InstalledIstio): Promise<InstalledIstio> {
   const wanted = [
-    ...installed.components.filter((c) => c.component === 'istiod').map((c) => ({kind: 'injector' as const, namespace: c.namespace, name: injectorConfigMapName(c.revision)})),
+    ...installed.components
+      .filter((c) => c.component === 'istiod')
+      .map((c) => ({kind: 'injector' as const, namespace: c.namespace, name: injectorConfigMapName(c.revision)})),
     ...installed.components.filter((c) => c.component === 'istio-cni').map((c) => ({kind: 'cni' as const, namespace: c.namespace, name: CNI_CONFIG_MAP})),
   ]
   const unique = [...new Map(wanted.map((w) => [`${w.kind}/${w.namespace}/${w.name}`, w])).values()]
-  const read = await Promise.all(unique.map(async (w) => ({w, fact: await gatherFact(() => client.read<{data?: Record<string, string>}>(`/api/v1/namespaces/${w.namespace}/configmaps/${w.name}`))})))
+  const read = await Promise.all(
+    unique.map(async (w) => ({
+      w,
+      fact: await gatherFact(() => client.read<{data?: Record<string, string>}>(`/api/v1/namespaces/${w.namespace}/configmaps/${w.name}`)),
+    })),
+  )
   const injectorValues: Array<{ref: string; values: string}> = []
   const cniConfig: Array<{ref: string; data: Record<string, string>}> = []
   const gaps: string[] = []

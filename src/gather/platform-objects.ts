@@ -81,7 +81,12 @@ export interface PlatformWorkload extends ObjectRef {
 }
 
 function envSource(valueFrom: Json): EnvSource | undefined {
-  const ref = (kind: 'configMap' | 'secret', key: Json): EnvSource => ({kind, name: str(key.name) ?? '', key: str(key.key) ?? '', optional: key.optional === true})
+  const ref = (kind: 'configMap' | 'secret', key: Json): EnvSource => ({
+    kind,
+    name: str(key.name) ?? '',
+    key: str(key.key) ?? '',
+    optional: key.optional === true,
+  })
   if (valueFrom.configMapKeyRef) return ref('configMap', obj(valueFrom.configMapKeyRef))
   if (valueFrom.secretKeyRef) return ref('secret', obj(valueFrom.secretKeyRef))
   if (valueFrom.fieldRef) return {kind: 'field', path: str(obj(valueFrom.fieldRef).fieldPath) ?? ''}
@@ -271,7 +276,9 @@ export interface CalicoSettings {
 
 export function summarizeCalico(installation: unknown, felix: unknown): CalicoSettings {
   const fspec = obj(obj(felix).spec)
-  const ctlb = str(fspec.bpfConnectTimeLoadBalancing) ?? (typeof fspec.bpfConnectTimeLoadBalancingEnabled === 'boolean' ? (fspec.bpfConnectTimeLoadBalancingEnabled ? 'Enabled' : 'Disabled') : undefined)
+  const ctlb =
+    str(fspec.bpfConnectTimeLoadBalancing) ??
+    (typeof fspec.bpfConnectTimeLoadBalancingEnabled === 'boolean' ? (fspec.bpfConnectTimeLoadBalancingEnabled ? 'Enabled' : 'Disabled') : undefined)
   return {
     linuxDataplane: str(obj(obj(obj(installation).spec).calicoNetwork).linuxDataplane),
     felixBpfEnabled: typeof fspec.bpfEnabled === 'boolean' ? fspec.bpfEnabled : undefined,

@@ -196,29 +196,34 @@ export async function gatherPlatform(client: KubeClient, options: PlatformGather
   const everywhere = allNamespaces(namespaces, wellKnown)
   const across = <T>(prefix: string, resource: string, map: (raw: unknown) => T, fallback: readonly string[], extra: ListOptions = {}) =>
     listAcross(client, {prefix, resource, map, fallback, signal, ...extra})
-  const [daemonSets, istiods, resourceQuotas, ciliumConfigs, networkPolicies, securityGroupPolicies, ciliumPolicies, calico, openshiftNetwork] = await Promise.all([
-    across('/apis/apps/v1', 'daemonsets', summarizeWorkload('DaemonSet'), wellKnown),
-    across('/apis/apps/v1', 'deployments', summarizeWorkload('Deployment'), wellKnown, {labelSelector: ISTIOD_SELECTOR}),
-    across('/api/v1', 'resourcequotas', summarizeQuota, ['kube-system', istioNamespace]),
-    across('/api/v1', 'configmaps', summarizeConfigMap, wellKnown, {fieldSelector: `metadata.name=${CILIUM_CONFIG_NAME}`}),
-    across('/apis/networking.k8s.io/v1', 'networkpolicies', summarizeNetworkPolicy, everywhere),
-    whenServed(apiGroups, 'vpcresources.k8s.aws', 'v1beta1', () => across('/apis/vpcresources.k8s.aws/v1beta1', 'securitygrouppolicies', refOf, everywhere)),
-    whenServed(apiGroups, 'cilium.io', 'v2', async (): Promise<Fact<CiliumPolicies>> => {
-      const [clusterwide, namespaced] = await Promise.all([
-        listMapped(client, '/apis/cilium.io/v2/ciliumclusterwidenetworkpolicies', summarizeCiliumPolicy('CiliumClusterwideNetworkPolicy'), {signal}),
-        across('/apis/cilium.io/v2', 'ciliumnetworkpolicies', summarizeCiliumPolicy('CiliumNetworkPolicy'), everywhere),
-      ])
-      if (clusterwide.state === 'unavailable') return clusterwide
-      if (namespaced.state === 'unavailable') return namespaced
-      return known({clusterwide: clusterwide.value, namespaced: namespaced.value})
-    }),
-    gatherCalico(client, apiGroups),
-    gatherOpenShiftNetwork(client, apiGroups),
-  ])
+  const [daemonSets, istiods, resourceQuotas, ciliumConfigs, networkPolicies, securityGroupPolicies, ciliumPolicies, calico, openshiftNetwork] =
+    await Promise.all([
+      across('/apis/apps/v1', 'daemonsets', summarizeWorkload('DaemonSet'), wellKnown),
+      across('/apis/apps/v1', 'deployments', summarizeWorkload('Deployment'), wellKnown, {labelSelector: ISTIOD_SELECTOR}),
+      across('/api/v1', 'resourcequotas', summarizeQuota, ['kube-system', istioNamespace]),
+      across('/api/v1', 'configmaps', summarizeConfigMap, wellKnown, {fieldSelector: `metadata.name=${CILIUM_CONFIG_NAME}`}),
+      across('/apis/networking.k8s.io/v1', 'networkpolicies', summarizeNetworkPolicy, everywhere),
+      whenServed(apiGroups, 'vpcresources.k8s.aws', 'v1beta1', () => across('/apis/vpcresources.k8s.aws/v1beta1', 'securitygrouppolicies', refOf, everywhere)),
+      whenServed(apiGroups, 'cilium.io', 'v2', async (): Promise<Fact<CiliumPolicies>> => {
+        const [clusterwide, namespaced] = await Promise.all([
+          listMapped(client, '/apis/cilium.io/v2/ciliumclusterwidenetworkpolicies', summarizeCiliumPolicy('CiliumClusterwideNetworkPolicy'), {signal}),
+          across('/apis/cilium.io/v2', 'ciliumnetworkpolicies', summarizeCiliumPolicy('CiliumNetworkPolicy'), everywhere),
+        ])
+        if (clusterwide.state === 'unavailable') return clusterwide
+        if (namespaced.state === 'unavailable') return namespaced
+        return known({clusterwide: clusterwide.value, namespaced: namespaced.value})
+      }),
+      gatherCalico(client, apiGroups),
+      gatherOpenShiftNetwork(client, apiGroups),
+    ])
   const found = installedIstioFrom(istiods, daemonSets)
   const installedIstio: Fact<InstalledIstio> = found.state === 'known' ? known(await readIstioSettings(client, found.value)) : found
   const serverVersion: Fact<string> =
-    apiServer.state === 'unavailable' ? apiServer : apiServer.value.gitVersion ? known(apiServer.value.gitVersion) : unavailable(apiServer.value.problem ?? 'GET /version gave no gitVersion')
+    apiServer.state === 'unavailable'
+      ? apiServer
+      : apiServer.value.gitVersion
+        ? known(apiServer.value.gitVersion)
+        : unavailable(apiServer.value.problem ?? 'GET /version gave no gitVersion')
   return {
     istioNamespace,
     serverVersion,

@@ -5,7 +5,14 @@
  * one workload share a shape, so a workload keeps one entry per distinct shape with a pod count.
  */
 import {MANAGED_BY_LABEL, MANAGED_BY_VALUE} from './probe/labels.js'
-import {APP_NAME_LABELS, APP_VERSION_LABELS, DATAPLANE_MODE_LABEL, ISTIO_COMPONENT_LABELS, ISTIO_CONTAINERS, POD_INJECT_LABEL} from '../knowledge/mesh-labels.js'
+import {
+  APP_NAME_LABELS,
+  APP_VERSION_LABELS,
+  DATAPLANE_MODE_LABEL,
+  ISTIO_COMPONENT_LABELS,
+  ISTIO_CONTAINERS,
+  POD_INJECT_LABEL,
+} from '../knowledge/mesh-labels.js'
 import {asInt as int, asList as list, asRecord as record, asString, asStringMap as stringMap} from '../model/json.js'
 
 type Labels = Readonly<Record<string, string>>
@@ -83,21 +90,37 @@ export interface WorkloadTarget {
 const text = (value: unknown): string | undefined => asString(value) || undefined
 
 const KIND_ALIASES: Readonly<Record<string, string>> = {
-  deployment: 'Deployment', deployments: 'Deployment', deploy: 'Deployment',
-  statefulset: 'StatefulSet', statefulsets: 'StatefulSet', sts: 'StatefulSet',
-  daemonset: 'DaemonSet', daemonsets: 'DaemonSet', ds: 'DaemonSet',
-  cronjob: 'CronJob', cronjobs: 'CronJob', cj: 'CronJob',
-  job: 'Job', jobs: 'Job',
-  replicaset: 'ReplicaSet', replicasets: 'ReplicaSet', rs: 'ReplicaSet',
-  replicationcontroller: 'ReplicationController', replicationcontrollers: 'ReplicationController', rc: 'ReplicationController',
-  pod: 'Pod', pods: 'Pod', po: 'Pod',
+  deployment: 'Deployment',
+  deployments: 'Deployment',
+  deploy: 'Deployment',
+  statefulset: 'StatefulSet',
+  statefulsets: 'StatefulSet',
+  sts: 'StatefulSet',
+  daemonset: 'DaemonSet',
+  daemonsets: 'DaemonSet',
+  ds: 'DaemonSet',
+  cronjob: 'CronJob',
+  cronjobs: 'CronJob',
+  cj: 'CronJob',
+  job: 'Job',
+  jobs: 'Job',
+  replicaset: 'ReplicaSet',
+  replicasets: 'ReplicaSet',
+  rs: 'ReplicaSet',
+  replicationcontroller: 'ReplicationController',
+  replicationcontrollers: 'ReplicationController',
+  rc: 'ReplicationController',
+  pod: 'Pod',
+  pods: 'Pod',
+  po: 'Pod',
 }
 
 /** `deployment/web`, `deploy.apps/web`, `web` → a target; a string when the input is not one. */
 export function parseWorkloadTarget(input: string): WorkloadTarget | string {
   const parts = input.trim().split('/')
   const name = parts.at(-1) ?? ''
-  if (parts.length > 2 || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name)) return `"${input}" is not a workload or pod name; use NAME or KIND/NAME, e.g. deployment/web`
+  if (parts.length > 2 || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name))
+    return `"${input}" is not a workload or pod name; use NAME or KIND/NAME, e.g. deployment/web`
   if (parts.length === 1) return {name}
   const kind = KIND_ALIASES[(parts[0] ?? '').toLowerCase().split('.')[0] ?? '']
   if (kind === undefined) return `"${parts[0]}" is not a workload kind; use one of deployment, statefulset, daemonset, cronjob, job, replicaset, pod`
@@ -117,7 +140,13 @@ export function matchesTarget(target: WorkloadTarget | undefined, workload: Pick
 /** CronJob names per namespace, to tell a CronJob's Job (`<cronjob>-<minutes>`) from a standalone Job. */
 export type CronJobNames = (namespace: string) => ReadonlySet<string> | undefined
 
-export function workloadOf(namespace: string, podName: string, labels: Labels, ownerReferences: unknown, cronJobs: CronJobNames): Omit<WorkloadRef, 'namespace'> {
+export function workloadOf(
+  namespace: string,
+  podName: string,
+  labels: Labels,
+  ownerReferences: unknown,
+  cronJobs: CronJobNames,
+): Omit<WorkloadRef, 'namespace'> {
   const owners = list(ownerReferences).map(record)
   const owner = owners.find((o) => o.controller === true) ?? owners[0]
   const kind = text(owner?.kind)
@@ -199,7 +228,14 @@ function containerShape(raw: unknown, init: boolean, pod: {runAsUser?: number; r
     const port = int(p.containerPort)
     return port === undefined ? [] : [{port, name: text(p.name), protocol: text(p.protocol) ?? 'TCP'}]
   })
-  return {name, image: text(c.image) ?? '', init, runAsUser: int(security.runAsUser) ?? pod.runAsUser, runAsGroup: int(security.runAsGroup) ?? pod.runAsGroup, ports}
+  return {
+    name,
+    image: text(c.image) ?? '',
+    init,
+    runAsUser: int(security.runAsUser) ?? pod.runAsUser,
+    runAsGroup: int(security.runAsGroup) ?? pod.runAsGroup,
+    ports,
+  }
 }
 
 export const firstLabel = (labels: Labels, keys: readonly string[]) => keys.find((k) => text(labels[k]) !== undefined)

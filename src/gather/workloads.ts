@@ -114,7 +114,8 @@ async function readScoped(
     (items) => onItems(items),
     restart,
   )
-  if (read.state === 'unavailable') return {denied: new Map(), unreadable: `${read.reason}; ${scope.namespacesDenied ?? 'no namespace list to read them one by one'}`}
+  if (read.state === 'unavailable')
+    return {denied: new Map(), unreadable: `${read.reason}; ${scope.namespacesDenied ?? 'no namespace list to read them one by one'}`}
   return {denied: read.value.denied}
 }
 
@@ -199,7 +200,12 @@ export async function gatherLegacyAdmission(client: KubeClient): Promise<LegacyA
   ])
   return {
     podSecurityPolicies: mapKnown(psp, (p) => ({name: str(p.metadata?.name), allowedCapabilities: capabilities(p)})),
-    securityContextConstraints: mapKnown(scc, (s) => ({name: str(s.metadata?.name), allowedCapabilities: capabilities(s), users: strings(s.users), groups: strings(s.groups)})),
+    securityContextConstraints: mapKnown(scc, (s) => ({
+      name: str(s.metadata?.name),
+      allowedCapabilities: capabilities(s),
+      users: strings(s.users),
+      groups: strings(s.groups),
+    })),
   }
 }
 
@@ -211,32 +217,57 @@ export async function gatherWorkloads(client: KubeClient, options: WorkloadGathe
   const cronJobNames = new Map<string, Set<string>>()
   const forget = (byNamespace: Map<string, unknown>) => (ns?: string) => (ns === undefined ? byNamespace.clear() : byNamespace.delete(ns))
   const [serviceRead, cronJobRead] = await Promise.all([
-    readScoped(client, '/api/v1', 'services', scope, read, (items) => {
-      for (const item of items) {
-        const summary = serviceSummary(item)
-        if (summary) pushTo(services, summary.namespace, summary)
-      }
-    }, forget(services)),
-    readScoped(client, '/apis/batch/v1', 'cronjobs', scope, read, (items) => {
-      for (const c of items) {
-        const ns = str(c.metadata?.namespace)
-        cronJobNames.set(ns, (cronJobNames.get(ns) ?? new Set()).add(str(c.metadata?.name)))
-      }
-    }, forget(cronJobNames)),
+    readScoped(
+      client,
+      '/api/v1',
+      'services',
+      scope,
+      read,
+      (items) => {
+        for (const item of items) {
+          const summary = serviceSummary(item)
+          if (summary) pushTo(services, summary.namespace, summary)
+        }
+      },
+      forget(services),
+    ),
+    readScoped(
+      client,
+      '/apis/batch/v1',
+      'cronjobs',
+      scope,
+      read,
+      (items) => {
+        for (const c of items) {
+          const ns = str(c.metadata?.namespace)
+          cronJobNames.set(ns, (cronJobNames.get(ns) ?? new Set()).add(str(c.metadata?.name)))
+        }
+      },
+      forget(cronJobNames),
+    ),
   ])
   const allServices = [...services.values()].flat()
   const index = new ServiceIndex()
   for (const s of allServices) index.add(s)
   const accumulator = new WorkloadAccumulator(index, (ns) => cronJobNames.get(ns), options.target)
-  const podRead = await readScoped(client, '/api/v1', 'pods', scope, {...read, labelSelector: options.labelSelector}, (items) => {
-    for (const pod of items) accumulator.add(pod)
-    options.onProgress?.(accumulator.pods)
-  }, (ns) => accumulator.clear(ns))
+  const podRead = await readScoped(
+    client,
+    '/api/v1',
+    'pods',
+    scope,
+    {...read, labelSelector: options.labelSelector},
+    (items) => {
+      for (const pod of items) accumulator.add(pod)
+      options.onProgress?.(accumulator.pods)
+    },
+    (ns) => accumulator.clear(ns),
+  )
   if (podRead.unreadable !== undefined) return unavailable(podRead.unreadable)
   const workloads = accumulator.summaries()
   // With a target or a selector, only the Services that select the chosen pods are in scope.
   const selected = new Set(workloads.flatMap((w) => w.shapes.flatMap(({shape}) => shape.services.map((name) => `${w.namespace}/${name}`))))
-  const inScope = options.target === undefined && options.labelSelector === undefined ? allServices : allServices.filter((s) => selected.has(`${s.namespace}/${s.name}`))
+  const inScope =
+    options.target === undefined && options.labelSelector === undefined ? allServices : allServices.filter((s) => selected.has(`${s.namespace}/${s.name}`))
   const names = new Set([...(scope.namespaces ?? []), ...workloads.map((w) => w.namespace), ...podRead.denied.keys(), ...serviceRead.denied.keys()])
   const state = (denied: ReadonlyMap<string, string>, unreadable: string | undefined, ns: string): Fact<true> => {
     const reason = unreadable ?? denied.get(ns)
@@ -253,7 +284,10 @@ export async function gatherWorkloads(client: KubeClient, options: WorkloadGathe
     workloads,
     services: inScope,
     pods: accumulator.pods,
-    cronJobs: cronJobRead.unreadable !== undefined || cronJobRead.denied.size > 0 ? unavailable(cronJobRead.unreadable ?? [...cronJobRead.denied.values()][0]!) : known(true),
+    cronJobs:
+      cronJobRead.unreadable !== undefined || cronJobRead.denied.size > 0
+        ? unavailable(cronJobRead.unreadable ?? [...cronJobRead.denied.values()][0]!)
+        : known(true),
   })
 }
 

@@ -35,19 +35,95 @@ export interface CniEntry {
 }
 
 export const CNI_CATALOGUE: readonly CniEntry[] = [
-  {id: 'cilium', name: 'Cilium', daemonSets: [{name: 'cilium'}, {name: 'anetd', namespace: 'kube-system'}], verified: true, source: 'https://github.com/cilium/cilium/blob/main/install/kubernetes/cilium/templates/cilium-agent/daemonset.yaml ; GKE Dataplane V2 (anetd): https://cloud.google.com/kubernetes-engine/docs/concepts/dataplane-v2'},
-  {id: 'calico', name: 'Calico', daemonSets: [{name: 'calico-node'}], apiGroups: ['operator.tigera.io'], verified: true, source: 'https://github.com/tigera/operator (calico-node DaemonSet, Installation operator.tigera.io/v1)'},
-  {id: 'aws-vpc-cni', name: 'Amazon VPC CNI', daemonSets: [{name: 'aws-node', namespace: 'kube-system'}], verified: true, source: 'https://github.com/aws/amazon-vpc-cni-k8s/blob/master/config/master/aws-k8s-cni.yaml'},
-  {id: 'azure-cni', name: 'Azure CNI', daemonSets: [{name: 'azure-cns', namespace: 'kube-system'}], verified: true, source: 'https://learn.microsoft.com/en-us/azure/aks/concepts-network-azure-cni-overlay (azure-cns DaemonSet)'},
-  {id: 'ovn-kubernetes', name: 'OVN-Kubernetes', daemonSets: [{name: 'ovnkube-node', namespace: 'openshift-ovn-kubernetes'}], verified: false, source: 'https://github.com/openshift/api/blob/master/config/v1/types_network.go (Network cluster .status.networkType)'},
-  {id: 'canal', name: 'Canal (Calico + Flannel)', daemonSets: [{name: 'rke2-canal', namespace: 'kube-system'}, {name: 'canal'}], verified: false, source: 'https://docs.rke2.io/networking/basic_network_options (RKE2 default CNI; DaemonSet name not confirmed)'},
-  {id: 'kindnet', name: 'kindnet', daemonSets: [{name: 'kindnet', namespace: 'kube-system'}], verified: true, source: 'https://github.com/kubernetes-sigs/kind/blob/main/pkg/build/nodeimage/const_cni.go'},
-  {id: 'flannel', name: 'Flannel', daemonSets: [{name: 'kube-flannel-ds'}, {name: 'kube-flannel'}], verified: false, source: 'https://github.com/flannel-io/flannel/blob/master/Documentation/kube-flannel.yml'},
-  {id: 'weave', name: 'Weave Net', daemonSets: [{name: 'weave-net'}], verified: false, source: 'https://github.com/weaveworks/weave (DaemonSet name not confirmed)'},
-  {id: 'antrea', name: 'Antrea', daemonSets: [{name: 'antrea-agent'}], verified: false, source: 'https://github.com/antrea-io/antrea/blob/main/build/yamls/antrea.yml'},
+  {
+    id: 'cilium',
+    name: 'Cilium',
+    daemonSets: [{name: 'cilium'}, {name: 'anetd', namespace: 'kube-system'}],
+    verified: true,
+    source:
+      'https://github.com/cilium/cilium/blob/main/install/kubernetes/cilium/templates/cilium-agent/daemonset.yaml ; GKE Dataplane V2 (anetd): https://cloud.google.com/kubernetes-engine/docs/concepts/dataplane-v2',
+  },
+  {
+    id: 'calico',
+    name: 'Calico',
+    daemonSets: [{name: 'calico-node'}],
+    apiGroups: ['operator.tigera.io'],
+    verified: true,
+    source: 'https://github.com/tigera/operator (calico-node DaemonSet, Installation operator.tigera.io/v1)',
+  },
+  {
+    id: 'aws-vpc-cni',
+    name: 'Amazon VPC CNI',
+    daemonSets: [{name: 'aws-node', namespace: 'kube-system'}],
+    verified: true,
+    source: 'https://github.com/aws/amazon-vpc-cni-k8s/blob/master/config/master/aws-k8s-cni.yaml',
+  },
+  {
+    id: 'azure-cni',
+    name: 'Azure CNI',
+    daemonSets: [{name: 'azure-cns', namespace: 'kube-system'}],
+    verified: true,
+    source: 'https://learn.microsoft.com/en-us/azure/aks/concepts-network-azure-cni-overlay (azure-cns DaemonSet)',
+  },
+  {
+    id: 'ovn-kubernetes',
+    name: 'OVN-Kubernetes',
+    daemonSets: [{name: 'ovnkube-node', namespace: 'openshift-ovn-kubernetes'}],
+    verified: false,
+    source: 'https://github.com/openshift/api/blob/master/config/v1/types_network.go (Network cluster .status.networkType)',
+  },
+  {
+    id: 'canal',
+    name: 'Canal (Calico + Flannel)',
+    daemonSets: [{name: 'rke2-canal', namespace: 'kube-system'}, {name: 'canal'}],
+    verified: false,
+    source: 'https://docs.rke2.io/networking/basic_network_options (RKE2 default CNI; DaemonSet name not confirmed)',
+  },
+  {
+    id: 'kindnet',
+    name: 'kindnet',
+    daemonSets: [{name: 'kindnet', namespace: 'kube-system'}],
+    verified: true,
+    source: 'https://github.com/kubernetes-sigs/kind/blob/main/pkg/build/nodeimage/const_cni.go',
+  },
+  {
+    id: 'flannel',
+    name: 'Flannel',
+    daemonSets: [{name: 'kube-flannel-ds'}, {name: 'kube-flannel'}],
+    verified: false,
+    source: 'https://github.com/flannel-io/flannel/blob/master/Documentation/kube-flannel.yml',
+  },
+  {
+    id: 'weave',
+    name: 'Weave Net',
+    daemonSets: [{name: 'weave-net'}],
+    verified: false,
+    source: 'https://github.com/weaveworks/weave (DaemonSet name not confirmed)',
+  },
+  {
+    id: 'antrea',
+    name: 'Antrea',
+    daemonSets: [{name: 'antrea-agent'}],
+    verified: false,
+    source: 'https://github.com/antrea-io/antrea/blob/main/build/yamls/antrea.yml',
+  },
   {id: 'kube-ovn', name: 'Kube-OVN', daemonSets: [{name: 'kube-ovn-cni'}], verified: false, source: 'https://github.com/kubeovn/kube-ovn/issues/5082'},
-  {id: 'kube-router', name: 'kube-router', daemonSets: [{name: 'kube-router'}], verified: false, source: 'https://github.com/cloudnativelabs/kube-router/tree/master/daemonset'},
-  {id: 'multus', name: 'Multus', daemonSets: [{name: 'kube-multus-ds'}, {name: 'multus'}], apiGroups: ['k8s.cni.cncf.io'], meta: true, verified: true, source: 'https://github.com/k8snetworkplumbingwg/multus-cni/blob/master/deployments/multus-daemonset.yml'},
+  {
+    id: 'kube-router',
+    name: 'kube-router',
+    daemonSets: [{name: 'kube-router'}],
+    verified: false,
+    source: 'https://github.com/cloudnativelabs/kube-router/tree/master/daemonset',
+  },
+  {
+    id: 'multus',
+    name: 'Multus',
+    daemonSets: [{name: 'kube-multus-ds'}, {name: 'multus'}],
+    apiGroups: ['k8s.cni.cncf.io'],
+    meta: true,
+    verified: true,
+    source: 'https://github.com/k8snetworkplumbingwg/multus-cni/blob/master/deployments/multus-daemonset.yml',
+  },
 ]
 
 /** Node annotation set by Flannel (bundled in K3s, so there is no DaemonSet to find). */
@@ -123,13 +199,15 @@ export const CILIUM_CNI_EXCLUSIVE: readonly CiliumExclusiveBehaviour[] = [
     since: '1.14.0',
     severity: 'fail',
     effect:
-      "the agent owns the CNI configuration directory: it renames other CNI configurations to *.cilium_bak and rewrites its own 05-cilium.conflist whenever it changes, removing the istio-cni plugin istio-cni inserts into it",
-    source: 'https://github.com/cilium/cilium/pull/24389 ; https://github.com/cilium/cilium/issues/26760 ; https://github.com/cilium/cilium/pull/26773 (false turns the rewrite off)',
+      'the agent owns the CNI configuration directory: it renames other CNI configurations to *.cilium_bak and rewrites its own 05-cilium.conflist whenever it changes, removing the istio-cni plugin istio-cni inserts into it',
+    source:
+      'https://github.com/cilium/cilium/pull/24389 ; https://github.com/cilium/cilium/issues/26760 ; https://github.com/cilium/cilium/pull/26773 (false turns the rewrite off)',
   },
   {
     since: '1.10.0',
     severity: 'warn',
-    effect: 'the install script renames other CNI configurations to *.cilium_bak and rewrites 05-cilium.conflist at every agent start, dropping the istio-cni plugin until istio-cni re-inserts it',
+    effect:
+      'the install script renames other CNI configurations to *.cilium_bak and rewrites 05-cilium.conflist at every agent start, dropping the istio-cni plugin until istio-cni re-inserts it',
     source: 'https://github.com/cilium/cilium/pull/14192',
   },
 ]
@@ -153,7 +231,7 @@ export const CALICO_BPF_KNOWN_BAD: readonly CalicoBpfKnownBad[] = [
   {
     fixedIn: {'3.28': '3.28.2'},
     fixedFromMinor: '3.29',
-    problem: "the eBPF dataplane drops the kubelet probes ambient SNATs to 169.254.7.127, so readiness and liveness probes of every ambient pod time out",
+    problem: 'the eBPF dataplane drops the kubelet probes ambient SNATs to 169.254.7.127, so readiness and liveness probes of every ambient pod time out',
     source: 'https://github.com/istio/istio/issues/52765 ; https://github.com/projectcalico/calico/issues/9157',
   },
 ]

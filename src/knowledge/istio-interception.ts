@@ -20,7 +20,7 @@ const GH = 'https://github.com/istio/istio/blob/master'
 
 export const ISTIO_BEHAVIOURS = {
   ambientDnsCapture: {
-    what: 'istio-cni captures ambient pods\' DNS by default (cni.ambient.dnsCapture, AMBIENT_DNS_CAPTURE): raw-table CT --zone rules and conntrack zones',
+    what: "istio-cni captures ambient pods' DNS by default (cni.ambient.dnsCapture, AMBIENT_DNS_CAPTURE): raw-table CT --zone rules and conntrack zones",
     before: false,
     from: true,
     changedIn: '1.25',
@@ -39,7 +39,7 @@ export const ISTIO_BEHAVIOURS = {
     source: `${GH}/manifests/charts/istio-cni/values.yaml (ambient.ipv6: true); ${GH}/cni/pkg/iptables/iptables.go (NewIptablesConfigurator returns the ip6tables detection error); https://istio.io/latest/docs/ambient/install/platform-prerequisites/`,
   },
   ambientReconcile: {
-    what: 'istio-cni reconciles existing ambient pods\' rules on upgrade (cni.ambient.reconcileIptablesOnStartup), first writing guardrail DROP rules into the filter table of both iptables families',
+    what: "istio-cni reconciles existing ambient pods' rules on upgrade (cni.ambient.reconcileIptablesOnStartup), first writing guardrail DROP rules into the filter table of both iptables families",
     before: false,
     from: true,
     changedIn: '1.29',

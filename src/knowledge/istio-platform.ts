@@ -128,7 +128,6 @@ export const NO_PLATFORM_VALUE_REASON: Readonly<Record<string, string>> = {
   kubeadm: 'kubeadm clusters use the standard CNI paths',
 }
 
-
 /** Where the istio-cni chart puts its files when no platform value or explicit value says otherwise. */
 export interface CniPaths {
   readonly cniBinDir: string
@@ -140,7 +139,11 @@ export interface CniPaths {
 export const ISTIO_CNI_CHART_DEFAULTS: CniPaths = {cniBinDir: '/opt/cni/bin', cniConfDir: '/etc/cni/net.d', cniNetnsDir: '/var/run/netns'}
 
 /** The istio-cni-node DaemonSet's hostPath volumes for each setting (manifests/charts/istio-cni/templates/daemonset.yaml). */
-export const ISTIO_CNI_HOST_PATH_VOLUMES: Readonly<Record<keyof CniPaths, string>> = {cniBinDir: 'cni-bin-dir', cniConfDir: 'cni-net-dir', cniNetnsDir: 'cni-netns-dir'}
+export const ISTIO_CNI_HOST_PATH_VOLUMES: Readonly<Record<keyof CniPaths, string>> = {
+  cniBinDir: 'cni-bin-dir',
+  cniConfDir: 'cni-net-dir',
+  cniNetnsDir: 'cni-netns-dir',
+}
 export const ISTIO_CNI_CHART_SOURCE = 'https://github.com/istio/istio/blob/master/manifests/charts/istio-cni/templates/daemonset.yaml'
 
 /**
@@ -178,7 +181,8 @@ export const K3S_CNI_BIN_DIRS: readonly K3sCniBinDirChange[] = [
     // The October 2024 releases: v1.28.15+k3s1, v1.29.10+k3s1, v1.30.6+k3s1, v1.31.2+k3s1 (backports #10928–#10931).
     firstPatch: {'1.28': 15, '1.29': 10, '1.30': 6, '1.31': 2},
     fromMinor: '1.32',
-    source: 'https://github.com/k3s-io/k3s/pull/10868 ; https://github.com/k3s-io/k3s/issues/10869 (backports https://github.com/k3s-io/k3s/issues/10928, #10929, #10930, #10931)',
+    source:
+      'https://github.com/k3s-io/k3s/pull/10868 ; https://github.com/k3s-io/k3s/issues/10869 (backports https://github.com/k3s-io/k3s/issues/10928, #10929, #10930, #10931)',
   },
   {
     flavour: 'k3d',
@@ -223,4 +227,5 @@ export function profileBinDir(value: 'k3s' | 'k3d', istioMinor: string): string 
 }
 
 /** `/a/b/` and `/a/b` are the same directory. */
-export const samePath = (a: string | undefined, b: string | undefined): boolean => a !== undefined && b !== undefined && a.replace(/\/+$/, '') === b.replace(/\/+$/, '')
+export const samePath = (a: string | undefined, b: string | undefined): boolean =>
+  a !== undefined && b !== undefined && a.replace(/\/+$/, '') === b.replace(/\/+$/, '')

@@ -31,7 +31,6 @@ export function findIstioRelease(minor: string): IstioRelease | undefined {
   return ISTIO_RELEASES.find((r) => r.version === minor)
 }
 
-
 /** The oldest and newest releases the plugin knows, e.g. `1.23–1.30`. */
 export const KNOWN_ISTIO_RANGE = `${ISTIO_RELEASES.at(-1)!.version}–${ISTIO_RELEASES[0]!.version}`
 
@@ -53,9 +52,15 @@ export function judgeInstalledIstio(installed: string): JudgedIstioVersion {
   const newest = ISTIO_RELEASES[0]!.version
   const oldest = ISTIO_RELEASES.at(-1)!.version
   if (compareMinor(installed, newest) > 0) {
-    return {minor: newest, notice: `notice: the cluster runs Istio ${installed}, newer than the releases this plugin knows (${KNOWN_ISTIO_RANGE}); judging against ${newest}, so its knowledge may be stale: upgrade kubectl-mesh-ready or pass --istio-version`}
+    return {
+      minor: newest,
+      notice: `notice: the cluster runs Istio ${installed}, newer than the releases this plugin knows (${KNOWN_ISTIO_RANGE}); judging against ${newest}, so its knowledge may be stale: upgrade kubectl-mesh-ready or pass --istio-version`,
+    }
   }
-  return {minor: oldest, notice: `notice: the cluster runs Istio ${installed}, older than the releases this plugin knows (${KNOWN_ISTIO_RANGE}); judging against ${oldest}`}
+  return {
+    minor: oldest,
+    notice: `notice: the cluster runs Istio ${installed}, older than the releases this plugin knows (${KNOWN_ISTIO_RANGE}); judging against ${oldest}`,
+  }
 }
 
 /** A --istio-version value: a known release, else undefined (the caller makes it a usage error listing them). */

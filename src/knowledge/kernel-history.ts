@@ -52,7 +52,8 @@ export const KERNEL_HISTORY = {
   nftablesFloor: {
     kernel: '5.13',
     what: "Istio's nftables backend needs Linux 5.13 or later and nft 1.0.1 or later (kube-proxy's floor, copied by Istio)",
-    source: 'https://istio.io/latest/docs/ops/deployment/platform-requirements/; https://github.com/istio/istio.io/pull/16960; https://github.com/kubernetes/kubernetes/pull/124152',
+    source:
+      'https://istio.io/latest/docs/ops/deployment/platform-requirements/; https://github.com/istio/istio.io/pull/16960; https://github.com/kubernetes/kubernetes/pull/124152',
   },
 } as const satisfies Record<string, KernelChange>
 

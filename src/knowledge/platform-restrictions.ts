@@ -28,10 +28,12 @@ export const MODE_RESTRICTIONS: readonly ModeRestriction[] = [
     when: {feature: 'gke-autopilot'},
     modes: ['sidecar'],
     severity: 'warn',
-    problem: 'GKE Autopilot runs sidecars only with istio-init, which needs the NET_ADMIN capability allowed for workloads (WorkloadPolicyConfig allowNetAdmin)',
+    problem:
+      'GKE Autopilot runs sidecars only with istio-init, which needs the NET_ADMIN capability allowed for workloads (WorkloadPolicyConfig allowNetAdmin)',
     fix: 'Allow NET_ADMIN for the cluster before injecting sidecars.',
     command: 'gcloud container clusters update CLUSTER_NAME --workload-policies=allow-net-admin',
-    source: 'https://istio.io/latest/docs/setup/platform-setup/gke/ ; https://cloud.google.com/kubernetes-engine/docs/reference/rest/v1/projects.locations.clusters#WorkloadPolicyConfig',
+    source:
+      'https://istio.io/latest/docs/setup/platform-setup/gke/ ; https://cloud.google.com/kubernetes-engine/docs/reference/rest/v1/projects.locations.clusters#WorkloadPolicyConfig',
   },
   {
     when: {feature: 'gke-managed-ambient'},

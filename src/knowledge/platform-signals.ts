@@ -23,7 +23,16 @@ export type SignalMatcher =
   | {readonly on: 'resourceQuota'; readonly namespace: string; readonly name: string}
 
 /** Matchers answered by one node at a time (the rest are answered once for the cluster). */
-export const NODE_MATCHERS: ReadonlySet<SignalMatcher['on']> = new Set(['kubeletVersion', 'label', 'annotation', 'providerID', 'osImage', 'kernelVersion', 'nodeName', 'containerRuntime'])
+export const NODE_MATCHERS: ReadonlySet<SignalMatcher['on']> = new Set([
+  'kubeletVersion',
+  'label',
+  'annotation',
+  'providerID',
+  'osImage',
+  'kernelVersion',
+  'nodeName',
+  'containerRuntime',
+])
 
 export type SignalStrength = 'strong' | 'supporting'
 
@@ -80,7 +89,8 @@ export const PLATFORM_CATALOGUE: readonly PlatformEntry[] = [
       supporting({on: 'kubeletVersion', pattern: /^v\d+\.\d+\.\d+\+[0-9a-f]{7}$/, says: 'ends in +<git hash>'}),
       supporting({on: 'annotation', key: 'machineconfiguration.openshift.io/', prefix: true}),
     ],
-    source: 'https://docs.openshift.com/container-platform/latest/rest_api/config_apis/clusterversion-config-openshift-io-v1.html ; https://github.com/RHsyseng/operator-utils/blob/master/pkg/platform/platform_versioner.go',
+    source:
+      'https://docs.openshift.com/container-platform/latest/rest_api/config_apis/clusterversion-config-openshift-io-v1.html ; https://github.com/RHsyseng/operator-utils/blob/master/pkg/platform/platform_versioner.go',
   },
   {
     id: 'eks-anywhere',
@@ -104,7 +114,8 @@ export const PLATFORM_CATALOGUE: readonly PlatformEntry[] = [
       supporting({on: 'osImage', prefix: 'Container-Optimized OS from Google'}),
       supporting({on: 'resourceQuota', namespace: 'kube-system', name: 'gcp-critical-pods'}),
     ],
-    source: 'https://github.com/istio/istio/blob/master/operator/pkg/render/manifest.go (-gke); https://cloud.google.com/kubernetes-engine/docs/how-to/creating-managing-labels',
+    source:
+      'https://github.com/istio/istio/blob/master/operator/pkg/render/manifest.go (-gke); https://cloud.google.com/kubernetes-engine/docs/how-to/creating-managing-labels',
   },
   {
     id: 'eks',
@@ -154,7 +165,10 @@ export const PLATFORM_CATALOGUE: readonly PlatformEntry[] = [
   {
     id: 'k3d',
     name: 'k3d',
-    signals: [strong({on: 'providerID', prefix: 'k3s://k3d-'}), supporting({on: 'nodeName', pattern: /^k3d-.+-(server|agent)-\d+$/, says: 'is k3d-<cluster>-server|agent-<n>'})],
+    signals: [
+      strong({on: 'providerID', prefix: 'k3s://k3d-'}),
+      supporting({on: 'nodeName', pattern: /^k3d-.+-(server|agent)-\d+$/, says: 'is k3d-<cluster>-server|agent-<n>'}),
+    ],
     source: 'https://k3d.io/stable/ (node names k3d-<cluster>-server-N); https://github.com/k3s-io/k3s/blob/master/pkg/cloudprovider/instances.go',
   },
   {
@@ -213,7 +227,10 @@ export const PLATFORM_CATALOGUE: readonly PlatformEntry[] = [
   {
     id: 'docker-desktop',
     name: 'Docker Desktop',
-    signals: [strong({on: 'nodeName', pattern: /^docker-desktop$/, says: 'is docker-desktop'}), supporting({on: 'containerRuntime', pattern: /^docker:\/\//, says: 'is docker://…'})],
+    signals: [
+      strong({on: 'nodeName', pattern: /^docker-desktop$/, says: 'is docker-desktop'}),
+      supporting({on: 'containerRuntime', pattern: /^docker:\/\//, says: 'is docker://…'}),
+    ],
     source: 'https://docs.docker.com/desktop/features/kubernetes/ (node docker-desktop)',
   },
   {
@@ -228,9 +245,27 @@ export const PLATFORM_CATALOGUE: readonly PlatformEntry[] = [
     signals: [strong({on: 'annotation', key: 'kubeadm.alpha.kubernetes.io/cri-socket'})],
     source: 'https://kubernetes.io/docs/reference/labels-annotations-taints/#kubeadm-alpha-kubernetes-io-cri-socket',
   },
-  {id: 'gce', name: 'Kubernetes on Google Compute Engine', fallback: true, signals: [strong({on: 'providerID', prefix: 'gce://'})], source: 'https://kubernetes.io/docs/reference/kubernetes-api/cluster-resources/node-v1/ (spec.providerID)'},
-  {id: 'aws', name: 'Kubernetes on AWS EC2', fallback: true, signals: [strong({on: 'providerID', prefix: 'aws:///'})], source: 'https://kubernetes.io/docs/reference/kubernetes-api/cluster-resources/node-v1/ (spec.providerID)'},
-  {id: 'azure', name: 'Kubernetes on Azure', fallback: true, signals: [strong({on: 'providerID', prefix: 'azure:///'})], source: 'https://kubernetes.io/docs/reference/kubernetes-api/cluster-resources/node-v1/ (spec.providerID)'},
+  {
+    id: 'gce',
+    name: 'Kubernetes on Google Compute Engine',
+    fallback: true,
+    signals: [strong({on: 'providerID', prefix: 'gce://'})],
+    source: 'https://kubernetes.io/docs/reference/kubernetes-api/cluster-resources/node-v1/ (spec.providerID)',
+  },
+  {
+    id: 'aws',
+    name: 'Kubernetes on AWS EC2',
+    fallback: true,
+    signals: [strong({on: 'providerID', prefix: 'aws:///'})],
+    source: 'https://kubernetes.io/docs/reference/kubernetes-api/cluster-resources/node-v1/ (spec.providerID)',
+  },
+  {
+    id: 'azure',
+    name: 'Kubernetes on Azure',
+    fallback: true,
+    signals: [strong({on: 'providerID', prefix: 'azure:///'})],
+    source: 'https://kubernetes.io/docs/reference/kubernetes-api/cluster-resources/node-v1/ (spec.providerID)',
+  },
 ]
 
 export type PlatformFeatureId = 'gke-autopilot' | 'gke-dataplane-v2' | 'gke-managed-ambient' | 'eks-auto-mode' | 'aks-istio-addon'
@@ -255,7 +290,13 @@ export const PLATFORM_FEATURES: readonly PlatformFeature[] = [
     ],
     source: 'https://github.com/googleforgames/agones/blob/main/pkg/cloudproduct/gke/gke.go',
   },
-  {id: 'gke-dataplane-v2', platform: 'gke', name: 'Dataplane V2', signals: [{on: 'daemonSet', namespace: 'kube-system', name: 'anetd'}], source: 'https://cloud.google.com/kubernetes-engine/docs/concepts/dataplane-v2'},
+  {
+    id: 'gke-dataplane-v2',
+    platform: 'gke',
+    name: 'Dataplane V2',
+    signals: [{on: 'daemonSet', namespace: 'kube-system', name: 'anetd'}],
+    source: 'https://cloud.google.com/kubernetes-engine/docs/concepts/dataplane-v2',
+  },
   {
     id: 'gke-managed-ambient',
     platform: 'gke',
@@ -263,11 +304,26 @@ export const PLATFORM_FEATURES: readonly PlatformFeature[] = [
     signals: [{on: 'namespace', name: 'gke-managed-ambient'}],
     source: 'https://cloud.google.com/kubernetes-engine/docs/how-to/prepare-ambient-networking',
   },
-  {id: 'eks-auto-mode', platform: 'eks', name: 'Auto Mode', signals: [label('eks.amazonaws.com/compute-type', 'auto')], source: 'https://docs.aws.amazon.com/eks/latest/userguide/associate-workload.html'},
-  {id: 'aks-istio-addon', platform: 'aks', name: 'Istio add-on', signals: [{on: 'namespace', name: 'aks-istio-system'}], source: 'https://learn.microsoft.com/en-us/azure/aks/istio-deploy-addon'},
+  {
+    id: 'eks-auto-mode',
+    platform: 'eks',
+    name: 'Auto Mode',
+    signals: [label('eks.amazonaws.com/compute-type', 'auto')],
+    source: 'https://docs.aws.amazon.com/eks/latest/userguide/associate-workload.html',
+  },
+  {
+    id: 'aks-istio-addon',
+    platform: 'aks',
+    name: 'Istio add-on',
+    signals: [{on: 'namespace', name: 'aks-istio-system'}],
+    source: 'https://learn.microsoft.com/en-us/azure/aks/istio-deploy-addon',
+  },
 ]
 
 /** Node flavours within a platform: what makes a cluster "mixed" (EKS Fargate/hybrid/Auto Mode next to EC2 nodes). */
-export const NODE_FLAVOURS: ReadonlyArray<{readonly platform: PlatformId; readonly labelKey: string; readonly names: Readonly<Record<string, string>>; readonly otherwise: string}> = [
-  {platform: 'eks', labelKey: 'eks.amazonaws.com/compute-type', names: {auto: 'Auto Mode', fargate: 'Fargate', hybrid: 'hybrid'}, otherwise: 'EC2'},
-]
+export const NODE_FLAVOURS: ReadonlyArray<{
+  readonly platform: PlatformId
+  readonly labelKey: string
+  readonly names: Readonly<Record<string, string>>
+  readonly otherwise: string
+}> = [{platform: 'eks', labelKey: 'eks.amazonaws.com/compute-type', names: {auto: 'Auto Mode', fargate: 'Fargate', hybrid: 'hybrid'}, otherwise: 'EC2'}]

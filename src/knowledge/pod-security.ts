@@ -26,5 +26,9 @@ export const PSA_LEVELS: readonly PsaLevel[] = [
 ]
 
 /** OpenShift groups every service account of a namespace belongs to (SCC `groups` may name them). */
-export const serviceAccountGroups = (namespace: string): readonly string[] => ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated']
+export const serviceAccountGroups = (namespace: string): readonly string[] => [
+  'system:serviceaccounts',
+  `system:serviceaccounts:${namespace}`,
+  'system:authenticated',
+]
 export const serviceAccountUser = (namespace: string, name: string) => `system:serviceaccount:${namespace}:${name}`

@@ -43,7 +43,11 @@ export function resolvePlan(input: PlanInput): InstallPlan {
   const modes = input.mode === 'both' ? ALL_MODES : (installedModes ?? modeFlag ?? [DEFAULT_MODE])
   const backends = input.backend === 'both' ? ALL_BACKENDS : input.installed?.backend ? [input.installed.backend] : (backendFlag ?? [DEFAULT_BACKEND])
   const source: PlanSource =
-    (installedModes && input.mode !== 'both') || (input.installed?.backend && input.backend !== 'both') ? 'installed' : modeFlag || backendFlag ? 'flags' : 'defaults'
+    (installedModes && input.mode !== 'both') || (input.installed?.backend && input.backend !== 'both')
+      ? 'installed'
+      : modeFlag || backendFlag
+        ? 'flags'
+        : 'defaults'
   return {istioVersion: input.istioVersion, modes, backends, source}
 }
 

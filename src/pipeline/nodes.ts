@@ -89,7 +89,13 @@ export function nodesOptionsFromFlags(
 ): NodesAreaOptions {
   return {
     plan: given.plan,
-    judgement: {modes: MODES, backends: BACKENDS, ipFamilies: flags['ip-families'] ?? 'auto', dnsCapture: flags['dns-capture'], interception: flags.interception ?? 'redirect'},
+    judgement: {
+      modes: MODES,
+      backends: BACKENDS,
+      ipFamilies: flags['ip-families'] ?? 'auto',
+      dnsCapture: flags['dns-capture'],
+      interception: flags.interception ?? 'redirect',
+    },
     probe: {
       image: probeImage(flags.image, flags.functional, given.plan.istioVersion),
       imagePullSecret: flags['image-pull-secret'],
@@ -147,10 +153,20 @@ function evidenceFrom(output: string): {kernel: Fact<KernelEvidence>; problem?: 
 
 async function gatherOffline(input: OfflineInput, options: NodesAreaOptions): Promise<Gathered> {
   const families = familiesFlag(options.judgement.ipFamilies)
-  const setup = setupOf(options, families ?? 'ipv4', families ? '--ip-families' : 'assumed IPv4 for an offline input (pass --ip-families dual to judge IPv6 too)')
+  const setup = setupOf(
+    options,
+    families ?? 'ipv4',
+    families ? '--ip-families' : 'assumed IPv4 for an offline input (pass --ip-families dual to judge IPv6 too)',
+  )
   const root = await prepareOfflineRoot(input, options.kernelRelease, options.probe.functional)
   try {
-    const local = await runLocalProbe({hostRoot: root.hostRoot, kernelRelease: root.release, functional: functionalFamilies(setup.functional), timeoutMs: options.probe.timeoutMs, signal: options.run.signal}).then(
+    const local = await runLocalProbe({
+      hostRoot: root.hostRoot,
+      kernelRelease: root.release,
+      functional: functionalFamilies(setup.functional),
+      timeoutMs: options.probe.timeoutMs,
+      signal: options.run.signal,
+    }).then(
       (output) => evidenceFrom(output),
       (error: unknown) => {
         if (error instanceof UserError || options.run.signal.aborted) throw error
@@ -198,29 +214,55 @@ async function gatherCluster(client: KubeClient, options: NodesAreaOptions): Pro
   })
   if (listed.state === 'unavailable') {
     const setup = setupOf(options, flagFamilies ?? 'ipv4', flagFamilies ? '--ip-families' : 'unknown')
-    return {setup, findings: [toFinding(probeCheck, {severity: 'unknown', subject: CLUSTER_SUBJECT, message: `no node could be judged: ${listed.reason}`, remediation: {text: 'Ask for list on nodes (see cluster.plugin-permissions), or judge a node itself with kubectl mesh-ready nodes --local.'}})]}
+    return {
+      setup,
+      findings: [
+        toFinding(probeCheck, {
+          severity: 'unknown',
+          subject: CLUSTER_SUBJECT,
+          message: `no node could be judged: ${listed.reason}`,
+          remediation: {text: 'Ask for list on nodes (see cluster.plugin-permissions), or judge a node itself with kubectl mesh-ready nodes --local.'},
+        }),
+      ],
+    }
   }
   const unknownNames = [...wanted].filter((name) => !listed.value.some((n) => n.name === name))
-  if (unknownNames.length > 0) throw new UserError(`node${unknownNames.length > 1 ? 's' : ''} ${unknownNames.map((n) => `"${n}"`).join(', ')} not found${selection.selector ? ` among nodes matching -l ${selection.selector}` : ''}; see kubectl get nodes`)
-  if (selection.selector && listed.value.length === 0) throw new UserError(`no node matches -l ${selection.selector}; check the selector with kubectl get nodes -l '${selection.selector}'`)
+  if (unknownNames.length > 0)
+    throw new UserError(
+      `node${unknownNames.length > 1 ? 's' : ''} ${unknownNames.map((n) => `"${n}"`).join(', ')} not found${selection.selector ? ` among nodes matching -l ${selection.selector}` : ''}; see kubectl get nodes`,
+    )
+  if (selection.selector && listed.value.length === 0)
+    throw new UserError(`no node matches -l ${selection.selector}; check the selector with kubectl get nodes -l '${selection.selector}'`)
   const nodes = wanted.size > 0 ? listed.value.filter((n) => wanted.has(n.name)) : listed.value
   let families = flagFamilies
   let source = '--ip-families'
   if (!families) {
     families = ipFamiliesFrom(listed.value, await kubernetesServiceFamilies(client))
-    source = families ? 'node podCIDRs and the kubernetes Service' : 'assumed IPv4: no node podCIDRs and the kubernetes Service could not be read (pass --ip-families)'
+    source = families
+      ? 'node podCIDRs and the kubernetes Service'
+      : 'assumed IPv4: no node podCIDRs and the kubernetes Service could not be read (pass --ip-families)'
   }
   const setup = setupOf(options, families ?? 'ipv4', source)
   const drafts = groupNodes(nodes, selection.allNodes)
   if (drafts.length === 0) {
-    return {setup, findings: [toFinding(probeCheck, {severity: 'unknown', subject: CLUSTER_SUBJECT, message: 'no node could be judged: the cluster has no nodes'})]}
+    return {
+      setup,
+      findings: [toFinding(probeCheck, {severity: 'unknown', subject: CLUSTER_SUBJECT, message: 'no node could be judged: the cluster has no nodes'})],
+    }
   }
   const run = await session.finish()
   // Nodes of one image report the same bytes: parse each distinct report once (--all-nodes on 5,000 nodes).
   const parsed = new Map<string, ReturnType<typeof evidenceFrom>>()
   const evidenceOf = (output: string) => parsed.get(output) ?? parsed.set(output, evidenceFrom(output)).get(output)!
   const groups = drafts.map((d): Judged => {
-    const base = {id: d.id, subject: d.subject, ...d.key, nodes: d.nodes.map((n) => n.name), notReady: d.nodes.filter((n) => !n.ready).map((n) => n.name), windows: d.windows}
+    const base = {
+      id: d.id,
+      subject: d.subject,
+      ...d.key,
+      nodes: d.nodes.map((n) => n.name),
+      notReady: d.nodes.filter((n) => !n.ready).map((n) => n.name),
+      windows: d.windows,
+    }
     if (d.windows) return {group: {...base, probe: {state: 'skipped', reason: 'windows'}}, kernel: unavailable('Windows nodes are not probed')}
     const target = probed.get(d.groupingKey)
     if (!target) {
@@ -228,15 +270,42 @@ async function gatherCluster(client: KubeClient, options: NodesAreaOptions): Pro
       return {group: {...base, probe: {state: 'failed', problem: 'not-ready', message}}, kernel: unavailable(`no kernel evidence: ${message}`)}
     }
     const result = run.results.get(target.groupId)
-    if (!result) return {group: {...base, probe: {state: 'failed', problem: 'failed', node: target.node, message: 'the probe did not run'}}, kernel: unavailable('no kernel evidence: the probe did not run')}
+    if (!result)
+      return {
+        group: {...base, probe: {state: 'failed', problem: 'failed', node: target.node, message: 'the probe did not run'}},
+        kernel: unavailable('no kernel evidence: the probe did not run'),
+      }
     if (!result.ok) {
       const {ok: _ok, ...failure} = result
-      return {group: {...base, probe: {state: 'failed', node: target.node, ...failure}}, kernel: unavailable(`no kernel evidence: the probe failed (${result.problem}; see node.probe)`)}
+      return {
+        group: {...base, probe: {state: 'failed', node: target.node, ...failure}},
+        kernel: unavailable(`no kernel evidence: the probe failed (${result.problem}; see node.probe)`),
+      }
     }
     const {kernel, problem} = evidenceOf(result.output)
-    return {group: {...base, probe: problem ? {state: 'failed', problem: 'output', node: target.node, pod: result.pod, message: problem} : {state: 'ok', source: 'pod', node: target.node, pod: result.pod}}, kernel}
+    return {
+      group: {
+        ...base,
+        probe: problem
+          ? {state: 'failed', problem: 'output', node: target.node, pod: result.pod, message: problem}
+          : {state: 'ok', source: 'pod', node: target.node, pod: result.pod},
+      },
+      kernel,
+    }
   })
-  return {groups, setup, probe: {image: options.probe.image, namespace: run.namespace, runId, fanOut: run.fanOut, ...(run.daemonSet ? {daemonSet: run.daemonSet} : {}), podsCreated: run.podsCreated}, findings: []}
+  return {
+    groups,
+    setup,
+    probe: {
+      image: options.probe.image,
+      namespace: run.namespace,
+      runId,
+      fanOut: run.fanOut,
+      ...(run.daemonSet ? {daemonSet: run.daemonSet} : {}),
+      podsCreated: run.podsCreated,
+    },
+    findings: [],
+  }
 }
 
 /**
@@ -278,7 +347,12 @@ export function nodesCoverage(groups: readonly Judged[]): AreaCoverage {
   const probed = groups.filter((g) => !g.group.windows)
   const judged = probed.filter((g) => g.kernel.state === 'known').length
   const reasons = [...new Set(probed.flatMap((g) => (g.kernel.state === 'unavailable' ? [g.kernel.reason.replace(/^no kernel evidence: /, '')] : [])))]
-  return {area: 'nodes', judged, unit: 'node groups', ...(judged < probed.length || probed.length === 0 ? {reason: reasons.length ? reasons.slice(0, 2).join('; ') : 'no Linux node to probe'} : {})}
+  return {
+    area: 'nodes',
+    judged,
+    unit: 'node groups',
+    ...(judged < probed.length || probed.length === 0 ? {reason: reasons.length ? reasons.slice(0, 2).join('; ') : 'no Linux node to probe'} : {}),
+  }
 }
 
 const SCENARIO_CHECKS = new Set(['node.iptables-backend', 'node.nftables-backend'])

@@ -40,35 +40,35 @@ export interface PlatformResult extends AreaResult {
   readonly detection: PlatformDetection
 }
 
-const valueOf = <T>(fact: Fact<T>): T | undefined => (fact.state === 'known' ? fact.value : undefined)
+const knownValue = <T>(fact: Fact<T>): T | undefined => (fact.state === 'known' ? fact.value : undefined)
 const reasonOf = (fact: Fact<unknown>): string[] => (fact.state === 'unavailable' ? [fact.reason] : [])
 
 export function detectionInput(inputs: PlatformInputs): DetectionInput {
-  const daemonSets = valueOf(inputs.daemonSets)
-  const quotas = valueOf(inputs.resourceQuotas)
-  const groups = valueOf(inputs.apiGroups)
+  const daemonSets = knownValue(inputs.daemonSets)
+  const quotas = knownValue(inputs.resourceQuotas)
+  const groups = knownValue(inputs.apiGroups)
   return {
-    serverVersion: valueOf(inputs.serverVersion),
-    nodes: valueOf(inputs.nodes),
+    serverVersion: knownValue(inputs.serverVersion),
+    nodes: knownValue(inputs.nodes),
     apiGroups: groups ? Object.keys(groups) : undefined,
     daemonSets: daemonSets?.items,
-    namespaces: valueOf(inputs.namespaces)?.map((n) => n.name),
-    webhooks: valueOf(inputs.webhooks),
+    namespaces: knownValue(inputs.namespaces)?.map((n) => n.name),
+    webhooks: knownValue(inputs.webhooks),
     resourceQuotas: quotas?.items,
     unread: [inputs.serverVersion, inputs.nodes, inputs.apiGroups, inputs.daemonSets, inputs.namespaces, inputs.webhooks].flatMap(reasonOf),
   }
 }
 
 function cniOf(inputs: PlatformInputs): CniDetection {
-  const groups = valueOf(inputs.apiGroups)
+  const groups = knownValue(inputs.apiGroups)
   return detectCni({
-    daemonSets: valueOf(inputs.daemonSets),
-    nodes: valueOf(inputs.nodes),
+    daemonSets: knownValue(inputs.daemonSets),
+    nodes: knownValue(inputs.nodes),
     apiGroups: groups ? Object.keys(groups) : undefined,
-    calico: valueOf(inputs.calico),
-    ciliumConfigs: valueOf(inputs.ciliumConfigs),
-    openshiftNetwork: valueOf(inputs.openshiftNetwork),
-    workloadEnv: valueOf(inputs.workloadEnv),
+    calico: knownValue(inputs.calico),
+    ciliumConfigs: knownValue(inputs.ciliumConfigs),
+    openshiftNetwork: knownValue(inputs.openshiftNetwork),
+    workloadEnv: knownValue(inputs.workloadEnv),
     unread: [inputs.daemonSets, inputs.ciliumConfigs, inputs.calico, inputs.openshiftNetwork].flatMap(reasonOf),
   })
 }
@@ -101,14 +101,32 @@ function istioSummary(installed: InstalledIstio | undefined): string {
   return installed.components.map((c) => `${c.component} ${c.version ?? '?'} (${c.namespace})`).join(', ')
 }
 
-function detectionView(d: PlatformDetection, cni: CniDetection, installed: InstalledIstio | undefined, plans: Partial<Record<Mode, InstallSettings>>): ReportView {
+function detectionView(
+  d: PlatformDetection,
+  cni: CniDetection,
+  installed: InstalledIstio | undefined,
+  plans: Partial<Record<Mode, InstallSettings>>,
+): ReportView {
   const rows: string[][] = [
-    ['Platform', `${platformLabel(d)}, ${d.confidence} confidence`, d.signals.map((s) => `${s.signal}${s.nodes === undefined ? '' : ` (${s.nodes}/${s.of} nodes)`}`).join('; ') || '-'],
+    [
+      'Platform',
+      `${platformLabel(d)}, ${d.confidence} confidence`,
+      d.signals.map((s) => `${s.signal}${s.nodes === undefined ? '' : ` (${s.nodes}/${s.of} nodes)`}`).join('; ') || '-',
+    ],
     ['Nodes', d.nodeGroups.map((g) => `${g.name} ×${g.nodes}`).join(', ') || '-', d.mixed ? 'mixed cluster' : ''],
-    ['CNI', cni.primary || cni.gaps.length > 0 ? cniLabel(cni.primary) : (PLATFORM_BUILT_IN_CNI[d.platform] ?? cniLabel(undefined)), cni.components.map((c) => c.signal).join('; ') || cni.gaps.join('; ') || '-'],
+    [
+      'CNI',
+      cni.primary || cni.gaps.length > 0 ? cniLabel(cni.primary) : (PLATFORM_BUILT_IN_CNI[d.platform] ?? cniLabel(undefined)),
+      cni.components.map((c) => c.signal).join('; ') || cni.gaps.join('; ') || '-',
+    ],
     ['Istio installed', istioSummary(installed), ''],
   ]
-  for (const plan of Object.values(plans)) rows.push([`Install (${plan.mode})`, plan.platformValue ? `global.platform=${plan.platformValue}` : 'no platform value', `istioctl install ${plan.istioctl.join(' ')}`])
+  for (const plan of Object.values(plans))
+    rows.push([
+      `Install (${plan.mode})`,
+      plan.platformValue ? `global.platform=${plan.platformValue}` : 'no platform value',
+      `istioctl install ${plan.istioctl.join(' ')}`,
+    ])
   // check's one-screen view: what was detected in one line, then the install command per mode.
   const brief = [
     `Platform: ${rows[0]![1]}; CNI: ${rows[2]![1]}; Istio: ${rows[3]![1]}`,
@@ -140,7 +158,11 @@ function istioCniState(installed: Fact<InstalledIstio>): IstioCniState {
 export function platformCoverage(inputs: PlatformInputs, detection: PlatformDetection): AreaCoverage {
   // A kind read namespace by namespace where every namespace was refused was not read either.
   const inventoryUnread = (f: Fact<Inventory<unknown>>): string[] =>
-    f.state === 'unavailable' ? [f.reason] : f.value.clusterWideDenied !== undefined && f.value.items.length === 0 && f.value.unreadable.length === f.value.searched.length ? [f.value.clusterWideDenied] : []
+    f.state === 'unavailable'
+      ? [f.reason]
+      : f.value.clusterWideDenied !== undefined && f.value.items.length === 0 && f.value.unreadable.length === f.value.searched.length
+        ? [f.value.clusterWideDenied]
+        : []
   const core = [reasonOf(inputs.nodes), inventoryUnread(inputs.daemonSets), reasonOf(inputs.namespaces)]
   const reasons = core.flat()
   if (core.every((r) => r.length > 0) && detection.platform === 'unknown') {
@@ -170,7 +192,7 @@ export function judgePlatform(inputs: PlatformInputs, options: PlatformAreaOptio
   const detection = detectPlatform(detectionInput(inputs))
   const cni = cniOf(inputs)
   const admission = assessNodeCritical(inputs.istioNamespace, inputs.resourceQuotas, inputs.priorityDryRun)
-  const nodes = valueOf(inputs.nodes) ?? []
+  const nodes = knownValue(inputs.nodes) ?? []
   const plans: Partial<Record<Mode, InstallSettings>> = {}
   for (const mode of modes) plans[mode] = planInstall({mode, platform: detection, cni, istio, nodes, namespaceAdmitsNodeCritical: admission.admits === true})
   const facts: PlatformFacts = {
@@ -197,7 +219,7 @@ export function judgePlatform(inputs: PlatformInputs, options: PlatformAreaOptio
   }
   // A finding about one mode outside the plan is shown as information, never counted in the verdict.
   const findings = runChecks(platformChecks, facts).map((f) => (f.mode !== null && !plannedModes.includes(f.mode) ? {...f, planned: false} : f))
-  const installed = valueOf(inputs.installedIstio)
+  const installed = knownValue(inputs.installedIstio)
   return {
     findings,
     plans,

@@ -39,7 +39,8 @@ export function collapseQuiet(findings: readonly Finding[], shown = 5): Finding[
   const groups = new Map<string, Finding[]>()
   const out: Finding[] = []
   for (const f of findings) {
-    const quiet = (f.severity === 'pass' || f.severity === 'skip') && (f.subject.kind === 'Workload' || f.subject.kind === 'Service') && f.subject.namespace !== undefined
+    const quiet =
+      (f.severity === 'pass' || f.severity === 'skip') && (f.subject.kind === 'Workload' || f.subject.kind === 'Service') && f.subject.namespace !== undefined
     if (!quiet) out.push(f)
     else pushTo(groups, [f.checkId, f.severity, f.subject.kind, f.subject.namespace, f.severity === 'skip' ? f.message : ''].join('\u0000'), f)
   }
@@ -64,7 +65,6 @@ export function collapseQuiet(findings: readonly Finding[], shown = 5): Finding[
   return out
 }
 
-
 /** How many workloads were judged, and why not (all of) them: denied namespaces, nothing but system pods, no pods. */
 export function coverageOf(inventory: WorkloadInventory, judged: number): AreaCoverage {
   const denied = inventory.namespaces.filter((n) => n.pods.state === 'unavailable')
@@ -74,7 +74,9 @@ export function coverageOf(inventory: WorkloadInventory, judged: number): AreaCo
   const why = [
     deniedText,
     skipped > 0 ? `the ${plural(skipped, 'workload')} found ${skipped === 1 ? 'is' : 'are'} Istio's own or in namespaces Istio never injects` : undefined,
-    inventory.pods === 0 && deniedText === undefined ? `no pods in ${inventory.allNamespaces ? 'any namespace' : `namespace ${inventory.namespaces.map((n) => n.name).join(', ') || '(none)'}`}` : undefined,
+    inventory.pods === 0 && deniedText === undefined
+      ? `no pods in ${inventory.allNamespaces ? 'any namespace' : `namespace ${inventory.namespaces.map((n) => n.name).join(', ') || '(none)'}`}`
+      : undefined,
   ].filter((t): t is string => t !== undefined)
   return {area: 'pods', judged: 0, unit: 'workloads', reason: why.join('; ') || 'nothing in scope'}
 }
@@ -90,18 +92,29 @@ export async function workloadsArea(client: KubeClient, options: WorkloadsAreaOp
   const target = options.target
   if (target && inventory.state === 'known' && inventory.value.workloads.length === 0 && inventory.value.namespaces.every((n) => n.pods.state === 'known')) {
     const where = options.namespaces === undefined ? 'any namespace' : `namespace ${options.namespaces.join(', ')}`
-    throw new UserError(`no ${target.kind ? `${target.kind.toLowerCase()} named "${target.name}"` : `workload or pod named "${target.name}"`} has pods in ${where}; list them with "kubectl get pods${options.namespaces === undefined ? ' -A' : ` -n ${options.namespaces[0]}`}"`)
+    throw new UserError(
+      `no ${target.kind ? `${target.kind.toLowerCase()} named "${target.name}"` : `workload or pod named "${target.name}"`} has pods in ${where}; list them with "kubectl get pods${options.namespaces === undefined ? ' -A' : ` -n ${options.namespaces[0]}`}"`,
+    )
   }
   const facts = deriveWorkloadFacts({inventory, mesh: known(mesh), admission: known(admission), settings: known(settings)})
   const findings = runChecks(workloadChecks, facts)
   if (inventory.state === 'unavailable') {
-    return {findings, data: {pods: {mode: settings.mode, error: inventory.reason}}, coverage: {area: 'pods', judged: 0, unit: 'workloads', reason: inventory.reason}}
+    return {
+      findings,
+      data: {pods: {mode: settings.mode, error: inventory.reason}},
+      coverage: {area: 'pods', judged: 0, unit: 'workloads', reason: inventory.reason},
+    }
   }
   const bySubject = new Map<string, Finding[]>()
   for (const f of findings) if (f.subject.kind === 'Workload') pushTo(bySubject, `${f.subject.namespace}/${f.subject.name}`, f)
   const judged = (facts.contexts.state === 'known' ? facts.contexts.value.workloads : []).map(({workload, mode}) => {
     const own = bySubject.get(`${workload.namespace}/${workloadName(workload)}`) ?? []
-    return {workload, mode, result: worstOf(own.map((f) => f.severity)), attention: own.filter((f) => f.severity === 'fail' || f.severity === 'warn' || f.severity === 'unknown')}
+    return {
+      workload,
+      mode,
+      result: worstOf(own.map((f) => f.severity)),
+      attention: own.filter((f) => f.severity === 'fail' || f.severity === 'warn' || f.severity === 'unknown'),
+    }
   })
   const flagged = judged.filter((j) => j.attention.length > 0)
   const view: ReportView = {
@@ -115,14 +128,30 @@ export async function workloadsArea(client: KubeClient, options: WorkloadsAreaOp
     brief: [],
   }
   const workloads = judged.map(({workload: w, mode, result, attention}) => ({
-    namespace: w.namespace, kind: w.kind, name: w.name, pods: w.pods, modes: mode.modes, modeReason: mode.reason, result, attention: attention.map((f) => f.checkId),
+    namespace: w.namespace,
+    kind: w.kind,
+    name: w.name,
+    pods: w.pods,
+    modes: mode.modes,
+    modeReason: mode.reason,
+    result,
+    attention: attention.map((f) => f.checkId),
   }))
   const cni = istioCni(mesh)
   const ztunnel = mesh.ztunnelDaemonSet.state === 'known' ? (mesh.ztunnelDaemonSet.value ?? 'not installed') : `unknown (${mesh.ztunnelDaemonSet.reason})`
   return {
     coverage: coverageOf(inventory.value, judged.length),
     findings: collapseQuiet(findings),
-    data: {pods: {mode: settings.mode, istioNamespace: settings.istioNamespace, istioCni: {state: cni.state, detail: cni.text}, ztunnel, podsRead: inventory.value.pods, workloads}},
+    data: {
+      pods: {
+        mode: settings.mode,
+        istioNamespace: settings.istioNamespace,
+        istioCni: {state: cni.state, detail: cni.text},
+        ztunnel,
+        podsRead: inventory.value.pods,
+        workloads,
+      },
+    },
     views: flagged.length > 0 ? [view] : [],
   }
 }

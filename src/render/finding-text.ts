@@ -38,14 +38,20 @@ export function evidenceLines(f: Pick<Finding, 'evidence'>): string[] {
  * The table's "Suppressed" section: in `-o wide` one line per suppressed finding with the rule that suppressed it;
  * in the default table one line counting them. Empty when nothing was suppressed.
  */
-export function suppressedSection(report: Report, options: {showAll?: boolean; width: number; bold: (s: string) => string; gray: (s: string) => string}): string {
+export function suppressedSection(
+  report: Report,
+  options: {showAll?: boolean; width: number; bold: (s: string) => string; gray: (s: string) => string},
+): string {
   const suppressed = suppressedOf(report)
   if (suppressed.length === 0) return ''
   if (!options.showAll) return options.gray(`${suppressed.length} suppressed by --suppress/--policy (-o wide to list them)`)
   const fit = (line: string) => (line.length > options.width ? `${line.slice(0, options.width - 1)}…` : line)
   const lines = suppressed.flatMap((f) => {
     const config = configText(f)
-    return [fit(`${f.severity.toUpperCase()} ${f.checkId} (${subjectText(f)}${config ? `, ${config}` : ''}): ${f.message}`), fit(`  suppressed by ${suppressedByText(f)}`)]
+    return [
+      fit(`${f.severity.toUpperCase()} ${f.checkId} (${subjectText(f)}${config ? `, ${config}` : ''}): ${f.message}`),
+      fit(`  suppressed by ${suppressedByText(f)}`),
+    ]
   })
   return [options.bold(`Suppressed (${suppressed.length}, not counted in the verdict)`), ...lines].join('\n')
 }

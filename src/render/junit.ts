@@ -43,7 +43,8 @@ const attrs = (values: Record<string, string | number>) =>
 type Outcome = {kind: 'passed'; out?: string} | {kind: 'failure' | 'error'; type: string} | {kind: 'skipped'; text: string}
 
 function outcomeOf(f: Finding, failOn: FailOn): Outcome {
-  if (!f.planned && f.severity !== 'pass') return {kind: 'skipped', text: `outside the install plan (${configText(f) ?? 'another configuration'}), information only: ${f.severity}: ${f.message}`}
+  if (!f.planned && f.severity !== 'pass')
+    return {kind: 'skipped', text: `outside the install plan (${configText(f) ?? 'another configuration'}), information only: ${f.severity}: ${f.message}`}
   switch (f.severity) {
     case 'pass':
       return {kind: 'passed'}
@@ -79,7 +80,10 @@ const caseName = (f: Finding) => {
 
 function testcase(f: Finding | SuppressedFinding, failOn: FailOn): {xml: string; kind: Outcome['kind']} {
   const open = `    <testcase${attrs({classname: f.checkId, name: caseName(f), time: '0'})}`
-  const outcome: Outcome = 'suppressedBy' in f ? {kind: 'skipped', text: `suppressed by ${suppressedByText(f as SuppressedFinding)}: ${f.severity}: ${f.message}`} : outcomeOf(f, failOn)
+  const outcome: Outcome =
+    'suppressedBy' in f
+      ? {kind: 'skipped', text: `suppressed by ${suppressedByText(f as SuppressedFinding)}: ${f.severity}: ${f.message}`}
+      : outcomeOf(f, failOn)
   switch (outcome.kind) {
     case 'passed':
       return {kind: 'passed', xml: outcome.out ? `${open}>\n      <system-out>${xmlEscape(outcome.out)}</system-out>\n    </testcase>` : `${open}/>`}

@@ -41,7 +41,13 @@ const table = (headers: readonly string[], rows: ReadonlyArray<readonly string[]
 
 const byWorst = (a: Finding, b: Finding) => WORST_FIRST.indexOf(a.severity) - WORST_FIRST.indexOf(b.severity) || a.checkId.localeCompare(b.checkId)
 
-const findingRow = (f: Finding) => [ICON[f.severity], `[${code(f.checkId)}](${f.docsUrl})`, mdEscape(subjectText(f)), mdEscape(configText(f) ?? '—'), mdEscape(f.message)]
+const findingRow = (f: Finding) => [
+  ICON[f.severity],
+  `[${code(f.checkId)}](${f.docsUrl})`,
+  mdEscape(subjectText(f)),
+  mdEscape(configText(f) ?? '—'),
+  mdEscape(f.message),
+]
 const HEADERS = ['status', 'check', 'subject', 'mode / backend', 'detail']
 
 function fixes(problems: readonly Finding[]): string[] {
@@ -83,8 +89,17 @@ export function renderMarkdown(report: Report): string {
     `**Generated:** ${report.generatedAt}`,
   ]
   out.push(target.join(' · '), '')
-  const counts: Array<[string, number]> = [...WORST_FIRST.map((s): [string, number] => [s, report.summary[s]]), ['suppressed', suppressed.filter((f) => f.planned).length]]
-  out.push(table(counts.map(([s]) => s), [counts.map(([, n]) => String(n))]), '')
+  const counts: Array<[string, number]> = [
+    ...WORST_FIRST.map((s): [string, number] => [s, report.summary[s]]),
+    ['suppressed', suppressed.filter((f) => f.planned).length],
+  ]
+  out.push(
+    table(
+      counts.map(([s]) => s),
+      [counts.map(([, n]) => String(n))],
+    ),
+    '',
+  )
   if (report.verdict === 'incomplete') {
     const why = incompleteText(report)
     out.push(`> **Incomplete:** ${mdEscape(why || 'no planned check produced a result')}`, '')
@@ -105,11 +120,20 @@ export function renderMarkdown(report: Report): string {
 
   if (suppressed.length > 0) {
     out.push('### Suppressed', '')
-    out.push(table([...HEADERS, 'suppressed by'], [...suppressed].sort(byWorst).map((f) => [...findingRow(f), mdEscape(suppressedByText(f))])), '')
+    out.push(
+      table(
+        [...HEADERS, 'suppressed by'],
+        [...suppressed].sort(byWorst).map((f) => [...findingRow(f), mdEscape(suppressedByText(f))]),
+      ),
+      '',
+    )
   }
 
   if (quiet.length > 0) {
     out.push(`<details><summary>Passed and skipped checks (${quiet.length})</summary>`, '', table(HEADERS, quiet.map(findingRow)), '', '</details>', '')
   }
-  return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`
+  return `${out
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`
 }

@@ -33,7 +33,14 @@ const ruleName = (id: string) =>
     .map((w) => w[0]!.toUpperCase() + w.slice(1))
     .join('')
 
-const KIND_OF_LOCATION: Record<string, string> = {Cluster: 'cluster', NodeGroup: 'nodeGroup', Node: 'node', Namespace: 'namespace', Workload: 'workload', Service: 'service'}
+const KIND_OF_LOCATION: Record<string, string> = {
+  Cluster: 'cluster',
+  NodeGroup: 'nodeGroup',
+  Node: 'node',
+  Namespace: 'namespace',
+  Workload: 'workload',
+  Service: 'service',
+}
 
 function messageText(f: Finding): string {
   const config = configText(f)

@@ -60,12 +60,15 @@ export function wrap(text: string, width: number, indent: string): string[] {
   const room = Math.max(8, width - widthOf(indent))
   const lines: string[] = []
   let line = ''
-  const words = text.split(/\s+/).filter(Boolean).flatMap((word) => {
-    const chars = [...word]
-    const parts: string[] = []
-    for (let i = 0; i < chars.length; i += room) parts.push(chars.slice(i, i + room).join(''))
-    return parts
-  })
+  const words = text
+    .split(/\s+/)
+    .filter(Boolean)
+    .flatMap((word) => {
+      const chars = [...word]
+      const parts: string[] = []
+      for (let i = 0; i < chars.length; i += room) parts.push(chars.slice(i, i + room).join(''))
+      return parts
+    })
   for (const word of words) {
     if (line !== '' && widthOf(line) + 1 + widthOf(word) > room) {
       lines.push(indent + line)
@@ -93,7 +96,10 @@ export function grid(headers: readonly string[], rows: ReadonlyArray<readonly st
     const wrapped = widths.map((w, i) => wrapCell(cells[i] ?? '', w))
     const height = Math.max(1, ...wrapped.map((c) => c.length))
     return Array.from({length: height}, (_, line) => {
-      const text = widths.map((w, i) => pad(wrapped[i]![line] ?? '', w)).join(' '.repeat(gap)).trimEnd()
+      const text = widths
+        .map((w, i) => pad(wrapped[i]![line] ?? '', w))
+        .join(' '.repeat(gap))
+        .trimEnd()
       return style ? style(text) : text
     })
   }
@@ -164,7 +170,10 @@ function hiddenLine(findings: readonly Finding[], options: {paint: Paint; ascii:
   const marks = glyphs(options.ascii)
   const passed = findings.filter((f) => f.severity === 'pass').length
   const skipped = findings.filter((f) => f.severity === 'skip').length
-  const parts = [passed ? `${options.ascii ? '' : `${marks.pass.text} `}${passed} passed` : '', skipped ? `${options.ascii ? '' : `${marks.skip.text} `}${skipped} skipped` : ''].filter(Boolean)
+  const parts = [
+    passed ? `${options.ascii ? '' : `${marks.pass.text} `}${passed} passed` : '',
+    skipped ? `${options.ascii ? '' : `${marks.skip.text} `}${skipped} skipped` : '',
+  ].filter(Boolean)
   return parts.length ? options.paint('gray', `${parts.join(', ')} (-o wide lists them)`) : undefined
 }
 
@@ -184,7 +193,11 @@ function wideBlocks(findings: readonly Finding[], options: {width: number; paint
       out.push(...wrap(f.message, options.width, '    '))
       for (const [k, v] of Object.entries(f.evidence ?? {})) {
         const value = Array.isArray(v) ? (v.length ? v.join(', ') : '-') : String(v)
-        out.push(...wrap(`${k}: ${value}`, options.width, '      ').map((l, i) => (i === 0 ? options.paint('gray', `    ${l.trimStart()}`) : options.paint('gray', l))))
+        out.push(
+          ...wrap(`${k}: ${value}`, options.width, '      ').map((l, i) =>
+            i === 0 ? options.paint('gray', `    ${l.trimStart()}`) : options.paint('gray', l),
+          ),
+        )
       }
     }
   }
@@ -210,7 +223,10 @@ export function collectFixes(findings: readonly Finding[]): Fix[] {
     else byKey.set(key, {text, ...(command ? {command} : {}), ...(yaml ? {yaml} : {}), findings: [f]})
   }
   const worst = (fix: Fix) => Math.max(...fix.findings.map((f) => SEVERITIES.indexOf(f.severity)))
-  return [...byKey.values()].map((fix, i) => ({fix, i})).sort((a, b) => worst(b.fix) - worst(a.fix) || a.i - b.i).map(({fix}) => fix)
+  return [...byKey.values()]
+    .map((fix, i) => ({fix, i}))
+    .sort((a, b) => worst(b.fix) - worst(a.fix) || a.i - b.i)
+    .map(({fix}) => fix)
 }
 
 /** Splits a shell word list at spaces outside quotes. */
@@ -275,17 +291,24 @@ function renderFixes(fixes: readonly Fix[], options: {width: number; paint: Pain
     const head = `${mark.text} ${ids}${tags.length ? ` (${tags.join(', ')})` : ''}${info ? ' [outside the plan]' : ''}: `
     const subjects = [...new Set(fix.findings.map(subjectShort))]
     // Default view: the subjects on the heading line; -o wide: every subject, wrapped.
-    const heading = options.showAll ? wrap(`${head}${subjects.join(', ')}`, options.width, '') : [`${head}${subjectsText(subjects, options.width - widthOf(head))}`]
+    const heading = options.showAll
+      ? wrap(`${head}${subjects.join(', ')}`, options.width, '')
+      : [`${head}${subjectsText(subjects, options.width - widthOf(head))}`]
     const [first = '', ...rest] = heading.map((l, i) => (i === 0 ? truncate(l, options.width) : `  ${l}`))
     out.push(options.paint(mark.style, mark.text) + first.slice(mark.text.length), ...rest)
     out.push(...wrap(fix.text, options.width, '  '))
     if (fix.command) out.push(...commandLines(fix.command, options.width))
-    if (fix.yaml) out.push(...fix.yaml.trimEnd().split('\n').map((l) => `    ${l}`.trimEnd()))
+    if (fix.yaml)
+      out.push(
+        ...fix.yaml
+          .trimEnd()
+          .split('\n')
+          .map((l) => `    ${l}`.trimEnd()),
+      )
     if (options.showAll) out.push(...[...new Set(fix.findings.map((f) => f.docsUrl))].map((u) => options.paint('gray', `  ${u}`)))
   }
   return out
 }
-
 
 /**
  * The human report. Default: the views, one line per planned problem, the problems outside the plan as information,
@@ -301,7 +324,8 @@ export function renderTable(report: Report, options: TableOptions): string {
   // A report spanning several areas (check) shows the views' brief lines, together at the top, then the full views.
   const useBrief = (view: ReportView) => !showAll && categories.size > 1 && view.brief !== undefined
   // An install command for a mode outside the plan is in -o wide and `platform`; the screen keeps the plan's.
-  const outsidePlan = (line: string) => /^Install \((sidecar|ambient)\):/.exec(line)?.[1] !== undefined && !report.plan.modes.includes(/^Install \((\w+)\)/.exec(line)![1] as never)
+  const outsidePlan = (line: string) =>
+    /^Install \((sidecar|ambient)\):/.exec(line)?.[1] !== undefined && !report.plan.modes.includes(/^Install \((\w+)\)/.exec(line)![1] as never)
   const briefs = report.views.filter(useBrief).flatMap((v) => v.brief!.filter((l) => !outsidePlan(l)).map((l) => truncate(l, width)))
   if (briefs.length > 0) sections.push(briefs.join('\n'))
   for (const view of report.views) if (!useBrief(view)) sections.push(renderView(view, width, paint))
@@ -315,7 +339,10 @@ export function renderTable(report: Report, options: TableOptions): string {
     if (showAll) sections.push([heading, ...wideBlocks(planned, lineOptions)].join('\n'))
     else {
       const shown = worstFirst(planned.filter(problem))
-      const hidden = hiddenLine(planned.filter((f) => !problem(f)), {paint, ascii})
+      const hidden = hiddenLine(
+        planned.filter((f) => !problem(f)),
+        {paint, ascii},
+      )
       sections.push([heading, ...(shown.length ? findingLines(shown, lineOptions) : []), ...(hidden ? [hidden] : [])].join('\n'))
     }
   }
@@ -333,7 +360,11 @@ export function renderTable(report: Report, options: TableOptions): string {
   const outsideFixes = showAll ? 0 : collectFixes(outside).length
   const pointer = showAll
     ? ['One check in full: kubectl mesh-ready explain CHECK-ID [SUBJECT]', `Every check: ${DOCS_BASE}`]
-    : [outsideFixes > 0 ? `${outsideFixes} fix${outsideFixes === 1 ? '' : 'es'} outside the plan, every reason: -o wide or kubectl mesh-ready explain ID` : 'Every reason and the evidence: kubectl mesh-ready explain CHECK-ID [SUBJECT]']
+    : [
+        outsideFixes > 0
+          ? `${outsideFixes} fix${outsideFixes === 1 ? '' : 'es'} outside the plan, every reason: -o wide or kubectl mesh-ready explain ID`
+          : 'Every reason and the evidence: kubectl mesh-ready explain CHECK-ID [SUBJECT]',
+      ]
   const footer = report.findings.some(problem) ? pointer.map((l) => paint('gray', truncate(l, width))) : []
   if (fixes.length > 0) sections.push([paint('bold', 'How to fix (worst first)'), ...renderFixes(fixes, {...lineOptions, showAll}), ...footer].join('\n'))
   else if (footer.length > 0) sections.push(footer.join('\n'))
@@ -355,6 +386,9 @@ export function verdictLine(report: Report, paint: Paint, width = 80): string {
 export function renderShort(report: Report, options: TableOptions): string {
   const width = Math.max(60, options.width ?? 80)
   const problems = worstFirst(report.findings.filter((f) => f.planned && (f.severity === 'fail' || f.severity === 'warn' || f.severity === 'unknown')))
-  const lines = [verdictLine(report, options.paint, width), ...(problems.length ? findingLines(problems, {width, paint: options.paint, ascii: options.ascii ?? false}) : [])]
+  const lines = [
+    verdictLine(report, options.paint, width),
+    ...(problems.length ? findingLines(problems, {width, paint: options.paint, ascii: options.ascii ?? false}) : []),
+  ]
   return `${lines.join('\n')}\n`
 }

@@ -14,7 +14,13 @@ export function reportFrom(command: string, plan: InstallPlan, client: KubeClien
     scope,
     coverage: results.flatMap((r) => (r.coverage ? [r.coverage] : [])),
     alternatives: mergeAlternatives(results.flatMap((r) => r.alternatives ?? [])),
-    target: client ? {context: client.target.contextName, server: client.server, kubernetesVersion: typeof data.kubernetesVersion === 'string' ? data.kubernetesVersion : undefined} : {},
+    target: client
+      ? {
+          context: client.target.contextName,
+          server: client.server,
+          kubernetesVersion: typeof data.kubernetesVersion === 'string' ? data.kubernetesVersion : undefined,
+        }
+      : {},
     findings: results.flatMap((r) => r.findings),
     data,
     views: results.flatMap((r) => r.views ?? []),

@@ -163,7 +163,8 @@ export function parsePolicy(text: string, file: string, knownIds: readonly strin
     if (typeof value.severities !== 'object' || Array.isArray(value.severities)) fail('severities must be a mapping of check id to warn or fail')
     for (const [id, severity] of Object.entries(value.severities as Record<string, unknown>)) {
       checkKnown(id, knownIds, `--policy ${file}: severities`)
-      if (!OVERRIDE_SEVERITIES.includes(severity as OverrideSeverity)) fail(`severities.${id} is ${JSON.stringify(severity)}; use warn or fail (to hide findings, use suppress:)`)
+      if (!OVERRIDE_SEVERITIES.includes(severity as OverrideSeverity))
+        fail(`severities.${id} is ${JSON.stringify(severity)}; use warn or fail (to hide findings, use suppress:)`)
       severities[id] = severity as OverrideSeverity
     }
   }
@@ -177,11 +178,13 @@ export function parsePolicy(text: string, file: string, knownIds: readonly strin
         suppress.push(parseSuppression(entry, knownIds, file))
         return
       }
-      if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) fail(`suppress[${i}] must be a mapping with check: (and optional subject:, reason:) or a CHECK-ID[=SUBJECT-GLOB] string`)
+      if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+        fail(`suppress[${i}] must be a mapping with check: (and optional subject:, reason:) or a CHECK-ID[=SUBJECT-GLOB] string`)
       const rule = entry as Record<string, unknown>
       for (const key of Object.keys(rule)) if (!RULE_KEYS.includes(key)) fail(`suppress[${i}] has unknown key "${key}"; allowed: ${RULE_KEYS.join(', ')}`)
       if (typeof rule.check !== 'string' || rule.check === '') fail(`suppress[${i}] needs check: <check id>`)
-      if (rule.subject !== undefined && (typeof rule.subject !== 'string' || rule.subject === '')) fail(`suppress[${i}].subject must be a non-empty glob string`)
+      if (rule.subject !== undefined && (typeof rule.subject !== 'string' || rule.subject === ''))
+        fail(`suppress[${i}].subject must be a non-empty glob string`)
       if (rule.reason !== undefined && typeof rule.reason !== 'string') fail(`suppress[${i}].reason must be a string`)
       checkKnown(rule.check as string, knownIds, where)
       suppress.push({
@@ -202,7 +205,14 @@ export function loadPolicy(file: string, knownIds: readonly string[]): Policy {
     text = readFileSync(file, 'utf8')
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    const problem = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a YAML file' : code === 'EACCES' ? 'permission denied' : (error as Error).message
+    const problem =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a directory, not a YAML file'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : (error as Error).message
     throw new PolicyError(`--policy ${file}: ${problem}`)
   }
   return parsePolicy(text, file, knownIds)
@@ -228,8 +238,14 @@ export function applyPolicy<R extends Report>(report: R, policy: Policy): R & Po
       override !== undefined && (original.severity === 'warn' || original.severity === 'fail') && override !== original.severity
         ? {...original, severity: override, severityOverride: {from: original.severity, source: policy.severitySource ?? '--policy'}}
         : original
-    const hit = isProblem(f.severity) ? matchers.find((m) => m.rule.checkId === f.checkId && (m.subject === undefined || m.subject.test(subjectKey(f)))) : undefined
-    if (hit) suppressed.push({...f, suppressedBy: {rule: ruleText(hit.rule), source: hit.rule.source, ...(hit.rule.reason !== undefined ? {reason: hit.rule.reason} : {})}})
+    const hit = isProblem(f.severity)
+      ? matchers.find((m) => m.rule.checkId === f.checkId && (m.subject === undefined || m.subject.test(subjectKey(f))))
+      : undefined
+    if (hit)
+      suppressed.push({
+        ...f,
+        suppressedBy: {rule: ruleText(hit.rule), source: hit.rule.source, ...(hit.rule.reason !== undefined ? {reason: hit.rule.reason} : {})},
+      })
     else kept.push(f)
   }
   const summary = summarize(kept.filter((f) => f.planned))

@@ -45,4 +45,5 @@ export async function xmllintJunit(file: string): Promise<{ok: boolean; output: 
 }
 
 /** An XPath 1.0 expression over an XML file, as a string (xmllint --xpath). */
-export const xpath = async (file: string, expression: string): Promise<string> => (await promisify(execFile)('xmllint', ['--xpath', expression, file])).stdout.trim()
+export const xpath = async (file: string, expression: string): Promise<string> =>
+  (await promisify(execFile)('xmllint', ['--xpath', expression, file])).stdout.trim()

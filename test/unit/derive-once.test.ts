@@ -27,7 +27,9 @@ describe('the kernel judgement runs once, in derive/', () => {
   })
 
   it('the pipeline derives the matrix in one place', () => {
-    const callers = walk(src).filter((file) => /\bkernelMatrixFact\(/.test(readFileSync(file, 'utf8')) && !file.endsWith(path.join('derive', 'kernel', 'matrix.ts')))
+    const callers = walk(src).filter(
+      (file) => /\bkernelMatrixFact\(/.test(readFileSync(file, 'utf8')) && !file.endsWith(path.join('derive', 'kernel', 'matrix.ts')),
+    )
     expect(callers.map((file) => path.relative(src, file))).toEqual([path.join('pipeline', 'nodes.ts')])
   })
 })
@@ -35,9 +37,13 @@ describe('the kernel judgement runs once, in derive/', () => {
 describe('workload contexts are derived once, in derive/', () => {
   it('no check or view resolves modes or builds contexts itself', () => {
     const consumers = [...walk(path.join(src, 'checks')), ...walk(path.join(src, 'render'))]
-    const offenders = consumers.filter((file) => /\b(deriveWorkloadFacts|resolveMode)\b/.test(readFileSync(file, 'utf8'))).map((file) => path.relative(src, file))
+    const offenders = consumers
+      .filter((file) => /\b(deriveWorkloadFacts|resolveMode)\b/.test(readFileSync(file, 'utf8')))
+      .map((file) => path.relative(src, file))
     expect(offenders).toEqual([])
-    const callers = walk(src).filter((file) => /\bderiveWorkloadFacts\(/.test(readFileSync(file, 'utf8')) && !file.endsWith(path.join('derive', 'workloads', 'context.ts')))
+    const callers = walk(src).filter(
+      (file) => /\bderiveWorkloadFacts\(/.test(readFileSync(file, 'utf8')) && !file.endsWith(path.join('derive', 'workloads', 'context.ts')),
+    )
     expect(callers.map((file) => path.relative(src, file))).toEqual([path.join('pipeline', 'workloads.ts')])
   })
 

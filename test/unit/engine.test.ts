@@ -41,13 +41,25 @@ describe('runChecks', () => {
 
   it('reports unknown with the reason when a needed fact is unavailable, and still runs the others', () => {
     const findings = runChecks([needsA, needsB], {a: unavailable('forbidden: you may not list nodes (cluster-wide)'), b: known('x')} as never)
-    expect(findings.find((f) => f.checkId === 'cluster.test-a')).toMatchObject({severity: 'unknown', message: 'forbidden: you may not list nodes (cluster-wide)'})
+    expect(findings.find((f) => f.checkId === 'cluster.test-a')).toMatchObject({
+      severity: 'unknown',
+      message: 'forbidden: you may not list nodes (cluster-wide)',
+    })
     expect(findings.find((f) => f.checkId === 'cluster.test-b')?.severity).toBe('warn')
   })
 })
 
 const finding = (severity: Finding['severity']): Finding => ({
-  checkId: 'cluster.x', title: 't', category: 'cluster', docsUrl: 'u', severity, subject: CLUSTER_SUBJECT, message: 'm', mode: null, backend: null, planned: true,
+  checkId: 'cluster.x',
+  title: 't',
+  category: 'cluster',
+  docsUrl: 'u',
+  severity,
+  subject: CLUSTER_SUBJECT,
+  message: 'm',
+  mode: null,
+  backend: null,
+  planned: true,
 })
 
 describe('verdict and exit codes', () => {
@@ -60,7 +72,13 @@ describe('verdict and exit codes', () => {
     [[], 'incomplete', {warn: 5, unknown: 5, fail: 5, never: 0}],
     [['skip', 'skip'], 'incomplete', {warn: 5, unknown: 5, fail: 5, never: 0}],
   ] as const)('%j → %s', (severities, verdict, codes) => {
-    const report = buildReport({command: 'check', istioVersion: '1.30', plan: resolvePlan({istioVersion: '1.30'}), target: {}, findings: severities.map(finding)})
+    const report = buildReport({
+      command: 'check',
+      istioVersion: '1.30',
+      plan: resolvePlan({istioVersion: '1.30'}),
+      target: {},
+      findings: severities.map(finding),
+    })
     expect(report.verdict).toBe(verdict)
     expect(verdictOf(report.summary)).toBe(verdict)
     for (const [failOn, code] of Object.entries(codes)) expect(exitCodeFor(report.verdict, failOn as never, report.summary)).toBe(code)
@@ -68,7 +86,10 @@ describe('verdict and exit codes', () => {
 
   it('sorts findings by category, worst first, then id', () => {
     const report = buildReport({
-      command: 'check', istioVersion: '1.30', plan: resolvePlan({istioVersion: '1.30'}), target: {},
+      command: 'check',
+      istioVersion: '1.30',
+      plan: resolvePlan({istioVersion: '1.30'}),
+      target: {},
       findings: [
         {...finding('pass'), category: 'workload', checkId: 'workload.a'},
         {...finding('pass'), checkId: 'cluster.b'},

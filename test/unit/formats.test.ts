@@ -20,15 +20,73 @@ const ids = allChecks.map((c) => c.id)
 
 const base = {title: 't', docsUrl: 'https://example.test/checks.md#x', mode: null, backend: null, planned: true} as const
 const findings: Finding[] = [
-  {...base, checkId: 'cluster.kubernetes-version', category: 'cluster', severity: 'fail', subject: {kind: 'Cluster', name: 'cluster'}, message: 'Kubernetes 1.22 is older than Istio 1.30 supports (1.32–1.36) <&> "quoted" | piped', remediation: {text: 'Upgrade the cluster.', command: 'kubectl mesh-ready check --istio-version 1.23'}, evidence: {kubernetes: '1.22', modules: ['ip_set', 'xt_set'], loaded: 'y'}},
+  {
+    ...base,
+    checkId: 'cluster.kubernetes-version',
+    category: 'cluster',
+    severity: 'fail',
+    subject: {kind: 'Cluster', name: 'cluster'},
+    message: 'Kubernetes 1.22 is older than Istio 1.30 supports (1.32–1.36) <&> "quoted" | piped',
+    remediation: {text: 'Upgrade the cluster.', command: 'kubectl mesh-ready check --istio-version 1.23'},
+    evidence: {kubernetes: '1.22', modules: ['ip_set', 'xt_set'], loaded: 'y'},
+  },
   {...base, checkId: 'cluster.api-server', category: 'cluster', severity: 'pass', subject: {kind: 'Cluster', name: 'cluster'}, message: 'answered'},
-  {...base, checkId: 'workload.uid-1337', category: 'workload', severity: 'warn', subject: {kind: 'Workload', name: 'deployment/web', namespace: 'shop'}, message: 'runs as 1337', remediation: {text: 'Use another UID.', yaml: 'securityContext:\n  runAsUser: 1000\n'}},
-  {...base, checkId: 'workload.uid-1337', category: 'workload', severity: 'warn', subject: {kind: 'Workload', name: 'deployment/api', namespace: 'shop'}, message: 'runs as 1337', remediation: {text: 'Use another UID.', yaml: 'securityContext:\n  runAsUser: 1000\n'}},
-  {...base, checkId: 'workload.app-version-labels', category: 'workload', severity: 'warn', subject: {kind: 'Workload', name: 'deployment/old', namespace: 'legacy'}, message: 'no app label'},
-  {...base, checkId: 'platform.pod-security-admission', category: 'platform', severity: 'unknown', subject: {kind: 'Namespace', name: 'default'}, message: 'could not read namespaces: forbidden'},
+  {
+    ...base,
+    checkId: 'workload.uid-1337',
+    category: 'workload',
+    severity: 'warn',
+    subject: {kind: 'Workload', name: 'deployment/web', namespace: 'shop'},
+    message: 'runs as 1337',
+    remediation: {text: 'Use another UID.', yaml: 'securityContext:\n  runAsUser: 1000\n'},
+  },
+  {
+    ...base,
+    checkId: 'workload.uid-1337',
+    category: 'workload',
+    severity: 'warn',
+    subject: {kind: 'Workload', name: 'deployment/api', namespace: 'shop'},
+    message: 'runs as 1337',
+    remediation: {text: 'Use another UID.', yaml: 'securityContext:\n  runAsUser: 1000\n'},
+  },
+  {
+    ...base,
+    checkId: 'workload.app-version-labels',
+    category: 'workload',
+    severity: 'warn',
+    subject: {kind: 'Workload', name: 'deployment/old', namespace: 'legacy'},
+    message: 'no app label',
+  },
+  {
+    ...base,
+    checkId: 'platform.pod-security-admission',
+    category: 'platform',
+    severity: 'unknown',
+    subject: {kind: 'Namespace', name: 'default'},
+    message: 'could not read namespaces: forbidden',
+  },
   {...base, checkId: 'platform.cni', category: 'platform', severity: 'skip', subject: {kind: 'Cluster', name: 'cluster'}, message: 'not applicable'},
-  {...base, checkId: 'node.iptables-backend', category: 'node', severity: 'fail', subject: {kind: 'NodeGroup', name: 'edge-arm'}, message: 'missing xt_set, ip_set', mode: 'ambient', backend: 'iptables', planned: false},
-  {...base, checkId: 'node.iptables-backend', category: 'node', severity: 'pass', subject: {kind: 'NodeGroup', name: 'edge-arm'}, message: 'ok', mode: 'sidecar', backend: 'iptables'},
+  {
+    ...base,
+    checkId: 'node.iptables-backend',
+    category: 'node',
+    severity: 'fail',
+    subject: {kind: 'NodeGroup', name: 'edge-arm'},
+    message: 'missing xt_set, ip_set',
+    mode: 'ambient',
+    backend: 'iptables',
+    planned: false,
+  },
+  {
+    ...base,
+    checkId: 'node.iptables-backend',
+    category: 'node',
+    severity: 'pass',
+    subject: {kind: 'NodeGroup', name: 'edge-arm'},
+    message: 'ok',
+    mode: 'sidecar',
+    backend: 'iptables',
+  },
 ]
 const report = buildReport({
   command: 'check',
@@ -59,7 +117,9 @@ describe('-o junit', () => {
   it('is valid against Jenkins junit-4.xsd (xmllint), and the validator rejects a broken document', async () => {
     expect(await xmllint(xml, 'report.xml')).toMatchObject({ok: true})
     // the same document with a testcase that lost its required name: the validator must say no
-    expect((await xmllint(xml.replace(/<testcase classname="cluster.api-server" name="cluster"/, '<testcase classname="cluster.api-server"'), 'broken.xml')).ok).toBe(false)
+    expect(
+      (await xmllint(xml.replace(/<testcase classname="cluster.api-server" name="cluster"/, '<testcase classname="cluster.api-server"'), 'broken.xml')).ok,
+    ).toBe(false)
   })
 
   it('has one testcase per check × subject × mode/backend, failures, errors and skips as JUnit expects', async () => {
@@ -71,8 +131,12 @@ describe('-o junit', () => {
     expect(Number(await q('count(//testcase[@classname="workload.uid-1337"]/failure[@type="warn"])'))).toBe(2)
     expect(await q('string(//testcase[@classname="platform.pod-security-admission"]/error/@type)')).toBe('unknown')
     expect(await q('string(//testcase[@classname="platform.cni"]/skipped)')).toBe('not applicable')
-    expect(await q('string(//testcase[@classname="node.iptables-backend"][contains(@name, "ambient on iptables")]/skipped)')).toMatch(/^outside the install plan \(ambient on iptables\)/)
-    expect(await q('string(//testcase[@classname="workload.app-version-labels"]/skipped)')).toMatch(/^suppressed by --suppress workload.app-version-labels=legacy\/\*/)
+    expect(await q('string(//testcase[@classname="node.iptables-backend"][contains(@name, "ambient on iptables")]/skipped)')).toMatch(
+      /^outside the install plan \(ambient on iptables\)/,
+    )
+    expect(await q('string(//testcase[@classname="workload.app-version-labels"]/skipped)')).toMatch(
+      /^suppressed by --suppress workload.app-version-labels=legacy\/\*/,
+    )
     expect(await q('string(/testsuites/@failures)')).toBe('3')
     expect(await q('string(/testsuites/@errors)')).toBe('1')
     // the failure body carries the fix and the docs link; XML specials survive escaping
@@ -111,7 +175,13 @@ describe('-o sarif', () => {
   })
 
   it('maps fail → error, warn/unknown → warning, outside the plan → note; passes and skips are not results; suppressed carry suppressions', () => {
-    const results = log.runs[0].results as Array<{ruleId: string; ruleIndex: number; level: string; suppressions?: unknown[]; locations: Array<{logicalLocations: Array<{fullyQualifiedName: string}>}>}>
+    const results = log.runs[0].results as Array<{
+      ruleId: string
+      ruleIndex: number
+      level: string
+      suppressions?: unknown[]
+      locations: Array<{logicalLocations: Array<{fullyQualifiedName: string}>}>
+    }>
     const level = (id: string) => results.filter((r) => r.ruleId === id).map((r) => r.level)
     expect(level('cluster.kubernetes-version')).toEqual(['error'])
     expect(level('workload.uid-1337')).toEqual(['warning', 'warning'])
@@ -161,7 +231,13 @@ describe('-o yaml', () => {
       istioVersion: '1.30',
       plan: resolvePlan({istioVersion: '1.30'}),
       target: {context: 'on'},
-      findings: [{...findings[0]!, subject: {kind: 'NodeGroup', name: 'no'}, evidence: {CONFIG_IP_SET: 'y', CONFIG_NF_TABLES: 'n', ipv6: 'off', built: '2026-11-21', since: '12:30', count: '1_000', yes: 'yes'}}],
+      findings: [
+        {
+          ...findings[0]!,
+          subject: {kind: 'NodeGroup', name: 'no'},
+          evidence: {CONFIG_IP_SET: 'y', CONFIG_NF_TABLES: 'n', ipv6: 'off', built: '2026-11-21', since: '12:30', count: '1_000', yes: 'yes'},
+        },
+      ],
       now: new Date('2026-11-21T10:00:00.000Z'),
     })
     const yaml = render(withTricky, 'yaml', {paint: plain})
@@ -179,7 +255,11 @@ describe('suppressed findings in the JSON document', () => {
     const doc = JSON.parse(render(policed, 'json', {paint: plain}))
     expect(doc.summary).toEqual({pass: 2, skip: 1, unknown: 1, warn: 2, fail: 1, suppressed: 1})
     expect(doc.suppressed).toHaveLength(1)
-    expect(doc.suppressed[0]).toMatchObject({checkId: 'workload.app-version-labels', severity: 'warn', suppressedBy: {rule: 'workload.app-version-labels=legacy/*', source: '--suppress'}})
+    expect(doc.suppressed[0]).toMatchObject({
+      checkId: 'workload.app-version-labels',
+      severity: 'warn',
+      suppressedBy: {rule: 'workload.app-version-labels=legacy/*', source: '--suppress'},
+    })
     expect(doc.findings.some((f: Finding) => f.checkId === 'workload.app-version-labels')).toBe(false)
   })
 })

@@ -40,7 +40,10 @@ describe('kubeconfig loading', () => {
   const a = write('a.yaml', config('alpha', 'https://alpha.example:6443'))
   const b = write('b.yaml', {
     ...config('beta', 'https://beta.example:6443'),
-    clusters: [{name: 'alpha', cluster: {server: 'https://shadowed.example'}}, {name: 'beta', cluster: {server: 'https://beta.example:6443'}}],
+    clusters: [
+      {name: 'alpha', cluster: {server: 'https://shadowed.example'}},
+      {name: 'beta', cluster: {server: 'https://beta.example:6443'}},
+    ],
   })
 
   it('loads the current context, its namespace and resolves relative paths against the file', () => {
@@ -58,13 +61,30 @@ describe('kubeconfig loading', () => {
     const target = loadKubeTarget({env: {KUBECONFIG: [path.join(dir, 'nope.yaml'), a, b].join(path.delimiter)}})
     expect(target.contextName).toBe('alpha')
     expect(target.server).toBe('https://alpha.example:6443')
-    expect(target.kc.getContexts().map((c) => c.name).sort()).toEqual(['alpha', 'beta'])
+    expect(
+      target.kc
+        .getContexts()
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(['alpha', 'beta'])
   })
 
   it('hands exec credential plugins to the client to run (with a time limit), not to client-node', () => {
     const file = write('exec.yaml', {
       ...config('gke', 'https://gke.example'),
-      users: [{name: 'gke', user: {exec: {apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'gke-gcloud-auth-plugin', interactiveMode: 'IfAvailable', installHint: 'Install gke-gcloud-auth-plugin.'}}}],
+      users: [
+        {
+          name: 'gke',
+          user: {
+            exec: {
+              apiVersion: 'client.authentication.k8s.io/v1beta1',
+              command: 'gke-gcloud-auth-plugin',
+              interactiveMode: 'IfAvailable',
+              installHint: 'Install gke-gcloud-auth-plugin.',
+            },
+          },
+        },
+      ],
     })
     const target = loadKubeTarget({kubeconfig: file, env: {}})
     expect(target.exec).toMatchObject({user: 'gke', command: 'gke-gcloud-auth-plugin', installHint: 'Install gke-gcloud-auth-plugin.'})
@@ -74,8 +94,14 @@ describe('kubeconfig loading', () => {
   it('connection flags override the kubeconfig like kubectl', () => {
     const other = write('other.yaml', {
       ...config('alpha', 'https://alpha.example:6443'),
-      clusters: [{name: 'alpha', cluster: {server: 'https://alpha.example:6443', 'certificate-authority': 'ca.crt'}}, {name: 'second', cluster: {server: 'https://second.example'}}],
-      users: [{name: 'alpha', user: {token: 'token-alpha'}}, {name: 'robot', user: {token: 'token-robot'}}],
+      clusters: [
+        {name: 'alpha', cluster: {server: 'https://alpha.example:6443', 'certificate-authority': 'ca.crt'}},
+        {name: 'second', cluster: {server: 'https://second.example'}},
+      ],
+      users: [
+        {name: 'alpha', user: {token: 'token-alpha'}},
+        {name: 'robot', user: {token: 'token-robot'}},
+      ],
     })
     const target = loadKubeTarget({kubeconfig: other, env: {}, cluster: 'second', user: 'robot', as: 'jane', asGroups: ['dev', 'ops']})
     expect(target.server).toBe('https://second.example')
@@ -87,26 +113,56 @@ describe('kubeconfig loading', () => {
     expect(flagged.kc.getCurrentCluster()).toMatchObject({server: 'http://127.0.0.1:8001', skipTLSVerify: true})
     expect(flagged.kc.getCurrentCluster()?.caFile).toBeUndefined()
     // No kubeconfig at all: --server (and --token) are enough, as with kubectl.
-    expect(loadKubeTarget({env: {HOME: dir}, server: 'localhost:6443', token: 't'})).toMatchObject({server: 'https://localhost:6443', contextName: 'command-line'})
+    expect(loadKubeTarget({env: {HOME: dir}, server: 'localhost:6443', token: 't'})).toMatchObject({
+      server: 'https://localhost:6443',
+      contextName: 'command-line',
+    })
   })
 
   const badServer = write('badserver.yaml', config('broken', 'ftp://x.example'))
-  const noCa = write('noca.yaml', {...config('noca', 'https://noca.example'), clusters: [{name: 'noca', cluster: {server: 'https://noca.example', 'certificate-authority': 'missing-ca.crt'}}]})
+  const noCa = write('noca.yaml', {
+    ...config('noca', 'https://noca.example'),
+    clusters: [{name: 'noca', cluster: {server: 'https://noca.example', 'certificate-authority': 'missing-ca.crt'}}],
+  })
 
   it.each([
     ['a missing --kubeconfig', () => loadKubeTarget({kubeconfig: path.join(dir, 'missing.yaml'), env: {}}), /--kubeconfig .*missing\.yaml: file not found/],
     ['a KUBECONFIG of only missing files', () => loadKubeTarget({env: {KUBECONFIG: path.join(dir, 'x.yaml')}}), /KUBECONFIG=.*none of these files exists/],
     ['malformed YAML', () => loadKubeTarget({kubeconfig: write('bad.yaml', 'clusters: [\n  - name: x\n  bad'), env: {}}), /bad\.yaml: not valid YAML/],
     ['a YAML list instead of a mapping', () => loadKubeTarget({kubeconfig: write('list.yaml', '- a\n- b\n'), env: {}}), /expected a YAML mapping/],
-    ['entries without names', () => loadKubeTarget({kubeconfig: write('noname.yaml', {clusters: [{cluster: {}}]}), env: {}}), /"clusters" must be a list of entries that each have a name/],
+    [
+      'entries without names',
+      () => loadKubeTarget({kubeconfig: write('noname.yaml', {clusters: [{cluster: {}}]}), env: {}}),
+      /"clusters" must be a list of entries that each have a name/,
+    ],
     ['an unknown --context', () => loadKubeTarget({kubeconfig: a, context: 'gamma', env: {}}), /--context "gamma" is not in .*\(contexts: alpha\)/],
-    ['no current context', () => loadKubeTarget({kubeconfig: write('nocurrent.yaml', {...config('x', 'https://x'), 'current-context': ''}), env: {}}), /no current context is set; pass --context \(one of: x\)/],
-    ['a context whose cluster has no server', () => loadKubeTarget({kubeconfig: write('noserver.yaml', {...config('y', ''), clusters: [{name: 'y', cluster: {}}]}), env: {}}), /refers to cluster "y" which has no server/],
+    [
+      'no current context',
+      () => loadKubeTarget({kubeconfig: write('nocurrent.yaml', {...config('x', 'https://x'), 'current-context': ''}), env: {}}),
+      /no current context is set; pass --context \(one of: x\)/,
+    ],
+    [
+      'a context whose cluster has no server',
+      () => loadKubeTarget({kubeconfig: write('noserver.yaml', {...config('y', ''), clusters: [{name: 'y', cluster: {}}]}), env: {}}),
+      /refers to cluster "y" which has no server/,
+    ],
     ['no kubeconfig at all', () => loadKubeTarget({env: {HOME: dir}}), /no kubeconfig found/],
-    ['a server that is not an http(s) URL', () => loadKubeTarget({kubeconfig: badServer, env: {}}), /^clusters\[\]\.cluster\.server of cluster "broken" in .*badserver\.yaml is not a valid API server URL \("ftp:\/\/x\.example"\)/],
+    [
+      'a server that is not an http(s) URL',
+      () => loadKubeTarget({kubeconfig: badServer, env: {}}),
+      /^clusters\[\]\.cluster\.server of cluster "broken" in .*badserver\.yaml is not a valid API server URL \("ftp:\/\/x\.example"\)/,
+    ],
     ['a --server with spaces', () => loadKubeTarget({kubeconfig: a, env: {}, server: 'https://a b'}), /^--server is not a valid API server URL/],
-    ['a missing certificate-authority file', () => loadKubeTarget({kubeconfig: noCa, env: {}}), /^clusters\[\]\.cluster\.certificate-authority of cluster "noca" in .*: CA certificate file .*missing-ca\.crt does not exist/],
-    ['a missing --certificate-authority', () => loadKubeTarget({kubeconfig: a, env: {}, certificateAuthority: path.join(dir, 'nope.crt')}), /^--certificate-authority .*nope\.crt: file not found/],
+    [
+      'a missing certificate-authority file',
+      () => loadKubeTarget({kubeconfig: noCa, env: {}}),
+      /^clusters\[\]\.cluster\.certificate-authority of cluster "noca" in .*: CA certificate file .*missing-ca\.crt does not exist/,
+    ],
+    [
+      'a missing --certificate-authority',
+      () => loadKubeTarget({kubeconfig: a, env: {}, certificateAuthority: path.join(dir, 'nope.crt')}),
+      /^--certificate-authority .*nope\.crt: file not found/,
+    ],
     ['an unknown --cluster', () => loadKubeTarget({kubeconfig: a, env: {}, cluster: 'zeta'}), /^--cluster "zeta" is not in .*\(clusters: alpha\)/],
     ['an unknown --user', () => loadKubeTarget({kubeconfig: a, env: {}, user: 'zeta'}), /^--user "zeta" is not in .*\(users: alpha\)/],
     ['--as-group without --as', () => loadKubeTarget({kubeconfig: a, env: {}, asGroups: ['dev']}), /--as-group needs --as/],

@@ -32,7 +32,7 @@ describe('cluster.kubernetes-version', () => {
 
   it('names a release that supports the cluster when the judged one does not', () => {
     const [outcome] = run('29', '1.30')
-    expect(outcome?.remediation?.text).toContain("Istio 1.27 supports Kubernetes 1.29") // 1.28 starts at 1.30
+    expect(outcome?.remediation?.text).toContain('Istio 1.27 supports Kubernetes 1.29') // 1.28 starts at 1.30
   })
 
   it('keeps the release table ordered newest first with sane ranges', () => {

@@ -28,7 +28,9 @@ function floorOf(file: string): number {
 }
 
 const imports = (file: string): string[] =>
-  [...readFileSync(file, 'utf8').matchAll(/(?:from|import\(|import)\s*'(\.{1,2}\/[^']+)'/g)].map((m) => path.resolve(path.dirname(file), m[1]!.replace(/\.js$/, '.ts')))
+  [...readFileSync(file, 'utf8').matchAll(/(?:from|import\(|import)\s*'(\.{1,2}\/[^']+)'/g)].map((m) =>
+    path.resolve(path.dirname(file), m[1]!.replace(/\.js$/, '.ts')),
+  )
 
 describe('layers', () => {
   const files = walk(src)
@@ -49,21 +51,30 @@ describe('layers', () => {
   it('the model imports nothing of the project outside itself', () => {
     const model = files.filter((f) => floorOf(f) === 0 && path.relative(src, f).startsWith('model'))
     expect(model.length).toBeGreaterThan(5)
-    const outside = model.flatMap((file) => imports(file).filter((t) => !path.relative(src, t).startsWith('model')).map((t) => `${path.relative(src, file)} imports ${path.relative(src, t)}`))
+    const outside = model.flatMap((file) =>
+      imports(file)
+        .filter((t) => !path.relative(src, t).startsWith('model'))
+        .map((t) => `${path.relative(src, file)} imports ${path.relative(src, t)}`),
+    )
     expect(outside).toEqual([])
   })
 
   it('every exported type, interface and class name is unique across src/', () => {
     const where = new Map<string, string[]>()
     for (const file of files) {
-      for (const m of readFileSync(file, 'utf8').matchAll(/^export (?:interface|type|class) (\w+)/gm)) where.set(m[1]!, [...(where.get(m[1]!) ?? []), path.relative(src, file)])
+      for (const m of readFileSync(file, 'utf8').matchAll(/^export (?:interface|type|class) (\w+)/gm))
+        where.set(m[1]!, [...(where.get(m[1]!) ?? []), path.relative(src, file)])
     }
     expect([...where].filter(([, at]) => at.length > 1)).toEqual([])
   })
 
   it('the test cluster imports nothing from src/', () => {
     const dir = path.resolve('test-cluster')
-    const intoSrc = walk(dir).flatMap((file) => imports(file).filter((t) => t.startsWith(src + path.sep)).map((t) => `${path.relative(dir, file)} imports ${path.relative(src, t)}`))
+    const intoSrc = walk(dir).flatMap((file) =>
+      imports(file)
+        .filter((t) => t.startsWith(src + path.sep))
+        .map((t) => `${path.relative(dir, file)} imports ${path.relative(src, t)}`),
+    )
     expect(intoSrc).toEqual([])
   })
 })

@@ -14,27 +14,77 @@ import {nameList, shortReason, truncate, truncateMiddle} from '../../src/render/
 import {collectFixes, commandLines, findingLines} from '../../src/render/table.js'
 
 const finding = (over: Partial<Finding>): Finding => ({
-  checkId: 'node.iptables-backend', title: 't', category: 'node', docsUrl: 'u', mode: null, backend: null, planned: true,
-  severity: 'fail', subject: {kind: 'NodeGroup', name: 'pool-a'}, message: 'm', ...over,
+  checkId: 'node.iptables-backend',
+  title: 't',
+  category: 'node',
+  docsUrl: 'u',
+  mode: null,
+  backend: null,
+  planned: true,
+  severity: 'fail',
+  subject: {kind: 'NodeGroup', name: 'pool-a'},
+  message: 'm',
+  ...over,
 })
 const plain = painter(false)
 
 describe('short reasons (one line at 80 columns)', () => {
   const scenario = finding({
-    mode: 'ambient', backend: 'iptables',
-    message: 'ambient on iptables (DNS capture): will not work via iptables-legacy — missing xt_set: CONFIG_NETFILTER_XT_SET is not in the kernel config; ip_set: …',
+    mode: 'ambient',
+    backend: 'iptables',
+    message:
+      'ambient on iptables (DNS capture): will not work via iptables-legacy — missing xt_set: CONFIG_NETFILTER_XT_SET is not in the kernel config; ip_set: …',
     evidence: {readiness: 'not-ready', missing: ['xt_set', 'ip_set', 'ip_set_hash_ip', 'NF_CONNTRACK_ZONES'], unknown: [], warnings: []},
   })
   it.each([
     ['a node scenario names the configuration and what is missing', scenario, 45, 'ambient/iptables: missing xt_set, ip_set (+2)'],
     ['as many names as fit', scenario, 80, 'ambient/iptables: missing xt_set, ip_set, ip_set_hash_ip, NF_CONNTRACK_ZONES'],
-    ['the configuration comes from the message when the finding lacks mode/backend', {...scenario, mode: null, backend: null}, 45, 'ambient/iptables: missing xt_set, ip_set (+2)'],
-    ['a warning', finding({severity: 'warn', mode: 'sidecar', backend: 'iptables', message: 'sidecar on iptables: ready, with warnings', evidence: {readiness: 'warnings', missing: [], unknown: [], warnings: ['br_netfilter']}}), 60, 'sidecar/iptables: warnings: br_netfilter'],
+    [
+      'the configuration comes from the message when the finding lacks mode/backend',
+      {...scenario, mode: null, backend: null},
+      45,
+      'ambient/iptables: missing xt_set, ip_set (+2)',
+    ],
+    [
+      'a warning',
+      finding({
+        severity: 'warn',
+        mode: 'sidecar',
+        backend: 'iptables',
+        message: 'sidecar on iptables: ready, with warnings',
+        evidence: {readiness: 'warnings', missing: [], unknown: [], warnings: ['br_netfilter']},
+      }),
+      60,
+      'sidecar/iptables: warnings: br_netfilter',
+    ],
     ['a message that fits stays whole', finding({message: 'uses hostNetwork'}), 40, 'uses hostNetwork'],
-    ['asides go first', finding({message: 'Kubernetes 1.30 is newer than Istio 1.30 supports (1.32–1.36)'}), 50, 'Kubernetes 1.30 is newer than Istio 1.30 supports'],
-    ['then the leading clause', finding({message: 'uses hostNetwork: Istio neither injects a sidecar into nor redirects the traffic of pods in the node network namespace'}), 40, 'uses hostNetwork'],
-    ['a leading mode is kept', finding({message: 'ambient: NetworkPolicy default-deny restricts ingress without admitting 169.254.7.127: kubelet probes fail'}), 70, 'ambient: NetworkPolicy default-deny restricts ingress without…'],
-    ['the check’s own summary wins', finding({message: 'Kubernetes 1.30 was tested with Istio 1.30 but is not supported (supported: 1.32–1.36)', summary: 'Kubernetes 1.30: not supported (1.32–1.36)'}), 45, 'Kubernetes 1.30: not supported (1.32–1.36)'],
+    [
+      'asides go first',
+      finding({message: 'Kubernetes 1.30 is newer than Istio 1.30 supports (1.32–1.36)'}),
+      50,
+      'Kubernetes 1.30 is newer than Istio 1.30 supports',
+    ],
+    [
+      'then the leading clause',
+      finding({message: 'uses hostNetwork: Istio neither injects a sidecar into nor redirects the traffic of pods in the node network namespace'}),
+      40,
+      'uses hostNetwork',
+    ],
+    [
+      'a leading mode is kept',
+      finding({message: 'ambient: NetworkPolicy default-deny restricts ingress without admitting 169.254.7.127: kubelet probes fail'}),
+      70,
+      'ambient: NetworkPolicy default-deny restricts ingress without…',
+    ],
+    [
+      'the check’s own summary wins',
+      finding({
+        message: 'Kubernetes 1.30 was tested with Istio 1.30 but is not supported (supported: 1.32–1.36)',
+        summary: 'Kubernetes 1.30: not supported (1.32–1.36)',
+      }),
+      45,
+      'Kubernetes 1.30: not supported (1.32–1.36)',
+    ],
   ])('%s', (_name, f, room, expected) => {
     const text = shortReason(f as Finding, room as number)
     expect(text).toBe(expected)
@@ -50,10 +100,24 @@ describe('short reasons (one line at 80 columns)', () => {
 
 describe('finding lines', () => {
   it.each([true, false])('align the ids (ascii: %s) and fit the width', (ascii) => {
-    const out = findingLines([
-      finding({checkId: 'workload.protocol-conflict', category: 'workload', subject: {kind: 'Workload', name: 'pod/redis-6c9f7d5b4a-z8x6v', namespace: 'data'}, message: 'Services disagree on the protocol of the same port of its pods: target port 9090/TCP'}),
-      finding({checkId: 'workload.port-protocol', category: 'workload', severity: 'warn', subject: {kind: 'Service', name: 'redis', namespace: 'data'}, message: 'port 6379 has no recognised protocol, so Istio sniffs it'}),
-    ], {width: 80, paint: plain, ascii})
+    const out = findingLines(
+      [
+        finding({
+          checkId: 'workload.protocol-conflict',
+          category: 'workload',
+          subject: {kind: 'Workload', name: 'pod/redis-6c9f7d5b4a-z8x6v', namespace: 'data'},
+          message: 'Services disagree on the protocol of the same port of its pods: target port 9090/TCP',
+        }),
+        finding({
+          checkId: 'workload.port-protocol',
+          category: 'workload',
+          severity: 'warn',
+          subject: {kind: 'Service', name: 'redis', namespace: 'data'},
+          message: 'port 6379 has no recognised protocol, so Istio sniffs it',
+        }),
+      ],
+      {width: 80, paint: plain, ascii},
+    )
     const at = (l: string) => l.indexOf(l.includes('conflict') ? 'data/pod' : 'service')
     expect(at(out[0]!)).toBe(at(out[1]!))
     for (const l of out) expect([...l].length).toBeLessThanOrEqual(80)
@@ -63,11 +127,39 @@ describe('finding lines', () => {
 describe('How to fix', () => {
   const yamlA = {text: 'Declare the protocol.', yaml: 'ports:\n  - port: 80\n    appProtocol: http\n'}
   const findings = [
-    finding({severity: 'warn', checkId: 'node.iptables-backend', subject: {kind: 'NodeGroup', name: 'pool-a'}, remediation: {text: 'Load br_netfilter.', command: 'sudo modprobe br_netfilter'}}),
-    finding({severity: 'warn', checkId: 'node.iptables-backend', subject: {kind: 'NodeGroup', name: 'pool-b'}, remediation: {text: 'Load br_netfilter.', command: 'sudo modprobe br_netfilter'}}),
-    finding({severity: 'warn', checkId: 'workload.port-protocol', category: 'workload', subject: {kind: 'Service', name: 'web', namespace: 'shop'}, remediation: yamlA}),
-    finding({severity: 'warn', checkId: 'workload.port-protocol', category: 'workload', subject: {kind: 'Service', name: 'api', namespace: 'shop'}, remediation: {...yamlA, yaml: 'ports:\n  - port: 81\n    appProtocol: tcp\n'}}),
-    finding({severity: 'fail', checkId: 'cluster.kubernetes-version', category: 'cluster', subject: {kind: 'Cluster', name: 'cluster'}, remediation: {text: 'Upgrade.'}}),
+    finding({
+      severity: 'warn',
+      checkId: 'node.iptables-backend',
+      subject: {kind: 'NodeGroup', name: 'pool-a'},
+      remediation: {text: 'Load br_netfilter.', command: 'sudo modprobe br_netfilter'},
+    }),
+    finding({
+      severity: 'warn',
+      checkId: 'node.iptables-backend',
+      subject: {kind: 'NodeGroup', name: 'pool-b'},
+      remediation: {text: 'Load br_netfilter.', command: 'sudo modprobe br_netfilter'},
+    }),
+    finding({
+      severity: 'warn',
+      checkId: 'workload.port-protocol',
+      category: 'workload',
+      subject: {kind: 'Service', name: 'web', namespace: 'shop'},
+      remediation: yamlA,
+    }),
+    finding({
+      severity: 'warn',
+      checkId: 'workload.port-protocol',
+      category: 'workload',
+      subject: {kind: 'Service', name: 'api', namespace: 'shop'},
+      remediation: {...yamlA, yaml: 'ports:\n  - port: 81\n    appProtocol: tcp\n'},
+    }),
+    finding({
+      severity: 'fail',
+      checkId: 'cluster.kubernetes-version',
+      category: 'cluster',
+      subject: {kind: 'Cluster', name: 'cluster'},
+      remediation: {text: 'Upgrade.'},
+    }),
   ]
   it('one entry per distinct fix with every subject, worst first; same check, other YAML stays its own entry', () => {
     const fixes = collectFixes(findings)
@@ -77,7 +169,10 @@ describe('How to fix', () => {
       ['Declare the protocol.', ['web']],
       ['Declare the protocol.', ['api']],
     ])
-    const text = render(buildReport({command: 'check', istioVersion: '1.30', plan: resolvePlan({istioVersion: '1.30'}), target: {}, findings}), 'table', {paint: plain, width: 80})
+    const text = render(buildReport({command: 'check', istioVersion: '1.30', plan: resolvePlan({istioVersion: '1.30'}), target: {}, findings}), 'table', {
+      paint: plain,
+      width: 80,
+    })
     expect(text).toContain('node.iptables-backend: pool-a, pool-b\n')
     expect(text).toContain('appProtocol: http')
     expect(text).toContain('appProtocol: tcp')
@@ -90,7 +185,10 @@ describe('How to fix', () => {
     expect(lines.length).toBeGreaterThan(1)
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(80)
     // The shell removes backslash-newline outside quotes: the words are the original ones.
-    const words = (script: string) => execFileSync('bash', ['-c', `set -f; eval 'words() { printf "%s\\n" "$@"; }'; words ${script.replaceAll('&&', '"&&"').replaceAll('|', '"|"')}`], {encoding: 'utf8'})
+    const words = (script: string) =>
+      execFileSync('bash', ['-c', `set -f; eval 'words() { printf "%s\\n" "$@"; }'; words ${script.replaceAll('&&', '"&&"').replaceAll('|', '"|"')}`], {
+        encoding: 'utf8',
+      })
     expect(words(lines.join('\n'))).toBe(words(command))
     expect(commandLines('kubectl get --raw /readyz', 80)).toEqual(['    kubectl get --raw /readyz'])
   })
@@ -120,36 +218,81 @@ describe('output width', () => {
 })
 
 const node = (name: string, labels: Record<string, string> = {}, kernel = '6.1.0'): NodeSummary =>
-  summarizeNode({metadata: {name, labels}, status: {nodeInfo: {kernelVersion: kernel, osImage: 'Debian GNU/Linux 12 (bookworm)', architecture: 'amd64', containerRuntimeVersion: 'containerd://1.7'}}})
+  summarizeNode({
+    metadata: {name, labels},
+    status: {nodeInfo: {kernelVersion: kernel, osImage: 'Debian GNU/Linux 12 (bookworm)', architecture: 'amd64', containerRuntimeVersion: 'containerd://1.7'}},
+  })
 
 describe('node group names', () => {
   it.each([
-    ['EKS node group', [[node('ip-1', {'eks.amazonaws.com/nodegroup': 'ng-general'}), node('ip-2', {'eks.amazonaws.com/nodegroup': 'ng-general'})]], ['ng-general']],
+    [
+      'EKS node group',
+      [[node('ip-1', {'eks.amazonaws.com/nodegroup': 'ng-general'}), node('ip-2', {'eks.amazonaws.com/nodegroup': 'ng-general'})]],
+      ['ng-general'],
+    ],
     ['GKE node pool', [[node('gke-a', {'cloud.google.com/gke-nodepool': 'default-pool'})]], ['default-pool']],
     ['AKS agent pool', [[node('aks-1', {agentpool: 'nodepool1'})]], ['nodepool1']],
     ['two pools in one group', [[node('a', {'cloud.google.com/gke-nodepool': 'p1'}), node('b', {'cloud.google.com/gke-nodepool': 'p2'})]], ['p1, p2']],
     ['instance type without a pool', [[node('a', {'node.kubernetes.io/instance-type': 'm5.large'})]], ['m5.large']],
     ['nothing: the first node and a count', [[node('worker-0'), node('worker-1'), node('worker-2')]], ['worker-0 +2']],
     ['a single node', [[node('solo')]], ['solo']],
-    ['one pool on two kernels: the zone tells them apart', [[node('a', {agentpool: 'np', 'topology.kubernetes.io/zone': 'z1'})], [node('b', {agentpool: 'np', 'topology.kubernetes.io/zone': 'z2'}, '6.2.0')]], ['np, z1', 'np, z2']],
+    [
+      'one pool on two kernels: the zone tells them apart',
+      [[node('a', {agentpool: 'np', 'topology.kubernetes.io/zone': 'z1'})], [node('b', {agentpool: 'np', 'topology.kubernetes.io/zone': 'z2'}, '6.2.0')]],
+      ['np, z1', 'np, z2'],
+    ],
     ['one pool on two kernels in one zone: the kernel', [[node('a', {agentpool: 'np'})], [node('b', {agentpool: 'np'}, '6.2.0')]], ['np, 6.1.0', 'np, 6.2.0']],
   ])('%s', (_name, groups, expected) => expect(groupNames(groups as NodeSummary[][])).toEqual(expected))
 
   it('groupNodes names NodeGroup subjects that way; --all-nodes keeps node names', () => {
     const nodes = [node('ip-1', {'eks.amazonaws.com/nodegroup': 'ng-a'}), node('ip-2', {'eks.amazonaws.com/nodegroup': 'ng-b'}, '5.10.0')]
-    expect(groupNodes(nodes, false).map((g) => g.subject)).toEqual([{kind: 'NodeGroup', name: 'ng-a'}, {kind: 'NodeGroup', name: 'ng-b'}])
-    expect(groupNodes(nodes, true).map((g) => g.subject)).toEqual([{kind: 'Node', name: 'ip-1'}, {kind: 'Node', name: 'ip-2'}])
+    expect(groupNodes(nodes, false).map((g) => g.subject)).toEqual([
+      {kind: 'NodeGroup', name: 'ng-a'},
+      {kind: 'NodeGroup', name: 'ng-b'},
+    ])
+    expect(groupNodes(nodes, true).map((g) => g.subject)).toEqual([
+      {kind: 'Node', name: 'ip-1'},
+      {kind: 'Node', name: 'ip-2'},
+    ])
   })
 })
 
 describe('node group matrix', () => {
-  const setup: NodesSetup = {istioVersion: '1.30', modes: ['sidecar'], backends: ['iptables'], ipFamilies: 'ipv4', ipFamiliesSource: 'x', dnsCapture: {sidecar: false, ambient: true}, interception: 'redirect', functional: false}
-  const group = (name: string, over: Partial<NodeGroup>): NodeGroup => ({id: 'g', subject: {kind: 'NodeGroup', name}, kernelVersion: '6.1.0-56-amd64', osImage: 'Debian GNU/Linux 12 (bookworm)', architecture: 'amd64', containerRuntime: 'containerd://1.7', nodes: ['a', 'b'], notReady: [], windows: false, probe: {state: 'ok', source: 'pod'}, ...over})
+  const setup: NodesSetup = {
+    istioVersion: '1.30',
+    modes: ['sidecar'],
+    backends: ['iptables'],
+    ipFamilies: 'ipv4',
+    ipFamiliesSource: 'x',
+    dnsCapture: {sidecar: false, ambient: true},
+    interception: 'redirect',
+    functional: false,
+  }
+  const group = (name: string, over: Partial<NodeGroup>): NodeGroup => ({
+    id: 'g',
+    subject: {kind: 'NodeGroup', name},
+    kernelVersion: '6.1.0-56-amd64',
+    osImage: 'Debian GNU/Linux 12 (bookworm)',
+    architecture: 'amd64',
+    containerRuntime: 'containerd://1.7',
+    nodes: ['a', 'b'],
+    notReady: [],
+    windows: false,
+    probe: {state: 'ok', source: 'pod'},
+    ...over,
+  })
   it('names, kernel and OS in their own columns; arch only where groups differ and the kernel name lacks it', () => {
-    const view = matrixView([
-      {group: group('ng-general', {}), kernel: {state: 'unavailable', reason: 'x'}, matrix: {state: 'unavailable', reason: 'x'}},
-      {group: group('edge-0 +1', {kernelVersion: '4.9.165', architecture: 'arm64', osImage: 'Android 10 (vendor)'}), kernel: {state: 'unavailable', reason: 'x'}, matrix: {state: 'unavailable', reason: 'x'}},
-    ], setup)
+    const view = matrixView(
+      [
+        {group: group('ng-general', {}), kernel: {state: 'unavailable', reason: 'x'}, matrix: {state: 'unavailable', reason: 'x'}},
+        {
+          group: group('edge-0 +1', {kernelVersion: '4.9.165', architecture: 'arm64', osImage: 'Android 10 (vendor)'}),
+          kernel: {state: 'unavailable', reason: 'x'},
+          matrix: {state: 'unavailable', reason: 'x'},
+        },
+      ],
+      setup,
+    )
     expect(view.headers).toEqual(['NODE GROUP', 'KERNEL', 'OS', 'sidecar\niptables'])
     expect(view.rows).toEqual([
       ['ng-general (2)', '6.1.0-56-amd64', 'Debian 12', 'unknown'],

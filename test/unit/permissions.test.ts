@@ -26,7 +26,12 @@ describe('cluster.plugin-permissions', () => {
   const LIST_NODES = row('list', 'nodes')
   const CREATE_PROBE_PODS = row('create', 'pods')
   const WATCH_PROBE_PODS = row('watch', 'pods')
-  const result = (permission: PermissionResult['permission'], allowed: boolean | undefined, namespace?: string): PermissionResult => ({permission, allowed, namespace, via: 'rules-review'})
+  const result = (permission: PermissionResult['permission'], allowed: boolean | undefined, namespace?: string): PermissionResult => ({
+    permission,
+    allowed,
+    namespace,
+    via: 'rules-review',
+  })
 
   it('passes when everything is granted', () => {
     const outcomes = pluginPermissions.run({permissions: [result(LIST_NODES, true), result(CREATE_PROBE_PODS, true, 'mesh-ready-probe')]})
@@ -35,7 +40,9 @@ describe('cluster.plugin-permissions', () => {
   })
 
   it('names each missing verb and resource, with a ClusterRole that grants exactly those', () => {
-    const outcomes = pluginPermissions.run({permissions: [result(LIST_NODES, false), result(CREATE_PROBE_PODS, false, 'mesh-ready-probe'), result(WATCH_PROBE_PODS, true, 'mesh-ready-probe')]})
+    const outcomes = pluginPermissions.run({
+      permissions: [result(LIST_NODES, false), result(CREATE_PROBE_PODS, false, 'mesh-ready-probe'), result(WATCH_PROBE_PODS, true, 'mesh-ready-probe')],
+    })
     expect(outcomes.map((o) => o.severity)).toEqual(['warn', 'warn'])
     expect(outcomes[0]?.message).toMatch(/^not allowed to list nodes \(cluster-wide\)/)
     expect(outcomes[1]?.message).toMatch(/^not allowed to create pods in namespace mesh-ready-probe/)

@@ -11,7 +11,13 @@ describe('node.probe-leftovers', () => {
     ['nothing found, everything readable', [], [], ['pass'], /no probe pods or namespaces/],
     ['nothing found, but the pod list was refused', [], [forbidden], ['unknown'], /could not look for leftovers everywhere: forbidden: you may not list pods/],
     ['removed a pod and a namespace', [ns, pod], [], ['pass', 'pass'], /removed leftover namespace mesh-ready-probe \(run abc123\)/],
-    ['could not remove a pod', [{...pod, error: 'forbidden: you may not delete pods in namespace mesh-ready-probe'}], [], ['warn'], /could not remove probe pod mesh-ready-probe\/mesh-ready-probe-abc123-g1/],
+    [
+      'could not remove a pod',
+      [{...pod, error: 'forbidden: you may not delete pods in namespace mesh-ready-probe'}],
+      [],
+      ['warn'],
+      /could not remove probe pod mesh-ready-probe\/mesh-ready-probe-abc123-g1/,
+    ],
     ['removed what it saw, blind elsewhere', [ns], [forbidden], ['unknown', 'pass'], /could not look/],
   ] as const)('%s', (_name, leftovers, unreadable, severities, first) => {
     const outcomes = probeLeftovers.run({leftovers: {leftovers, unreadable}})
@@ -27,12 +33,19 @@ describe('node.probe-leftovers', () => {
     ['a stale run lease is removed', [lease], undefined, ['pass'], /^removed leftover run lease mesh-ready-probe\/mesh-ready-run-abc123 \(run abc123\)$/],
     ['a live run is left alone (skip, never counted as removed)', [pod, live], undefined, ['pass', 'skip'], /^removed leftover probe pod/],
     ['only live runs: a pass saying nothing of a finished run is left', [live], undefined, ['pass', 'skip'], /nothing of a finished run is left behind/],
-    ['--dry-run says what it would remove', [pod], true, ['pass'], /^would remove leftover probe pod mesh-ready-probe\/mesh-ready-probe-abc123-g1 \(run abc123\) \(--dry-run\)$/],
+    [
+      '--dry-run says what it would remove',
+      [pod],
+      true,
+      ['pass'],
+      /^would remove leftover probe pod mesh-ready-probe\/mesh-ready-probe-abc123-g1 \(run abc123\) \(--dry-run\)$/,
+    ],
   ] as const)('%s', (_name, leftovers, dryRun, severities, first) => {
     const outcomes = probeLeftovers.run({leftovers: {leftovers, unreadable: [], dryRun}})
     expect(outcomes.map((o) => o.severity)).toEqual(severities)
     expect(outcomes[0]?.message).toMatch(first)
-    if ((severities as readonly string[]).includes('skip')) expect(outcomes.find((o) => o.severity === 'skip')?.message).toBe(`left probe pod mesh-ready-probe/mesh-ready-probe-def456-g1 alone: ${alive}`)
+    if ((severities as readonly string[]).includes('skip'))
+      expect(outcomes.find((o) => o.severity === 'skip')?.message).toBe(`left probe pod mesh-ready-probe/mesh-ready-probe-def456-g1 alone: ${alive}`)
   })
 
   it('gives the delete command for a lease it could not remove', () => {

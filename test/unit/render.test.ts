@@ -9,15 +9,51 @@ import {fitColumns, verdictLine} from '../../src/render/table.js'
 
 const findings: Finding[] = [
   {
-    checkId: 'cluster.kubernetes-version', title: 't', category: 'cluster', docsUrl: 'https://example.test/checks.md#cluster-kubernetes-version', mode: null, backend: null, planned: true,
-    severity: 'fail', subject: {kind: 'Cluster', name: 'cluster'},
+    checkId: 'cluster.kubernetes-version',
+    title: 't',
+    category: 'cluster',
+    docsUrl: 'https://example.test/checks.md#cluster-kubernetes-version',
+    mode: null,
+    backend: null,
+    planned: true,
+    severity: 'fail',
+    subject: {kind: 'Cluster', name: 'cluster'},
     message: 'Kubernetes 1.22 is older than Istio 1.30 supports (1.32–1.36), and this sentence is long enough that it has to wrap in an 80 column terminal',
     remediation: {text: 'Upgrade the cluster.', command: 'kubectl mesh-ready check --istio-version 1.23'},
   },
-  {checkId: 'cluster.api-server', title: 't', category: 'cluster', docsUrl: 'u', mode: null, backend: null, planned: true, severity: 'pass', subject: {kind: 'Cluster', name: 'cluster'}, message: 'answered'},
-  {checkId: 'workload.uid-1337', title: 't', category: 'workload', docsUrl: 'u', mode: null, backend: null, planned: true, severity: 'warn', subject: {kind: 'Workload', name: 'deployment/web', namespace: 'shop'}, message: 'runs as 1337'},
+  {
+    checkId: 'cluster.api-server',
+    title: 't',
+    category: 'cluster',
+    docsUrl: 'u',
+    mode: null,
+    backend: null,
+    planned: true,
+    severity: 'pass',
+    subject: {kind: 'Cluster', name: 'cluster'},
+    message: 'answered',
+  },
+  {
+    checkId: 'workload.uid-1337',
+    title: 't',
+    category: 'workload',
+    docsUrl: 'u',
+    mode: null,
+    backend: null,
+    planned: true,
+    severity: 'warn',
+    subject: {kind: 'Workload', name: 'deployment/web', namespace: 'shop'},
+    message: 'runs as 1337',
+  },
 ]
-const report = buildReport({command: 'check', istioVersion: '1.30', plan: resolvePlan({istioVersion: '1.30'}), target: {context: 'kind-kind'}, findings, views: [{title: 'Matrix', headers: ['GROUP', 'SIDECAR'], rows: [['g1', 'ok']]}]})
+const report = buildReport({
+  command: 'check',
+  istioVersion: '1.30',
+  plan: resolvePlan({istioVersion: '1.30'}),
+  target: {context: 'kind-kind'},
+  findings,
+  views: [{title: 'Matrix', headers: ['GROUP', 'SIDECAR'], rows: [['g1', 'ok']]}],
+})
 const plain = painter(false)
 
 describe('table renderer', () => {
@@ -97,7 +133,13 @@ describe('colour decision', () => {
 })
 
 describe('verdict line', () => {
-  const long = buildReport({command: 'check', istioVersion: '1.30', plan: resolvePlan({istioVersion: '1.30'}), target: {context: 'arn:aws:eks:eu-west-1:123456789012:cluster/production-payments'}, findings})
+  const long = buildReport({
+    command: 'check',
+    istioVersion: '1.30',
+    plan: resolvePlan({istioVersion: '1.30'}),
+    target: {context: 'arn:aws:eks:eu-west-1:123456789012:cluster/production-payments'},
+    findings,
+  })
   it('stays within the width: the plan on the first line, the context shortened on the second', () => {
     const lines = verdictLine(long, plain, 80).split('\n')
     for (const line of lines) expect(line.length).toBeLessThanOrEqual(80)

@@ -60,7 +60,10 @@ describe('--suppress CHECK-ID[=SUBJECT-GLOB]', () => {
   })
 
   it('suppresses the matching problem findings: counted in summary.suppressed, not in the counts or the verdict', () => {
-    const policed = applyPolicy(report, {suppress: [parseSuppression('workload.app-version-labels=legacy/*', ids), parseSuppression('workload.uid-1337', ids)], severities: {}})
+    const policed = applyPolicy(report, {
+      suppress: [parseSuppression('workload.app-version-labels=legacy/*', ids), parseSuppression('workload.uid-1337', ids)],
+      severities: {},
+    })
     expect(policed.suppressed.map((f) => f.subject.name)).toEqual(['deployment/root', 'deployment/old', 'deployment/older'])
     expect(policed.summary).toEqual({pass: 1, skip: 0, unknown: 0, warn: 1, fail: 0, suppressed: 3})
     expect(report.verdict).toBe('not-ready')
@@ -70,7 +73,10 @@ describe('--suppress CHECK-ID[=SUBJECT-GLOB]', () => {
   })
 
   it('never suppresses a pass, and counts suppressed findings outside the plan in alternativeSummary', () => {
-    const policed = applyPolicy(report, {suppress: [parseSuppression('workload.app-version-labels', ids), parseSuppression('workload.net-admin-capabilities', ids)], severities: {}})
+    const policed = applyPolicy(report, {
+      suppress: [parseSuppression('workload.app-version-labels', ids), parseSuppression('workload.net-admin-capabilities', ids)],
+      severities: {},
+    })
     expect(policed.findings.filter((f) => f.checkId === 'workload.app-version-labels').map((f) => f.severity)).toEqual(['pass'])
     expect(policed.summary.suppressed).toBe(3)
     expect(policed.alternativeSummary).toMatchObject({fail: 0, suppressed: 1})
@@ -88,7 +94,9 @@ describe('--suppress CHECK-ID[=SUBJECT-GLOB]', () => {
   })
 
   it('an id close to nothing points to the list of checks', () => {
-    expect(expectPolicyError(() => parseSuppression('zzzzzz.qqqqqq', ids))).toBe('--suppress "zzzzzz.qqqqqq": unknown check id "zzzzzz.qqqqqq"; see docs/checks.md for the check ids')
+    expect(expectPolicyError(() => parseSuppression('zzzzzz.qqqqqq', ids))).toBe(
+      '--suppress "zzzzzz.qqqqqq": unknown check id "zzzzzz.qqqqqq"; see docs/checks.md for the check ids',
+    )
   })
 
   it.each(['', '=shop/*', 'workload.uid-1337='])('%j is a usage error', (text) => {
@@ -101,7 +109,17 @@ describe('--policy FILE', () => {
 
   it('reads severities and suppressions (objects and CHECK-ID[=GLOB] strings); severities apply before suppression', () => {
     const policy = parsePolicy(
-      ['severities:', '  workload.app-version-labels: fail', '  workload.uid-1337: warn', 'suppress:', '  - check: workload.app-version-labels', '    subject: "legacy/*"', '    reason: not meshed this quarter', '  - workload.net-admin-capabilities=shop/*', ''].join('\n'),
+      [
+        'severities:',
+        '  workload.app-version-labels: fail',
+        '  workload.uid-1337: warn',
+        'suppress:',
+        '  - check: workload.app-version-labels',
+        '    subject: "legacy/*"',
+        '    reason: not meshed this quarter',
+        '  - workload.net-admin-capabilities=shop/*',
+        '',
+      ].join('\n'),
       file,
       ids,
     )
@@ -135,7 +153,10 @@ describe('--policy FILE', () => {
     ['severities:\n  workload.uid1337: warn\n', /^--policy policy\.yaml: severities: unknown check id "workload\.uid1337"; did you mean workload\.uid-1337\?$/],
     ['suppress: workload.uid-1337\n', /^--policy policy\.yaml: suppress must be a list of rules$/],
     ['suppress:\n  - subject: a\n', /^--policy policy\.yaml: suppress\[0\] needs check: <check id>$/],
-    ['suppress:\n  - check: workload.uid-1337\n    subjects: a\n', /^--policy policy\.yaml: suppress\[0\] has unknown key "subjects"; allowed: check, subject, reason$/],
+    [
+      'suppress:\n  - check: workload.uid-1337\n    subjects: a\n',
+      /^--policy policy\.yaml: suppress\[0\] has unknown key "subjects"; allowed: check, subject, reason$/,
+    ],
     ['suppress:\n  - check: node.iptable\n', /^--policy policy\.yaml: suppress\[0\]: unknown check id "node\.iptable"; did you mean node\.iptables-backend/],
     ['suppress:\n  - 42\n', /^--policy policy\.yaml: suppress\[0\] must be a mapping/],
     ['suppress:\n  - node.nope=x\n', /^policy\.yaml: unknown check id "node\.nope"/],

@@ -10,7 +10,16 @@ import {verdictLines} from '../../src/render/verdict.js'
 import {mergeAlternatives} from '../../src/report/from-areas.js'
 
 const finding = (severity: Severity, planned = true, mode: Finding['mode'] = null): Finding => ({
-  checkId: 'node.iptables-backend', title: 't', category: 'node', docsUrl: 'u', severity, subject: CLUSTER_SUBJECT, message: 'm', mode, backend: mode ? 'iptables' : null, planned,
+  checkId: 'node.iptables-backend',
+  title: 't',
+  category: 'node',
+  docsUrl: 'u',
+  severity,
+  subject: CLUSTER_SUBJECT,
+  message: 'm',
+  mode,
+  backend: mode ? 'iptables' : null,
+  planned,
 })
 const plain = painter(false)
 
@@ -31,7 +40,9 @@ describe('install plan', () => {
 
   it('labels the plan with where it comes from', () => {
     expect(planLabel(resolvePlan({istioVersion: '1.30'}))).toBe('sidecar on iptables (Istio 1.30 default)')
-    expect(planLabel(resolvePlan({istioVersion: '1.29', installed: {modes: ['sidecar', 'ambient']}}))).toBe('sidecar and ambient on iptables (installed Istio 1.29)')
+    expect(planLabel(resolvePlan({istioVersion: '1.29', installed: {modes: ['sidecar', 'ambient']}}))).toBe(
+      'sidecar and ambient on iptables (installed Istio 1.29)',
+    )
     expect(planLabel(resolvePlan({istioVersion: '1.28', mode: 'ambient', backend: 'nftables'}))).toBe('ambient on nftables (Istio 1.28, as flagged)')
   })
 
@@ -65,7 +76,13 @@ describe('verdict of the plan', () => {
   })
 
   it('counts planned findings in the summary and the rest apart', () => {
-    const report = buildReport({command: 'nodes', istioVersion: '1.30', plan, target: {}, findings: [finding('pass'), finding('fail', false, 'ambient'), finding('warn', false, 'ambient')]})
+    const report = buildReport({
+      command: 'nodes',
+      istioVersion: '1.30',
+      plan,
+      target: {},
+      findings: [finding('pass'), finding('fail', false, 'ambient'), finding('warn', false, 'ambient')],
+    })
     expect(report.summary).toMatchObject({pass: 1, fail: 0, warn: 0})
     expect(report.alternativeSummary).toMatchObject({pass: 0, fail: 1, warn: 1})
   })
@@ -74,30 +91,73 @@ describe('verdict of the plan', () => {
 describe('verdict lines', () => {
   const plan = resolvePlan({istioVersion: '1.30'})
   const report = buildReport({
-    command: 'check', istioVersion: '1.30', plan, scope: 'all namespaces', target: {context: 'demo'},
+    command: 'check',
+    istioVersion: '1.30',
+    plan,
+    scope: 'all namespaces',
+    target: {context: 'demo'},
     findings: [finding('pass'), finding('fail', false, 'ambient')],
     coverage: [{area: 'nodes', judged: 3, unit: 'node groups'}],
     alternatives: [{label: 'ambient', verdict: 'not-ready', detail: 'on 1 of 3 node groups (missing ip_set)'}],
   })
   it('says the verdict of the plan and the alternative on one line when it fits', () => {
-    expect(verdictLines(report, plain, 200)).toEqual(['READY for sidecar on iptables (Istio 1.30 default) on demo, all namespaces: 1 pass — ambient: NOT READY on 1 of 3 node groups (missing ip_set)'])
+    expect(verdictLines(report, plain, 200)).toEqual([
+      'READY for sidecar on iptables (Istio 1.30 default) on demo, all namespaces: 1 pass — ambient: NOT READY on 1 of 3 node groups (missing ip_set)',
+    ])
   })
   it('breaks into a block within 80 columns', () => {
     const lines = verdictLines(report, plain, 80)
-    expect(lines).toEqual(['READY for sidecar on iptables (Istio 1.30 default)', '  on demo, all namespaces: 1 pass', '  — ambient: NOT READY on 1 of 3 node groups (missing ip_set)'])
+    expect(lines).toEqual([
+      'READY for sidecar on iptables (Istio 1.30 default)',
+      '  on demo, all namespaces: 1 pass',
+      '  — ambient: NOT READY on 1 of 3 node groups (missing ip_set)',
+    ])
   })
   it('names what was not judged when incomplete', () => {
-    const incomplete = buildReport({command: 'nodes', istioVersion: '1.30', plan, target: {}, findings: [finding('unknown')], coverage: [{area: 'nodes', judged: 0, unit: 'node groups', reason: 'the probe failed (image-pull)'}]})
+    const incomplete = buildReport({
+      command: 'nodes',
+      istioVersion: '1.30',
+      plan,
+      target: {},
+      findings: [finding('unknown')],
+      coverage: [{area: 'nodes', judged: 0, unit: 'node groups', reason: 'the probe failed (image-pull)'}],
+    })
     expect(incomplete.verdict).toBe('incomplete')
-    expect(verdictLines(incomplete, plain, 200)[0]).toBe('INCOMPLETE for sidecar on iptables (Istio 1.30 default): 1 unknown — not judged: nodes: 0 node groups judged (the probe failed (image-pull))')
+    expect(verdictLines(incomplete, plain, 200)[0]).toBe(
+      'INCOMPLETE for sidecar on iptables (Istio 1.30 default): 1 unknown — not judged: nodes: 0 node groups judged (the probe failed (image-pull))',
+    )
   })
 })
 
 describe('alternatives across areas', () => {
   it.each([
-    ['a failure in one area beats a ready in another', [{label: 'ambient', verdict: 'ready'}, {label: 'ambient', verdict: 'not-ready', detail: 'on 1 of 3 node groups'}], [{label: 'ambient', verdict: 'not-ready', detail: 'on 1 of 3 node groups'}]],
-    ['failures of two areas keep both details', [{label: 'ambient', verdict: 'not-ready', detail: 'on the platform (gke-quota)'}, {label: 'ambient', verdict: 'not-ready', detail: 'on 1 of 3 node groups'}], [{label: 'ambient', verdict: 'not-ready', detail: 'on the platform (gke-quota); on 1 of 3 node groups'}]],
-    ['different labels stay apart, in order', [{label: 'ambient', verdict: 'ready'}, {label: 'nftables', verdict: 'warnings', detail: 'x'}], [{label: 'ambient', verdict: 'ready'}, {label: 'nftables', verdict: 'warnings', detail: 'x'}]],
+    [
+      'a failure in one area beats a ready in another',
+      [
+        {label: 'ambient', verdict: 'ready'},
+        {label: 'ambient', verdict: 'not-ready', detail: 'on 1 of 3 node groups'},
+      ],
+      [{label: 'ambient', verdict: 'not-ready', detail: 'on 1 of 3 node groups'}],
+    ],
+    [
+      'failures of two areas keep both details',
+      [
+        {label: 'ambient', verdict: 'not-ready', detail: 'on the platform (gke-quota)'},
+        {label: 'ambient', verdict: 'not-ready', detail: 'on 1 of 3 node groups'},
+      ],
+      [{label: 'ambient', verdict: 'not-ready', detail: 'on the platform (gke-quota); on 1 of 3 node groups'}],
+    ],
+    [
+      'different labels stay apart, in order',
+      [
+        {label: 'ambient', verdict: 'ready'},
+        {label: 'nftables', verdict: 'warnings', detail: 'x'},
+      ],
+      [
+        {label: 'ambient', verdict: 'ready'},
+        {label: 'nftables', verdict: 'warnings', detail: 'x'},
+      ],
+    ],
   ] as const)('%s', (_name, input, expected) => {
     expect(mergeAlternatives(input)).toEqual(expected)
   })

@@ -1,5 +1,15 @@
 import {describe, expect, it} from 'vitest'
-import {compareKernel, compareMinor, compareVersions, kernelVersion, minorOf, patchOf, toolVersion, versionBefore, versionParts} from '../../src/knowledge/versions.js'
+import {
+  compareKernel,
+  compareMinor,
+  compareVersions,
+  kernelVersion,
+  minorOf,
+  patchOf,
+  toolVersion,
+  versionBefore,
+  versionParts,
+} from '../../src/knowledge/versions.js'
 
 describe('versionParts', () => {
   it.each([

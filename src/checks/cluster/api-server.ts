@@ -19,7 +19,10 @@ export const apiServerReachable = defineCheck<ClusterFacts>()({
           severity: 'fail',
           subject: CLUSTER_SUBJECT,
           message: apiServer.problem,
-          remediation: {text: 'The API server is up but unhealthy; check the control plane before installing anything.', command: 'kubectl get --raw /readyz?verbose'},
+          remediation: {
+            text: 'The API server is up but unhealthy; check the control plane before installing anything.',
+            command: 'kubectl get --raw /readyz?verbose',
+          },
         },
   ],
 })

@@ -14,7 +14,13 @@ export const kubernetesVersion = defineCheck<ClusterFacts>()({
   run: ({apiServer, istioVersion}) => {
     const minor = `${Number.parseInt(apiServer.major ?? '', 10)}.${Number.parseInt(apiServer.minor ?? '', 10)}`
     if (!/^\d+\.\d+$/.test(minor)) {
-      return [{severity: 'unknown', subject: CLUSTER_SUBJECT, message: `could not read the Kubernetes version (major "${apiServer.major}", minor "${apiServer.minor}")`}]
+      return [
+        {
+          severity: 'unknown',
+          subject: CLUSTER_SUBJECT,
+          message: `could not read the Kubernetes version (major "${apiServer.major}", minor "${apiServer.minor}")`,
+        },
+      ]
     }
     const release = findIstioRelease(istioVersion)
     const known = `${ISTIO_RELEASES.at(-1)!.version}–${ISTIO_RELEASES[0]!.version}`
@@ -56,7 +62,10 @@ export const kubernetesVersion = defineCheck<ClusterFacts>()({
           ? `Kubernetes ${minor} was tested with Istio ${release.version} but is not supported (supported: ${min}–${max})`
           : `Kubernetes ${minor} is older than Istio ${release.version} supports (${min}–${max})`,
         summary: tested ? `Kubernetes ${minor}: not supported (${min}–${max})` : `Kubernetes ${minor} is too old (${min}–${max})`,
-        remediation: {text: `Upgrade the cluster to Kubernetes ${min} or newer, or judge an older Istio release.${alternative}`, command: fitting ? `kubectl mesh-ready check --istio-version ${fitting}` : undefined},
+        remediation: {
+          text: `Upgrade the cluster to Kubernetes ${min} or newer, or judge an older Istio release.${alternative}`,
+          command: fitting ? `kubectl mesh-ready check --istio-version ${fitting}` : undefined,
+        },
         evidence,
       },
     ]

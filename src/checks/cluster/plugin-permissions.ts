@@ -24,7 +24,8 @@ export const pluginPermissions = defineCheck<ClusterFacts>()({
   title: 'The caller may do everything the selected checks need',
   category: 'cluster',
   needs: ['permissions'],
-  source: 'https://kubernetes.io/docs/reference/access-authn-authz/authorization/#checking-api-access (SelfSubjectRulesReview / SelfSubjectAccessReview, authorization.k8s.io/v1)',
+  source:
+    'https://kubernetes.io/docs/reference/access-authn-authz/authorization/#checking-api-access (SelfSubjectRulesReview / SelfSubjectAccessReview, authorization.k8s.io/v1)',
   run: ({permissions}) => {
     const missing = permissions.filter((r) => r.allowed === false)
     const unclear = permissions.filter((r) => r.allowed === undefined)
@@ -48,7 +49,11 @@ export const pluginPermissions = defineCheck<ClusterFacts>()({
     }
     if (outcomes.length === 0) {
       const reviews = new Set(permissions.filter((r) => r.via === 'rules-review').map((r) => r.namespace)).size
-      outcomes.push({severity: 'pass', subject: CLUSTER_SUBJECT, message: `all ${permissions.length} permissions the checks need are granted (${reviews} rules review${reviews === 1 ? '' : 's'})`})
+      outcomes.push({
+        severity: 'pass',
+        subject: CLUSTER_SUBJECT,
+        message: `all ${permissions.length} permissions the checks need are granted (${reviews} rules review${reviews === 1 ? '' : 's'})`,
+      })
     }
     return outcomes
   },

@@ -7,7 +7,8 @@ export const iptablesBackend = defineCheck<NodeKernelFacts>()({
   title: "The kernel supports Istio's iptables rules (iptables-nft or iptables-legacy)",
   category: 'node',
   needs: ['group', 'matrix'],
-  source: 'https://istio.io/latest/docs/ops/deployment/platform-requirements/; https://github.com/istio/istio/tree/master/tools/istio-iptables ; https://github.com/istio/istio/tree/master/tools/istio-iptables/pkg/dependencies (legacy vs nft selection)',
+  source:
+    'https://istio.io/latest/docs/ops/deployment/platform-requirements/; https://github.com/istio/istio/tree/master/tools/istio-iptables ; https://github.com/istio/istio/tree/master/tools/istio-iptables/pkg/dependencies (legacy vs nft selection)',
   defaultSubject: GROUP_SUBJECT,
   run: ({group, matrix}) =>
     matrix.columns.flatMap(({base, iptables: judged}) => {

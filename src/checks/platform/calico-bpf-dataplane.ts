@@ -11,7 +11,8 @@ export const calicoBpfDataplane = defineCheck<PlatformFacts>()({
   title: 'Calico eBPF is a release that works with ambient, with connect-time load balancing off',
   category: 'platform',
   needs: ['cni', 'calico', 'modes'],
-  source: 'https://github.com/tigera/operator/pull/4632 (Calico BPF + ambient: connect-time load balancing off); https://github.com/istio/istio/issues/52765 , https://github.com/projectcalico/calico/issues/9157 (eBPF drops ambient probes before Calico 3.28.2 / 3.29.0)',
+  source:
+    'https://github.com/tigera/operator/pull/4632 (Calico BPF + ambient: connect-time load balancing off); https://github.com/istio/istio/issues/52765 , https://github.com/projectcalico/calico/issues/9157 (eBPF drops ambient probes before Calico 3.28.2 / 3.29.0)',
   run: ({cni, calico, modes}): Outcome[] => {
     const component = cni.components.find((c) => c.id === 'calico')
     if (component === undefined) return [{severity: 'skip', subject: CLUSTER_SUBJECT, message: 'Calico is not installed'}]
@@ -26,7 +27,9 @@ export const calicoBpfDataplane = defineCheck<PlatformFacts>()({
           severity: 'fail',
           subject: CLUSTER_SUBJECT,
           message: `Calico ${component.version} with the eBPF dataplane: ${row.problem} (fixed in ${[...Object.values(row.fixedIn), `${row.fixedFromMinor}.0`].join(' and ')})`,
-          remediation: {text: `Upgrade Calico to ${Object.values(row.fixedIn).join(' or ')} or ${row.fixedFromMinor}.0 and later before enrolling namespaces in ambient (or use the iptables dataplane).`},
+          remediation: {
+            text: `Upgrade Calico to ${Object.values(row.fixedIn).join(' or ')} or ${row.fixedFromMinor}.0 and later before enrolling namespaces in ambient (or use the iptables dataplane).`,
+          },
           evidence: {calicoVersion: component.version ?? null, variant: component.variant ?? null, source: row.source},
         }))
       }

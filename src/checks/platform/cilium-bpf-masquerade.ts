@@ -10,20 +10,25 @@ export const ciliumBpfMasquerade = defineCheck<PlatformFacts>()({
   title: 'Cilium BPF masquerading is off (ambient health probes need iptables masquerading)',
   category: 'platform',
   needs: ['cni', 'ciliumConfigs', 'modes'],
-  source: 'https://istio.io/latest/docs/ambient/install/platform-prerequisites/#cilium ; https://github.com/cilium/cilium/blob/main/install/kubernetes/cilium/templates/cilium-configmap.yaml',
+  source:
+    'https://istio.io/latest/docs/ambient/install/platform-prerequisites/#cilium ; https://github.com/cilium/cilium/blob/main/install/kubernetes/cilium/templates/cilium-configmap.yaml',
   run: ({cni, ciliumConfigs, modes}): Outcome[] => {
     const ctx = ciliumContext(cni, ciliumConfigs)
     if ('outcome' in ctx) return [ctx.outcome]
     const raw = ctx.config.data[CILIUM_KEYS.bpfMasquerade]
     return forModes(modes, (mode): Outcome[] => {
       if (mode === 'sidecar') return []
-      if (!isTrue(raw)) return [{severity: 'pass', subject: ctx.subject, message: `${CILIUM_KEYS.bpfMasquerade}: ${raw === undefined ? 'not set (false)' : `"${raw}"`}`}]
+      if (!isTrue(raw))
+        return [{severity: 'pass', subject: ctx.subject, message: `${CILIUM_KEYS.bpfMasquerade}: ${raw === undefined ? 'not set (false)' : `"${raw}"`}`}]
       return [
         {
           severity: 'fail',
           subject: ctx.subject,
           message: `${CILIUM_KEYS.bpfMasquerade}: "true" in ${ctx.config.namespace}/${ctx.config.name}: BPF masquerading breaks the link-local SNAT of kubelet probes, so ambient pods fail their health checks`,
-          remediation: {text: "Turn BPF masquerading off; Cilium's default iptables masquerading works with ambient.", command: ciliumHelmSet(ctx.config.namespace, ['bpf.masquerade=false'])},
+          remediation: {
+            text: "Turn BPF masquerading off; Cilium's default iptables masquerading works with ambient.",
+            command: ciliumHelmSet(ctx.config.namespace, ['bpf.masquerade=false']),
+          },
           evidence: {[CILIUM_KEYS.bpfMasquerade]: raw ?? null},
         },
       ]

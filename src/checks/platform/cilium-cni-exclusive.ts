@@ -24,13 +24,29 @@ export const ciliumCniExclusive = defineCheck<PlatformFacts>()({
       if (!planned && installed.length === 0) return [] // sidecars with istio-init: Cilium's CNI config is not touched by Istio
       const why = installed.length > 0 ? `istio-cni is installed (${installed.join(', ')})` : `the ${mode} install uses istio-cni`
       if (raw === undefined) {
-        return [{severity: 'pass', subject: ctx.subject, message: `${ctx.config.name} has no ${CILIUM_KEYS.cniExclusive} key (a chained or custom-conf install), so the agent default false applies; ${why}`}]
+        return [
+          {
+            severity: 'pass',
+            subject: ctx.subject,
+            message: `${ctx.config.name} has no ${CILIUM_KEYS.cniExclusive} key (a chained or custom-conf install), so the agent default false applies; ${why}`,
+          },
+        ]
       }
-      if (!isTrue(raw)) return [{severity: 'pass', subject: ctx.subject, message: `${CILIUM_KEYS.cniExclusive}: "${raw}" in ${ctx.config.namespace}/${ctx.config.name}; ${why}`}]
+      if (!isTrue(raw))
+        return [
+          {severity: 'pass', subject: ctx.subject, message: `${CILIUM_KEYS.cniExclusive}: "${raw}" in ${ctx.config.namespace}/${ctx.config.name}; ${why}`},
+        ]
       const evidence = {[CILIUM_KEYS.cniExclusive]: raw, ciliumVersion: version ?? null, istioCni: installed}
       const remediation = {text: 'Set cni.exclusive=false on the Cilium release.', command: ciliumHelmSet(ctx.config.namespace, ['cni.exclusive=false'])}
       if (behaviour === undefined) {
-        return [{severity: 'pass', subject: ctx.subject, message: `${CILIUM_KEYS.cniExclusive}: "true", but Cilium ${version} predates CNI exclusivity (1.10), so it leaves other CNI configurations alone`, evidence}]
+        return [
+          {
+            severity: 'pass',
+            subject: ctx.subject,
+            message: `${CILIUM_KEYS.cniExclusive}: "true", but Cilium ${version} predates CNI exclusivity (1.10), so it leaves other CNI configurations alone`,
+            evidence,
+          },
+        ]
       }
       const on = version ? `Cilium ${version}` : 'Cilium (version not visible, judged as 1.14 or later)'
       return [

@@ -8,11 +8,12 @@ export const cniDetection = defineCheck<PlatformFacts>()({
   title: 'The CNI is identified',
   category: 'platform',
   needs: ['cni', 'detection'],
-  source: 'https://kubernetes.io/docs/concepts/extend-kubernetes/compute-storage-net/network-plugins/ ; each CNI\'s DaemonSet as its own manifests name it',
+  source: "https://kubernetes.io/docs/concepts/extend-kubernetes/compute-storage-net/network-plugins/ ; each CNI's DaemonSet as its own manifests name it",
   run: ({cni, detection}) => {
     const evidence = {primary: cni.primary?.id ?? null, components: cni.components.map((c) => `${cniLabel(c)}: ${c.signal}`)}
     const builtIn = PLATFORM_BUILT_IN_CNI[detection.platform]
-    if (cni.primary === undefined && builtIn !== undefined && cni.gaps.length === 0) return [{severity: 'pass', subject: CLUSTER_SUBJECT, message: builtIn, evidence}]
+    if (cni.primary === undefined && builtIn !== undefined && cni.gaps.length === 0)
+      return [{severity: 'pass', subject: CLUSTER_SUBJECT, message: builtIn, evidence}]
     if (cni.primary === undefined) {
       return [
         cni.gaps.length > 0

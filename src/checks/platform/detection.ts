@@ -12,7 +12,8 @@ export const platformDetection = defineCheck<PlatformFacts>()({
   title: 'The platform is identified from its API signals',
   category: 'platform',
   needs: ['detection'],
-  source: 'https://kubernetes.io/docs/reference/kubernetes-api/cluster-resources/node-v1/ (labels, providerID, nodeInfo of every node); each platform signal names its own source in src/knowledge/platform-signals.ts',
+  source:
+    'https://kubernetes.io/docs/reference/kubernetes-api/cluster-resources/node-v1/ (labels, providerID, nodeInfo of every node); each platform signal names its own source in src/knowledge/platform-signals.ts',
   run: ({detection: d}) => {
     const evidence = {platform: d.platform, confidence: d.confidence, signals: d.signals.map(signalText)}
     if (d.platform === 'unknown') {
@@ -35,7 +36,9 @@ export const platformDetection = defineCheck<PlatformFacts>()({
           severity: 'warn',
           subject: CLUSTER_SUBJECT,
           message: `mixed cluster: ${groups}. Detected ${label}`,
-          remediation: {text: 'Node groups of a mixed cluster can need different settings: istio-cni and ztunnel are DaemonSets and must run on every node that hosts ambient pods (DaemonSets do not run on EKS Fargate).'},
+          remediation: {
+            text: 'Node groups of a mixed cluster can need different settings: istio-cni and ztunnel are DaemonSets and must run on every node that hosts ambient pods (DaemonSets do not run on EKS Fargate).',
+          },
           evidence: {...evidence, nodeGroups: d.nodeGroups.map((g) => `${g.name}: ${g.nodes}`)},
         },
       ]

@@ -8,12 +8,14 @@ export const gvisorRuntimeClass = defineCheck<PlatformFacts>()({
   title: 'No gVisor RuntimeClass for pods that would join ambient',
   category: 'platform',
   needs: ['runtimeClasses', 'modes'],
-  source: 'https://github.com/istio/istio/issues/58573 (ambient incompatible with gVisor runsc); https://cloud.google.com/kubernetes-engine/docs/how-to/prepare-ambient-networking (no gVisor)',
+  source:
+    'https://github.com/istio/istio/issues/58573 (ambient incompatible with gVisor runsc); https://cloud.google.com/kubernetes-engine/docs/how-to/prepare-ambient-networking (no gVisor)',
   run: ({runtimeClasses, modes}) => {
     const gvisor = runtimeClasses.filter((r) => r.handler === 'runsc' || /gvisor/i.test(`${r.name} ${r.handler}`))
     return forModes(modes, (mode): Outcome[] => {
       if (mode === 'sidecar') return []
-      if (gvisor.length === 0) return [{severity: 'pass', subject: CLUSTER_SUBJECT, message: `no gVisor RuntimeClass (${runtimeClasses.length} RuntimeClasses)`}]
+      if (gvisor.length === 0)
+        return [{severity: 'pass', subject: CLUSTER_SUBJECT, message: `no gVisor RuntimeClass (${runtimeClasses.length} RuntimeClasses)`}]
       return gvisor.map((r) => ({
         severity: 'warn',
         subject: CLUSTER_SUBJECT,

@@ -1,6 +1,12 @@
 import type {InstalledComponent} from '../../gather/platform-istio.js'
 import type {CniPaths} from '../../knowledge/istio-platform.js'
-import {ISTIO_CNI_CHART_DEFAULTS, ISTIO_CNI_HOST_PATH_VOLUMES, NO_PLATFORM_VALUE_REASON, NON_DEFAULT_CNI_PATH_PLATFORMS, samePath} from '../../knowledge/istio-platform.js'
+import {
+  ISTIO_CNI_CHART_DEFAULTS,
+  ISTIO_CNI_HOST_PATH_VOLUMES,
+  NO_PLATFORM_VALUE_REASON,
+  NON_DEFAULT_CNI_PATH_PLATFORMS,
+  samePath,
+} from '../../knowledge/istio-platform.js'
 import type {Outcome} from '../../model/finding.js'
 import {CLUSTER_SUBJECT, defineCheck} from '../../model/finding.js'
 import type {PlatformFacts} from '../../derive/platform/facts.js'
@@ -8,7 +14,10 @@ import type {InstallSettings} from '../../derive/platform/install-plan.js'
 import {flatten} from '../../derive/platform/install-plan.js'
 import {forModes, nodeAgentNamespace, usesIstioCni} from '../../derive/platform/modes.js'
 
-const settings = (plan: InstallSettings) => flatten(plan.values).filter(([k]) => k !== 'profile').map(([k, v]) => `${k}=${v}`)
+const settings = (plan: InstallSettings) =>
+  flatten(plan.values)
+    .filter(([k]) => k !== 'profile')
+    .map(([k, v]) => `${k}=${v}`)
 
 /** The settings that decide where istio-cni writes (bin and conf dir always; the netns dir only when the plan moves it). */
 function pathKeys(plan: InstallSettings): Array<keyof CniPaths> {
@@ -45,37 +54,73 @@ export const installValues = defineCheck<PlatformFacts>()({
           ? `set ${set.join(', ')} (Helm: ${set.map((s) => `--set ${s}`).join(' ')}; istioctl: ${plan.istioctl.join(' ')})`
           : `no global.platform value needed: ${NO_PLATFORM_VALUE_REASON[detection.platform] ?? 'no platform-specific settings are known for it'}`
       const notes = plan.notes.length > 0 ? `. ${plan.notes.join('. ')}` : ''
-      const evidence = {platformValue: plan.platformValue ?? null, settings: set, cniBinDir: plan.cniPaths.cniBinDir, cniConfDir: plan.cniPaths.cniConfDir, k3sRelease: plan.k3s?.release ?? null}
-      const print = {text: 'Print the complete values file (or istioctl flags) for this platform and mode.', command: `kubectl mesh-ready platform --mode ${mode} --values > values.yaml`}
+      const evidence = {
+        platformValue: plan.platformValue ?? null,
+        settings: set,
+        cniBinDir: plan.cniPaths.cniBinDir,
+        cniConfDir: plan.cniPaths.cniConfDir,
+        k3sRelease: plan.k3s?.release ?? null,
+      }
+      const print = {
+        text: 'Print the complete values file (or istioctl flags) for this platform and mode.',
+        command: `kubectl mesh-ready platform --mode ${mode} --values > values.yaml`,
+      }
       const nonDefault = NON_DEFAULT_CNI_PATH_PLATFORMS[detection.platform] !== undefined
       const installed = istioCni.installed
       const usesCni = usesIstioCni(plan) || installed.length > 0
       if (!nonDefault || !usesCni) {
         const custom = detection.platform === 'k3s' && plan.platformValue === undefined && usesIstioCni(plan)
         const sidecarNote = nonDefault && !usesCni ? '. Sidecars with istio-init write no CNI files; if you enable istio-cni, use these values' : ''
-        return [{severity: custom ? 'warn' : 'pass', subject: CLUSTER_SUBJECT, message: `${detection.name}: ${what}${where}${notes}${sidecarNote}`, remediation: print, evidence}]
+        return [
+          {
+            severity: custom ? 'warn' : 'pass',
+            subject: CLUSTER_SUBJECT,
+            message: `${detection.name}: ${what}${where}${notes}${sidecarNote}`,
+            remediation: print,
+            evidence,
+          },
+        ]
       }
       // istio-cni is installed: judge the paths it mounts, not the values it should have been installed with.
       if (installed.length > 0) {
         return installed.map((cni): Outcome => {
           const subject = {kind: 'Workload' as const, name: cni.name, namespace: cni.namespace}
           if (cni.cniPaths === undefined || Object.keys(cni.cniPaths).length === 0) {
-            return {severity: 'unknown', subject, message: `${detection.name} needs ${pathKeys(plan).map((k) => `${k}=${plan.cniPaths[k]}`).join(', ')}, but the host paths of ${cni.namespace}/${cni.name} could not be read`}
+            return {
+              severity: 'unknown',
+              subject,
+              message: `${detection.name} needs ${pathKeys(plan)
+                .map((k) => `${k}=${plan.cniPaths[k]}`)
+                .join(', ')}, but the host paths of ${cni.namespace}/${cni.name} could not be read`,
+            }
           }
           const wrong = pathMismatches(plan, cni)
-          const mounts = pathKeys(plan).map((k) => `${ISTIO_CNI_HOST_PATH_VOLUMES[k]} ${cni.cniPaths?.[k] ?? '(none)'}`).join(', ')
-          if (wrong.length === 0) return {severity: 'pass', subject, message: `istio-cni in ${cni.namespace} mounts the ${detection.name} CNI directories (${mounts})${notes}`, evidence}
+          const mounts = pathKeys(plan)
+            .map((k) => `${ISTIO_CNI_HOST_PATH_VOLUMES[k]} ${cni.cniPaths?.[k] ?? '(none)'}`)
+            .join(', ')
+          if (wrong.length === 0)
+            return {
+              severity: 'pass',
+              subject,
+              message: `istio-cni in ${cni.namespace} mounts the ${detection.name} CNI directories (${mounts})${notes}`,
+              evidence,
+            }
           const release = plan.k3s?.release ? ` ${plan.k3s.release}` : ''
           return {
             severity: 'fail',
             subject,
             message: `istio-cni in ${cni.namespace} was installed without the ${detection.name} paths: ${wrong.map((w) => `${w.key} is ${w.has ?? '(not mounted)'}, ${detection.name}${release} needs ${w.needs}`).join('; ')}. The container runtime never runs the istio-cni plugin, so pods are not captured (sidecars with istio-cni fail to start; ambient pods are not redirected)`,
-            remediation: {text: `Re-install istio-cni with the ${detection.name} paths (or the values file this plugin prints), then restart the pods it should have captured.`, command: upgradeCommand(cni, wrong)},
+            remediation: {
+              text: `Re-install istio-cni with the ${detection.name} paths (or the values file this plugin prints), then restart the pods it should have captured.`,
+              command: upgradeCommand(cni, wrong),
+            },
             evidence: {...evidence, installed: mounts},
           }
         })
       }
-      const defaults = pathKeys(plan).map((k) => ISTIO_CNI_CHART_DEFAULTS[k]).join(' and ')
+      const defaults = pathKeys(plan)
+        .map((k) => ISTIO_CNI_CHART_DEFAULTS[k])
+        .join(' and ')
       return [
         {
           severity: 'warn',

@@ -10,14 +10,17 @@ export const openshiftOvnGatewayMode = defineCheck<PlatformFacts>()({
   title: 'OVN-Kubernetes routes via the host (local gateway mode) for ambient probes',
   category: 'platform',
   needs: ['detection', 'openshiftNetwork', 'modes'],
-  source: 'https://istio.io/latest/docs/ambient/install/platform-prerequisites/#red-hat-openshift ; https://github.com/istio/istio.io/pull/16877 ; https://docs.okd.io/latest/networking/ovn_kubernetes_network_provider/configuring-gateway-mode.html',
+  source:
+    'https://istio.io/latest/docs/ambient/install/platform-prerequisites/#red-hat-openshift ; https://github.com/istio/istio.io/pull/16877 ; https://docs.okd.io/latest/networking/ovn_kubernetes_network_provider/configuring-gateway-mode.html',
   run: ({detection, openshiftNetwork: network, modes}): Outcome[] => {
     if (detection.platform !== 'openshift') return [{severity: 'skip', subject: CLUSTER_SUBJECT, message: 'not OpenShift'}]
     if (network === null) return [{severity: 'unknown', subject: CLUSTER_SUBJECT, message: 'OpenShift detected but networks.config.openshift.io is not served'}]
     return forModes(modes, (mode): Outcome[] => {
       if (mode === 'sidecar') return []
-      if (network.networkType !== 'OVNKubernetes') return [{severity: 'pass', subject: CLUSTER_SUBJECT, message: `the cluster network is ${network.networkType ?? 'not reported'}, not OVN-Kubernetes`}]
-      if (network.routingViaHost === true) return [{severity: 'pass', subject: CLUSTER_SUBJECT, message: 'OVN-Kubernetes runs in local gateway mode (routingViaHost: true)'}]
+      if (network.networkType !== 'OVNKubernetes')
+        return [{severity: 'pass', subject: CLUSTER_SUBJECT, message: `the cluster network is ${network.networkType ?? 'not reported'}, not OVN-Kubernetes`}]
+      if (network.routingViaHost === true)
+        return [{severity: 'pass', subject: CLUSTER_SUBJECT, message: 'OVN-Kubernetes runs in local gateway mode (routingViaHost: true)'}]
       return [
         {
           severity: 'fail',

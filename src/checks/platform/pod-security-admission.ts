@@ -12,7 +12,8 @@ export const podSecurityAdmission = defineCheck<PlatformFacts>()({
   title: 'Pod Security admission lets istio-cni and ztunnel run privileged in their namespace',
   category: 'platform',
   needs: ['detection', 'namespaces', 'plans', 'modes'],
-  source: 'https://kubernetes.io/docs/concepts/security/pod-security-admission/ ; https://github.com/siderolabs/talos/pull/5267 (baseline by default); https://github.com/istio/istio/blob/master/manifests/charts/istio-cni/templates/daemonset.yaml (privileged, hostPath)',
+  source:
+    'https://kubernetes.io/docs/concepts/security/pod-security-admission/ ; https://github.com/siderolabs/talos/pull/5267 (baseline by default); https://github.com/istio/istio/blob/master/manifests/charts/istio-cni/templates/daemonset.yaml (privileged, hostPath)',
   run: ({detection, namespaces, plans, modes}) => {
     const talos = detection.platform === 'talos'
     return forModes(modes, (mode): Outcome[] => {
@@ -28,10 +29,21 @@ export const podSecurityAdmission = defineCheck<PlatformFacts>()({
         if (label === 'privileged' || (talos && TALOS_EXEMPT.has(name) && label === undefined)) {
           return {severity: 'pass', subject, message: label ? `${ENFORCE}=privileged` : `${name} is exempt from Talos's default baseline policy`}
         }
-        if (label !== undefined) return {severity: 'fail', subject, message: `${ENFORCE}=${label}: istio-cni${mode === 'ambient' ? ' and ztunnel' : ''} (privileged, hostPath) would be rejected`, remediation: fix}
+        if (label !== undefined)
+          return {
+            severity: 'fail',
+            subject,
+            message: `${ENFORCE}=${label}: istio-cni${mode === 'ambient' ? ' and ztunnel' : ''} (privileged, hostPath) would be rejected`,
+            remediation: fix,
+          }
         if (talos) {
           const state = ns ? 'has no enforce label' : 'does not exist yet'
-          return {severity: 'fail', subject, message: `Talos enforces Pod Security "baseline" on every namespace but kube-system, and ${name} ${state}: istio-cni${mode === 'ambient' ? ' and ztunnel' : ''} would be rejected`, remediation: fix}
+          return {
+            severity: 'fail',
+            subject,
+            message: `Talos enforces Pod Security "baseline" on every namespace but kube-system, and ${name} ${state}: istio-cni${mode === 'ambient' ? ' and ztunnel' : ''} would be rejected`,
+            remediation: fix,
+          }
         }
         return {severity: 'pass', subject, message: `${ns ? 'no enforce label' : 'namespace not created yet'}: Pod Security defaults to privileged`}
       })

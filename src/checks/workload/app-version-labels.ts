@@ -25,7 +25,13 @@ export const appVersionLabels = defineCheck<WorkloadFacts>()({
       if (!mode.enrolled) return {severity: 'skip', subject, message: NOT_ENROLLED}
       const missing = LABELS.filter((l) => workload.shapes.some(({shape}) => shape[l.key] === undefined))
       const used = LABELS.map((l) => workload.shapes[0]?.shape[l.key]).filter((k): k is string => k !== undefined)
-      if (missing.length === 0) return {severity: 'pass', subject, message: `labelled ${used.join(' and ')} (${podCount(workload.pods)})`, evidence: {pods: workload.pods, labels: used}}
+      if (missing.length === 0)
+        return {
+          severity: 'pass',
+          subject,
+          message: `labelled ${used.join(' and ')} (${podCount(workload.pods)})`,
+          evidence: {pods: workload.pods, labels: used},
+        }
       const pods = podsWhere(workload, (shape) => missing.some((l) => shape[l.key] === undefined))
       const add = Object.fromEntries(missing.map((l) => [l.what, l.what === 'app' ? workload.name : 'v1']))
       const command = templatePatch(workload, {metadata: {labels: add}})

@@ -9,18 +9,28 @@ export const headlessService = defineCheck<WorkloadFacts>()({
   title: 'Headless Services declare every port their pods serve',
   category: 'workload',
   needs: ['contexts'],
-  source: 'https://istio.io/latest/docs/ops/configuration/traffic-management/traffic-routing/#headless-services; https://github.com/istio/istio/blob/master/pkg/config/kube/conversion.go',
+  source:
+    'https://istio.io/latest/docs/ops/configuration/traffic-management/traffic-routing/#headless-services; https://github.com/istio/istio/blob/master/pkg/config/kube/conversion.go',
   run: ({contexts}) =>
     contexts.services
       .filter(({service}) => service.headless)
       .map(({service, subject, mode, workloads}): Outcome => {
         const skip = notInMode(subject, mode, ['sidecar'])
         if (skip) return skip
-        const declared = new Set(workloads.flatMap(({workload}) => service.ports.map((p) => targetPortIn(p, workload))).concat(service.ports.map((p) => p.port)))
-        const served = workloads.flatMap(({workload}) => containersOf(workload).flatMap(({container}) => container.ports.filter((p) => p.protocol === 'TCP').map((p) => p.port)))
+        const declared = new Set(
+          workloads.flatMap(({workload}) => service.ports.map((p) => targetPortIn(p, workload))).concat(service.ports.map((p) => p.port)),
+        )
+        const served = workloads.flatMap(({workload}) =>
+          containersOf(workload).flatMap(({container}) => container.ports.filter((p) => p.protocol === 'TCP').map((p) => p.port)),
+        )
         const undeclared = [...new Set(served.filter((port) => !declared.has(port)))].sort((a, b) => a - b)
         if (service.ports.length > 0 && undeclared.length === 0) {
-          return {severity: 'pass', subject, mode: 'sidecar', message: `headless, and declares every TCP port its pods declare (${service.ports.map((p) => p.port).join(', ')}), so sidecars match traffic to each pod IP on them`}
+          return {
+            severity: 'pass',
+            subject,
+            mode: 'sidecar',
+            message: `headless, and declares every TCP port its pods declare (${service.ports.map((p) => p.port).join(', ')}), so sidecars match traffic to each pod IP on them`,
+          }
         }
         const what = service.ports.length === 0 ? 'declares no ports' : `does not declare port ${undeclared.join(', ')} that its pods serve`
         return {

@@ -15,12 +15,20 @@ export const hostNetwork = defineCheck<WorkloadFacts>()({
       const skip = notInMode(subject, mode, ['sidecar', 'ambient'])
       if (skip) return skip
       const pods = podsWhere(workload, (shape) => shape.hostNetwork)
-      if (pods === 0) return {severity: 'pass', subject, message: `its pods do not set hostNetwork, so they get their own network namespace (${podCount(workload.pods)})`, evidence: {pods: workload.pods}}
+      if (pods === 0)
+        return {
+          severity: 'pass',
+          subject,
+          message: `its pods do not set hostNetwork, so they get their own network namespace (${podCount(workload.pods)})`,
+          evidence: {pods: workload.pods},
+        }
       return {
         severity: 'warn',
         subject,
         message: `uses hostNetwork: Istio neither injects a sidecar into nor redirects the traffic of pods in the node's network namespace, so its traffic has no mTLS and calls to STRICT-mTLS workloads fail (${podCount(pods)})`,
-        remediation: {text: 'Drop hostNetwork if the workload does not need it, or keep it out of the mesh on purpose and allow its plaintext traffic (PeerAuthentication PERMISSIVE on what it calls).'},
+        remediation: {
+          text: 'Drop hostNetwork if the workload does not need it, or keep it out of the mesh on purpose and allow its plaintext traffic (PeerAuthentication PERMISSIVE on what it calls).',
+        },
         evidence: {pods},
       }
     }),

@@ -14,11 +14,16 @@ export const inventory = defineCheck<WorkloadFacts>()({
     for (const ns of inventory.namespaces) {
       const subject = namespaceSubject(ns.name)
       if (ns.pods.state === 'unavailable') outcomes.push({severity: 'unknown', subject, message: `its workloads were not judged: ${ns.pods.reason}`})
-      if (ns.services.state === 'unavailable') outcomes.push({severity: 'unknown', subject, message: `its Services were not judged (ports, protocols): ${ns.services.reason}`})
+      if (ns.services.state === 'unavailable')
+        outcomes.push({severity: 'unknown', subject, message: `its Services were not judged (ports, protocols): ${ns.services.reason}`})
       const system = inventory.workloads.filter((w) => w.namespace === ns.name && !w.istioComponent)
       if (isSystemNamespace(ns.name) && system.length > 0) {
         const pods = system.reduce((n, w) => n + w.pods, 0)
-        outcomes.push({severity: 'skip', subject, message: `Istio never injects or enrolls pods here: ${plural(system.length, 'workload')} (${podCount(pods)}) not judged`})
+        outcomes.push({
+          severity: 'skip',
+          subject,
+          message: `Istio never injects or enrolls pods here: ${plural(system.length, 'workload')} (${podCount(pods)}) not judged`,
+        })
       }
     }
     const judged = inventory.workloads.filter((w) => !w.istioComponent && !isSystemNamespace(w.namespace))

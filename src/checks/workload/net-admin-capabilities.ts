@@ -10,7 +10,7 @@ const worst = (verdicts: readonly AdmissionVerdict[]) => verdicts.reduce((a, b) 
 
 export const netAdminCapabilities = defineCheck<WorkloadFacts>()({
   id: 'workload.net-admin-capabilities',
-  title: "istio-init may add NET_ADMIN and NET_RAW where sidecars need it (or istio-cni makes it unnecessary)",
+  title: 'istio-init may add NET_ADMIN and NET_RAW where sidecars need it (or istio-cni makes it unnecessary)',
   category: 'workload',
   needs: ['contexts', 'inventory', 'mesh', 'admission', 'settings'],
   source:
@@ -23,7 +23,8 @@ export const netAdminCapabilities = defineCheck<WorkloadFacts>()({
       const subject = namespaceSubject(namespace)
       const here = judged.filter((c) => c.workload.namespace === namespace)
       const sidecar = here.filter((c) => c.mode.modes.includes('sidecar'))
-      if (sidecar.length === 0) return {severity: 'skip', subject, mode, message: `no workload here runs in sidecar mode (${here[0]!.mode.reason}); istio-init is not used`}
+      if (sidecar.length === 0)
+        return {severity: 'skip', subject, mode, message: `no workload here runs in sidecar mode (${here[0]!.mode.reason}); istio-init is not used`}
       const pods = sidecar.reduce((n, c) => n + c.workload.pods, 0)
       const scope = `${plural(sidecar.length, 'workload')}, ${podCount(pods)} in sidecar mode`
       const evidence = {workloads: sidecar.length, pods, istioCni: cni.state}
@@ -39,14 +40,20 @@ export const netAdminCapabilities = defineCheck<WorkloadFacts>()({
       }
       if (cni.state === 'present') return {severity: 'pass', subject, mode, message: `not needed: ${cni.text}, so pods get no istio-init (${scope})`, evidence}
       const serviceAccounts = [...new Set(sidecar.flatMap((c) => c.workload.shapes.map((s) => s.shape.serviceAccount)))].sort()
-      const labels = inventory.namespaces.find((n) => n.name === namespace)?.labels ?? {state: 'unavailable' as const, reason: `namespace ${namespace} was not read`}
+      const labels = inventory.namespaces.find((n) => n.name === namespace)?.labels ?? {
+        state: 'unavailable' as const,
+        reason: `namespace ${namespace} was not read`,
+      }
       const verdicts = [
         podSecurityAdmission(labels),
         podSecurityPolicies(admission.podSecurityPolicies),
         securityContextConstraints(admission.securityContextConstraints, namespace, serviceAccounts),
       ].filter((v): v is AdmissionVerdict => v !== undefined)
       const severity = worst(verdicts).severity
-      const said = verdicts.filter((v) => v.severity === severity).map((v) => v.text).join('; ')
+      const said = verdicts
+        .filter((v) => v.severity === severity)
+        .map((v) => v.text)
+        .join('; ')
       if (severity === 'pass') return {severity, subject, mode, message: `${said} (${scope}, ${cni.text})`, evidence}
       const unsure = cni.state === 'unknown' && severity !== 'unknown'
       const fix = cniRemediation(cni, settings.istioNamespace)

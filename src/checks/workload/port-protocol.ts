@@ -31,8 +31,14 @@ function suggest(service: ServiceSummary, port: ServicePort, workloads: readonly
       }
     }
   }
-  const known = serverFirstMatch(port, workloads.map((c) => c.workload), {clientFirstToo: true})
-  const kind = {client: ', not HTTP', server: ', a server-first protocol', both: ', whose clients may wait for the server to speak first'}[known?.protocol.speaks ?? 'client']
+  const known = serverFirstMatch(
+    port,
+    workloads.map((c) => c.workload),
+    {clientFirstToo: true},
+  )
+  const kind = {client: ', not HTTP', server: ', a server-first protocol', both: ', whose clients may wait for the server to speak first'}[
+    known?.protocol.speaks ?? 'client'
+  ]
   if (known) return {protocol: 'tcp', because: `it looks like ${known.why}${kind}`}
   return {protocol: 'http'}
 }
@@ -57,7 +63,9 @@ export const portProtocol = defineCheck<WorkloadFacts>()({
       }
       const suggestions = sniffed.map(({port}) => ({port, suggestion: suggest(service, port, workloads, lookup)}))
       const example = {ports: suggestions.map(({port, suggestion}) => ({name: port.name, port: port.port, appProtocol: suggestion.protocol}))}
-      const reasons = suggestions.flatMap(({port, suggestion}) => (suggestion.because ? [`${suggestion.protocol} for port ${port.port}: ${suggestion.because}`] : []))
+      const reasons = suggestions.flatMap(({port, suggestion}) =>
+        suggestion.because ? [`${suggestion.protocol} for port ${port.port}: ${suggestion.because}`] : [],
+      )
       const guessed = suggestions.some(({suggestion}) => suggestion.because === undefined)
       const basis = [...reasons, ...(guessed ? ['http where nothing else is known: use tcp for anything that is not HTTP'] : [])].join('; ')
       return {

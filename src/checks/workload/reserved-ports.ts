@@ -31,10 +31,12 @@ export const reservedPorts = defineCheck<WorkloadFacts>()({
         for (const p of lookup(workload.namespace, name)?.ports ?? []) {
           // No targetPort means the pods' port is the Service port itself.
           const target = p.targetPort ?? p.port
-          if (typeof target === 'number' && !used.has(target)) used.set(target, p.targetPort === undefined ? `Service ${name} port (no targetPort)` : `Service ${name} targetPort`)
+          if (typeof target === 'number' && !used.has(target))
+            used.set(target, p.targetPort === undefined ? `Service ${name} port (no targetPort)` : `Service ${name} targetPort`)
         }
       }
-      const clashesWith = (table: readonly ReservedPort[]): Clash[] => [...used].flatMap(([port, where]) => table.filter((r) => r.port === port).map((reserved) => ({port, where, reserved})))
+      const clashesWith = (table: readonly ReservedPort[]): Clash[] =>
+        [...used].flatMap(([port, where]) => table.filter((r) => r.port === port).map((reserved) => ({port, where, reserved})))
       const hostNetwork = workload.shapes.some(({shape}) => shape.hostNetwork)
       const evidence = {pods: workload.pods, ports: [...used.keys()].sort((a, b) => a - b).map(String)}
       const inPodFail = (modes: readonly MeshMode[], clashes: readonly Clash[], about: MeshMode | null): Outcome => ({
@@ -42,7 +44,9 @@ export const reservedPorts = defineCheck<WorkloadFacts>()({
         subject,
         mode: about,
         message: `uses port ${describe(clashes)}, which Istio binds inside the pod in ${modes.join(' and ')} mode (${podCount(workload.pods)})`,
-        remediation: {text: 'Move the application to another port (containerPort, the Service targetPort and the process itself); Istio cannot be configured off these ports.'},
+        remediation: {
+          text: 'Move the application to another port (containerPort, the Service targetPort and the process itself); Istio cannot be configured off these ports.',
+        },
         evidence,
       })
       if (!hostNetwork && mode.modes.length > 0) {
@@ -54,24 +58,34 @@ export const reservedPorts = defineCheck<WorkloadFacts>()({
       }
       const istiod = workload.namespace === settings.istioNamespace ? clashesWith(ISTIOD_PORTS) : []
       if (istiod.length > 0) {
-        return [{
-          severity: 'warn',
-          subject,
-          message: `uses istiod's port ${describe(istiod)} in Istio's namespace ${settings.istioNamespace}: it looks like another or a leftover control plane (${podCount(workload.pods)})`,
-          remediation: {text: `Check what this workload is; remove a leftover control plane, or move the workload out of ${settings.istioNamespace} or off istiod's ports, before installing Istio there.`},
-          evidence,
-        }]
+        return [
+          {
+            severity: 'warn',
+            subject,
+            message: `uses istiod's port ${describe(istiod)} in Istio's namespace ${settings.istioNamespace}: it looks like another or a leftover control plane (${podCount(workload.pods)})`,
+            remediation: {
+              text: `Check what this workload is; remove a leftover control plane, or move the workload out of ${settings.istioNamespace} or off istiod's ports, before installing Istio there.`,
+            },
+            evidence,
+          },
+        ]
       }
       const skip = notInMode(subject, mode, ['sidecar', 'ambient'])
       if (skip) return [skip]
-      const checked = hostNetwork ? "hostNetwork pods get no in-pod proxy ports" : `none is one Istio binds in the pod in ${mode.modes.join(' and ')} mode (${inModes(mode.modes).map((r) => r.port).join(', ')})`
-      return [{
-        severity: 'pass',
-        subject,
-        mode: onlyMode(mode),
-        message: `declared ports ${evidence.ports.join(', ') || '(none)'}: ${checked}; ports the process opens without declaring them are not visible (${podCount(workload.pods)})`,
-        evidence,
-      }]
+      const checked = hostNetwork
+        ? 'hostNetwork pods get no in-pod proxy ports'
+        : `none is one Istio binds in the pod in ${mode.modes.join(' and ')} mode (${inModes(mode.modes)
+            .map((r) => r.port)
+            .join(', ')})`
+      return [
+        {
+          severity: 'pass',
+          subject,
+          mode: onlyMode(mode),
+          message: `declared ports ${evidence.ports.join(', ') || '(none)'}: ${checked}; ports the process opens without declaring them are not visible (${podCount(workload.pods)})`,
+          evidence,
+        },
+      ]
     })
   },
 })

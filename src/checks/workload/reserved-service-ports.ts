@@ -26,16 +26,30 @@ export const reservedServicePorts = defineCheck<WorkloadFacts>()({
     // Every sidecar in the mesh builds outbound listeners for every Service, so the Service's clients matter, not
     // the mode of the pods behind it: judge when any sidecar is expected.
     const judged = contexts.workloads
-    const sidecars = settings.mode === 'sidecar' || settings.mode === 'both' || (settings.mode === 'auto' && (judged.length === 0 || judged.some((c) => c.mode.modes.includes('sidecar'))))
+    const sidecars =
+      settings.mode === 'sidecar' ||
+      settings.mode === 'both' ||
+      (settings.mode === 'auto' && (judged.length === 0 || judged.some((c) => c.mode.modes.includes('sidecar'))))
     return contexts.services.map(({service, subject}): Outcome => {
-      if (!sidecars) return {severity: 'skip', subject, mode: 'sidecar', message: `applies to sidecar mode only; no workload in scope runs in sidecar mode (--mode ${settings.mode})`}
+      if (!sidecars)
+        return {
+          severity: 'skip',
+          subject,
+          mode: 'sidecar',
+          message: `applies to sidecar mode only; no workload in scope runs in sidecar mode (--mode ${settings.mode})`,
+        }
       const clashes = service.ports.flatMap((port, index) => {
         const listener = SIDECAR_LISTENER_PORTS.find((l) => l.port === port.port)
         const protocol = selectProtocol(port).protocol
         return listener && HTTP_PROTOCOLS.includes(protocol) ? [{port, index, listener, protocol}] : []
       })
       if (clashes.length === 0) {
-        return {severity: 'pass', subject, mode: 'sidecar', message: `no port is both HTTP-like and one of ${SIDECAR_LISTENER_PORTS.map((l) => l.port).join(', ')}, the ports of the listeners a sidecar has on 0.0.0.0`}
+        return {
+          severity: 'pass',
+          subject,
+          mode: 'sidecar',
+          message: `no port is both HTTP-like and one of ${SIDECAR_LISTENER_PORTS.map((l) => l.port).join(', ')}, the ports of the listeners a sidecar has on 0.0.0.0`,
+        }
       }
       const sure = clashes.filter((c) => c.listener.always)
       if (sure.length === 0) {
@@ -44,15 +58,19 @@ export const reservedServicePorts = defineCheck<WorkloadFacts>()({
           subject,
           mode: 'sidecar',
           message: `${clashes.map((c) => `${describePort(c.port)} (${c.protocol})`).join(', ')} is the port of the sidecar's HBONE listener: where sidecars listen for HBONE (ambient interoperability), every sidecar gets a second listener on 0.0.0.0:15008, the collision istio/istio#41239 shows for 15021, and istiod does not skip this port`,
-          remediation: {text: 'Give the Service another port and point its clients at it, or declare the port tcp (appProtocol: tcp), which Istio binds on the Service\'s own address.'},
+          remediation: {
+            text: "Give the Service another port and point its clients at it, or declare the port tcp (appProtocol: tcp), which Istio binds on the Service's own address.",
+          },
           evidence: {ports: clashes.map((c) => String(c.port.port))},
         }
       }
       const moves = sure.map((c) => ({...c, to: newPortFor(service, c.port)}))
       const command = moves.every((m) => m.to !== undefined)
-        ? serviceJsonPatch(service.namespace, service.name, moves.flatMap((m) => [
-            {op: 'replace', path: `/spec/ports/${m.index}/port`, value: m.to},
-          ]))
+        ? serviceJsonPatch(
+            service.namespace,
+            service.name,
+            moves.flatMap((m) => [{op: 'replace', path: `/spec/ports/${m.index}/port`, value: m.to}]),
+          )
         : undefined
       return {
         severity: 'fail',

@@ -46,9 +46,12 @@ export const serverFirst = defineCheck<WorkloadFacts>()({
         mode: 'sidecar',
         message: parts.join('; '),
         remediation: {
-          text:
-            'Declare the port TCP (appProtocol: tcp, or a name starting tcp-), as the command below does. Otherwise make sure everything sniffed is TLS, one of: PeerAuthentication mTLS STRICT for the server; mTLS DISABLE for the server (turns off TLS sniffing); every client sending TLS (DestinationRule or auto mTLS); the application sending TLS itself.',
-          command: serviceJsonPatch(service.namespace, service.name, found.map((f) => ({op: 'add', path: `/spec/ports/${f.index}/appProtocol`, value: 'tcp'}))),
+          text: 'Declare the port TCP (appProtocol: tcp, or a name starting tcp-), as the command below does. Otherwise make sure everything sniffed is TLS, one of: PeerAuthentication mTLS STRICT for the server; mTLS DISABLE for the server (turns off TLS sniffing); every client sending TLS (DestinationRule or auto mTLS); the application sending TLS itself.',
+          command: serviceJsonPatch(
+            service.namespace,
+            service.name,
+            found.map((f) => ({op: 'add', path: `/spec/ports/${f.index}/appProtocol`, value: 'tcp'})),
+          ),
         },
         evidence: {ports: found.map((f) => String(f.port.port)), protocols: [...new Set(found.map((f) => f.match.protocol.protocol))]},
       }

@@ -16,8 +16,15 @@ export const udpPorts = defineCheck<WorkloadFacts>()({
       if (skip) return skip
       const ports = new Set<string>()
       for (const {container} of containersOf(workload)) for (const p of container.ports) if (p.protocol !== 'TCP') ports.add(`${p.port}/${p.protocol}`)
-      for (const name of servicesOf(workload)) for (const p of lookup(workload.namespace, name)?.ports ?? []) if (p.protocol !== 'TCP') ports.add(`${p.port}/${p.protocol} (Service ${name})`)
-      if (ports.size === 0) return {severity: 'pass', subject, message: `its containers and Services declare TCP ports only; ports the process opens without declaring them are not visible (${podCount(workload.pods)})`, evidence: {pods: workload.pods}}
+      for (const name of servicesOf(workload))
+        for (const p of lookup(workload.namespace, name)?.ports ?? []) if (p.protocol !== 'TCP') ports.add(`${p.port}/${p.protocol} (Service ${name})`)
+      if (ports.size === 0)
+        return {
+          severity: 'pass',
+          subject,
+          message: `its containers and Services declare TCP ports only; ports the process opens without declaring them are not visible (${podCount(workload.pods)})`,
+          evidence: {pods: workload.pods},
+        }
       return {
         severity: 'warn',
         subject,

@@ -36,7 +36,10 @@ export const uid1337 = defineCheck<WorkloadFacts>()({
       const field = byUid.length > 0 ? 'runAsUser' : 'runAsGroup'
       const names = [...new Set(offending.map(({container}) => container.name))]
       const pods = podsWhere(workload, (shape) => shape.containers.some((c) => c[field] === ISTIO_PROXY_UID))
-      const containerPatch = (init: boolean) => names.filter((n) => offending.some(({container}) => container.name === n && container.init === init)).map((name) => ({name, securityContext: {[field]: SAFE_ID}}))
+      const containerPatch = (init: boolean) =>
+        names
+          .filter((n) => offending.some(({container}) => container.name === n && container.init === init))
+          .map((name) => ({name, securityContext: {[field]: SAFE_ID}}))
       const spec: Record<string, unknown> = {securityContext: {[field]: SAFE_ID}}
       if (containerPatch(false).length > 0) spec.containers = containerPatch(false)
       if (containerPatch(true).length > 0) spec.initContainers = containerPatch(true)

@@ -55,8 +55,16 @@ export function why(j: ScenarioJudgement): string {
 
 /** Short cell text for the matrix: "yes", "yes, warn: br_netfilter", "NO: ip_set, xt_set", "unknown: xt_owner". */
 export function cell(j: ScenarioJudgement): string {
-  const kernel = (i: JudgedRequirement) => `kernel ${kernelVersion(i.evidence.detail.replace(/^Linux /, ''))?.slice(0, 2).join('.') ?? '?'} < ${i.requirement.minKernel?.kernel}`
-  const names = (o: JudgedRequirement['outcome']) => j.items.filter((i) => i.outcome === o && (o !== 'unknown' || i.severity === 'fail')).map((i) => (i.requirement.kind === 'kernel' ? kernel(i) : i.requirement.name))
+  const kernel = (i: JudgedRequirement) =>
+    `kernel ${
+      kernelVersion(i.evidence.detail.replace(/^Linux /, ''))
+        ?.slice(0, 2)
+        .join('.') ?? '?'
+    } < ${i.requirement.minKernel?.kernel}`
+  const names = (o: JudgedRequirement['outcome']) =>
+    j.items
+      .filter((i) => i.outcome === o && (o !== 'unknown' || i.severity === 'fail'))
+      .map((i) => (i.requirement.kind === 'kernel' ? kernel(i) : i.requirement.name))
   const short = (xs: string[]) => (xs.length > 3 ? `${xs.slice(0, 3).join(', ')} +${xs.length - 3}` : xs.join(', '))
   switch (j.readiness) {
     case 'ready':
@@ -73,12 +81,14 @@ export function cell(j: ScenarioJudgement): string {
 }
 
 /** The Kconfig symbol the evidence names (the kernel's own spelling), else the row's first. */
-const symbolToBuild = (i: JudgedRequirement) => /CONFIG_\w+/.exec(i.evidence.detail)?.[0] ?? (i.requirement.config[0] ? `CONFIG_${i.requirement.config[0]}` : i.requirement.name)
+const symbolToBuild = (i: JudgedRequirement) =>
+  /CONFIG_\w+/.exec(i.evidence.detail)?.[0] ?? (i.requirement.config[0] ? `CONFIG_${i.requirement.config[0]}` : i.requirement.name)
 
 /** Rows whose only gap is that the running node decides whether they are loaded (an image, a config). */
 const runtimeOnly = (i: JudgedRequirement) => i.requirement.mustBeLoaded === true && (i.evidence.status === 'loadable' || i.evidence.status === 'config=m')
 
-const loadCommand = (names: readonly string[]) => `sudo modprobe -a ${names.join(' ')} && printf '%s\\n' ${names.join(' ')} | sudo tee /etc/modules-load.d/istio.conf`
+const loadCommand = (names: readonly string[]) =>
+  `sudo modprobe -a ${names.join(' ')} && printf '%s\\n' ${names.join(' ')} | sudo tee /etc/modules-load.d/istio.conf`
 
 /** What to do about a judgement that is not ready. */
 export function remediationFor(j: ScenarioJudgement): Remediation | undefined {
@@ -88,9 +98,14 @@ export function remediationFor(j: ScenarioJudgement): Remediation | undefined {
     const unknown = j.items.filter((i) => i.outcome === 'unknown')
     if (unknown.length > 0 && unknown.every(runtimeOnly)) {
       const names = unknown.map((i) => i.requirement.name)
-      return {text: `Whether ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} loaded is decided on the running node, and Istio's pods cannot load ${names.length === 1 ? 'it' : 'them'}: load ${names.length === 1 ? 'it' : 'them'} at boot, or judge the running node.`, command: loadCommand(names)}
+      return {
+        text: `Whether ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} loaded is decided on the running node, and Istio's pods cannot load ${names.length === 1 ? 'it' : 'them'}: load ${names.length === 1 ? 'it' : 'them'} at boot, or judge the running node.`,
+        command: loadCommand(names),
+      }
     }
-    return {text: 'Make the kernel config and module lists readable to the probe (/proc/config.gz or /boot/config-<release>, /lib/modules/<release>), or run with --functional to apply the rules directly.'}
+    return {
+      text: 'Make the kernel config and module lists readable to the probe (/proc/config.gz or /boot/config-<release>, /lib/modules/<release>), or run with --functional to apply the rules directly.',
+    }
   }
   if (bad.length === 0 && j.functional?.status !== 'fail') return undefined
   const notLoaded = bad.filter((i) => i.evidence.status === 'not-loaded')
@@ -98,17 +113,32 @@ export function remediationFor(j: ScenarioJudgement): Remediation | undefined {
   const noFile = bad.filter((i) => /no module file is installed/.test(i.evidence.detail))
   const rebuild = bad.filter((i) => !notLoaded.includes(i) && i !== tooOld && !noFile.includes(i) && i.evidence.status !== 'merged')
   const texts: string[] = []
-  if (tooOld) texts.push(`Linux ${j.scenario.backend === 'nftables' ? '5.13 or later is needed for the nftables backend: keep Istio\'s default iptables backend (values.global.nativeNftables=false) or upgrade the nodes' : 'is too old'}.`)
-  if (noFile.length) texts.push(`Install the kernel's extra modules package for ${noFile.map((i) => i.requirement.name).join(', ')} (e.g. linux-modules-extra-$(uname -r) on Ubuntu).`)
-  if (rebuild.length) texts.push(`Use a node image whose kernel builds ${[...new Set(rebuild.map(symbolToBuild))].join(', ')} (=m or =y), or choose a set-up the matrix shows working.`)
-  if (notLoaded.length) texts.push(`Load ${notLoaded.map((i) => i.requirement.name).join(', ')} now and at every boot: Istio's pods cannot load legacy tables (istio/istio#57380).`)
+  if (tooOld)
+    texts.push(
+      `Linux ${j.scenario.backend === 'nftables' ? "5.13 or later is needed for the nftables backend: keep Istio's default iptables backend (values.global.nativeNftables=false) or upgrade the nodes" : 'is too old'}.`,
+    )
+  if (noFile.length)
+    texts.push(
+      `Install the kernel's extra modules package for ${noFile.map((i) => i.requirement.name).join(', ')} (e.g. linux-modules-extra-$(uname -r) on Ubuntu).`,
+    )
+  if (rebuild.length)
+    texts.push(
+      `Use a node image whose kernel builds ${[...new Set(rebuild.map(symbolToBuild))].join(', ')} (=m or =y), or choose a set-up the matrix shows working.`,
+    )
+  if (notLoaded.length)
+    texts.push(`Load ${notLoaded.map((i) => i.requirement.name).join(', ')} now and at every boot: Istio's pods cannot load legacy tables (istio/istio#57380).`)
   if (j.functional?.status === 'fail') texts.push('The functional test failed on the node itself; the error above is what Istio will hit.')
   const names = notLoaded.map((i) => i.requirement.name)
   return {text: texts.join(' '), ...(names.length ? {command: loadCommand(names)} : {})}
 }
 
 /** A finding for one judged set-up. */
-export function scenarioOutcome(subject: Outcome['subject'], label: string, j: ScenarioJudgement, extra?: {message?: string; evidence?: Record<string, string | readonly string[]>}): Outcome {
+export function scenarioOutcome(
+  subject: Outcome['subject'],
+  label: string,
+  j: ScenarioJudgement,
+  extra?: {message?: string; evidence?: Record<string, string | readonly string[]>},
+): Outcome {
   const verdict = {ready: 'ready', warnings: 'ready, with warnings', unknown: 'could not be judged', 'not-ready': 'will not work'}[j.readiness]
   const remediation = remediationFor(j)
   return {

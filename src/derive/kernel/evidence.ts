@@ -64,7 +64,8 @@ function mergedEvidence(r: KernelRequirement, ev: KernelEvidence): RequirementEv
   if (!r.mergedInto) return undefined
   const target = KERNEL_REQUIREMENTS.find((t) => t.name === r.mergedInto!.module)
   const targetEvidence = target ? requirementEvidence(target, ev) : undefined
-  if (targetEvidence?.satisfied === true) return ok('merged', `merged into ${r.mergedInto.module}: no separate module on this kernel, and ${r.mergedInto.module} is ${targetEvidence.detail}`)
+  if (targetEvidence?.satisfied === true)
+    return ok('merged', `merged into ${r.mergedInto.module}: no separate module on this kernel, and ${r.mergedInto.module} is ${targetEvidence.detail}`)
   if (targetEvidence?.satisfied === false) return missing(`merged into ${r.mergedInto.module}, which is missing: ${targetEvidence.detail}`)
   return unknown(`merged into ${r.mergedInto.module} on this kernel, whose presence is unknown`)
 }
@@ -79,7 +80,9 @@ function moduleEvidence(r: KernelRequirement, ev: KernelEvidence): RequirementEv
   if (entry !== undefined && entry !== 'absent') {
     const setting = `CONFIG_${entry.symbol}=${entry.value}`
     if (r.legacyGate && legacyTablesGatedOff(ev) && (entry.value === 'y' || entry.value === 'm')) {
-      return missing(`legacy tables are not built: CONFIG_${LEGACY_XTABLES_SYMBOL} is not set (Linux ${KERNEL_HISTORY.legacyXtablesGate.kernel}+); iptables-nft still works`)
+      return missing(
+        `legacy tables are not built: CONFIG_${LEGACY_XTABLES_SYMBOL} is not set (Linux ${KERNEL_HISTORY.legacyXtablesGate.kernel}+); iptables-nft still works`,
+      )
     }
     if (entry.value === 'y') return ok('config=y', `built in (${setting})`)
     if (entry.value === 'm') {
@@ -91,7 +94,11 @@ function moduleEvidence(r: KernelRequirement, ev: KernelEvidence): RequirementEv
   if (entry !== undefined) return missing(entry === 'absent' ? `CONFIG_${r.config[0]} is not in the kernel config` : `CONFIG_${entry.symbol} is not set`)
   if (lists) return missing(`in neither modules.builtin nor ${ev.loadableList}`)
   if (modulesDisabled(ev) && ev.builtinList) return missing('not built in, and the kernel has no module support')
-  return unknown(ev.procModules ? 'not loaded; no module list or kernel config was readable to tell built in, loadable or missing' : 'no module list or kernel config was readable')
+  return unknown(
+    ev.procModules
+      ? 'not loaded; no module list or kernel config was readable to tell built in, loadable or missing'
+      : 'no module list or kernel config was readable',
+  )
 }
 
 function featureEvidence(r: KernelRequirement, ev: KernelEvidence): RequirementEvidence {
@@ -125,7 +132,11 @@ function mustBeLoaded(r: KernelRequirement, ev: KernelEvidence, e: RequirementEv
   }
   if (bootLoad) return {...e, detail: `${e.detail}; loaded at boot (modules-load.d)`}
   const read = ev.bootConfig ? 'modules-load.d does not list it' : 'no modules-load.d was read'
-  return {status: e.status, satisfied: undefined, detail: `${e.detail}; ${read}, so whether it is loaded is decided on the running node (Istio's pods cannot load it)`}
+  return {
+    status: e.status,
+    satisfied: undefined,
+    detail: `${e.detail}; ${read}, so whether it is loaded is decided on the running node (Istio's pods cannot load it)`,
+  }
 }
 
 /** Evidence for one row, independent of the scenario. */

@@ -64,7 +64,12 @@ export const modeBackends = (setup: NodesSetup): Array<[Mode, Backend]> => setup
 export function possibleScenarios(setup: NodesSetup): Scenario[] {
   return modeBackends(setup).flatMap(([m, b]) => {
     const base = scenarioFor(setup, m, b)
-    return b === 'iptables' ? [{...base, path: 'nft' as const}, {...base, path: 'legacy' as const}] : [base]
+    return b === 'iptables'
+      ? [
+          {...base, path: 'nft' as const},
+          {...base, path: 'legacy' as const},
+        ]
+      : [base]
   })
 }
 

@@ -153,18 +153,31 @@ export function judgeIptables(ev: KernelEvidence, base: Scenario): IptablesJudge
   const paths = {nft: judgeScenario(ev, {...base, backend: 'iptables', path: 'nft'}), legacy: judgeScenario(ev, {...base, backend: 'iptables', path: 'legacy'})}
   const legacy = ev.legacyTables?.ipv4 ?? []
   if (legacy.length > 0) {
-    return {chosen: 'legacy', why: `legacy tables (${legacy.join(', ')}) are registered on the host, so Istio picks iptables-legacy once they hold rules`, paths}
+    return {
+      chosen: 'legacy',
+      why: `legacy tables (${legacy.join(', ')}) are registered on the host, so Istio picks iptables-legacy once they hold rules`,
+      paths,
+    }
   }
   const probe = legacyProbePasses(ev, base.istioVersion)
   if (probe.table === 'filter' && probe.passes === true) {
-    return {chosen: 'legacy', why: `Istio ${base.istioVersion} takes iptables-legacy whenever its test rule fits the legacy filter table, as it does here; istio/istio#57380, fixed in 1.28`, paths}
+    return {
+      chosen: 'legacy',
+      why: `Istio ${base.istioVersion} takes iptables-legacy whenever its test rule fits the legacy filter table, as it does here; istio/istio#57380, fixed in 1.28`,
+      paths,
+    }
   }
   const failures = (j: ScenarioJudgement) => j.items.filter((i) => i.outcome === 'fail').length
   const better = RANK[paths.nft.readiness] - RANK[paths.legacy.readiness] || failures(paths.nft) - failures(paths.legacy)
   const chosen: IptablesPath = better <= 0 ? 'nft' : 'legacy'
-  const unsure = probe.table === 'filter' && probe.passes === undefined ? `; Istio ${base.istioVersion} would take iptables-legacy instead if its filter table is loaded on the running node, istio/istio#57380` : ''
+  const unsure =
+    probe.table === 'filter' && probe.passes === undefined
+      ? `; Istio ${base.istioVersion} would take iptables-legacy instead if its filter table is loaded on the running node, istio/istio#57380`
+      : ''
   // Only a running node shows which legacy tables are registered; files alone never claim "none in use".
-  const none = ev.legacyTables ? 'no legacy tables in use, so Istio picks iptables-nft' : 'judged on iptables-nft, the path Istio takes where no legacy rules exist (only a running node shows whether some do)'
+  const none = ev.legacyTables
+    ? 'no legacy tables in use, so Istio picks iptables-nft'
+    : 'judged on iptables-nft, the path Istio takes where no legacy rules exist (only a running node shows whether some do)'
   const why = chosen === 'nft' ? `${none}${unsure}` : 'iptables-nft would not work, so Istio falls back to iptables-legacy'
   return {chosen, why, paths}
 }

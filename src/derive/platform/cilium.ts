@@ -13,11 +13,19 @@ export function ciliumContext(cni: CniDetection, configs: Inventory<ConfigMapSum
   const cilium = cni.components.find((c) => c.id === 'cilium')
   const config = configs.items.find((c) => c.name === CILIUM_CONFIG_NAME)
   if (cilium === undefined && config === undefined) {
-    if (cni.primary === undefined && cni.gaps.length > 0) return {outcome: {severity: 'unknown', subject: CLUSTER_SUBJECT, message: `could not tell whether Cilium is installed: ${cni.gaps.join('; ')}`}}
+    if (cni.primary === undefined && cni.gaps.length > 0)
+      return {outcome: {severity: 'unknown', subject: CLUSTER_SUBJECT, message: `could not tell whether Cilium is installed: ${cni.gaps.join('; ')}`}}
     return {outcome: {severity: 'skip', subject: CLUSTER_SUBJECT, message: 'Cilium is not installed'}}
   }
   if (config !== undefined) return {config, subject: {kind: 'Namespace', name: config.namespace}}
-  if (cilium?.variant?.startsWith('GKE-managed')) return {outcome: {severity: 'skip', subject: CLUSTER_SUBJECT, message: 'Cilium is GKE Dataplane V2 (anetd), managed by Google; Istio supports it with global.platform=gke'}}
+  if (cilium?.variant?.startsWith('GKE-managed'))
+    return {
+      outcome: {
+        severity: 'skip',
+        subject: CLUSTER_SUBJECT,
+        message: 'Cilium is GKE Dataplane V2 (anetd), managed by Google; Istio supports it with global.platform=gke',
+      },
+    }
   const gaps = inventoryGaps(configs, 'configmaps')
   const why = gaps.length > 0 ? gaps.join('; ') : `no ConfigMap ${CILIUM_CONFIG_NAME} was found in any namespace`
   return {outcome: {severity: 'unknown', subject: CLUSTER_SUBJECT, message: `Cilium is installed but its settings could not be read: ${why}`}}

@@ -78,8 +78,10 @@ function otherSignal(entry: CniEntry, input: CniInput): Omit<CniComponent, 'id' 
     const cm = input.ciliumConfigs.items[0]
     return {variant: ciliumVariant(undefined, input), namespace: cm.namespace, signal: `ConfigMap ${cm.namespace}/${cm.name}`}
   }
-  if (entry.id === 'calico' && (group || input.calico)) return {variant: calicoVariant(undefined, input), signal: group ? `API group ${group} is served` : 'Calico FelixConfiguration'}
-  if (entry.id === 'ovn-kubernetes' && input.openshiftNetwork?.networkType === 'OVNKubernetes') return {signal: 'networks.config.openshift.io cluster: networkType OVNKubernetes'}
+  if (entry.id === 'calico' && (group || input.calico))
+    return {variant: calicoVariant(undefined, input), signal: group ? `API group ${group} is served` : 'Calico FelixConfiguration'}
+  if (entry.id === 'ovn-kubernetes' && input.openshiftNetwork?.networkType === 'OVNKubernetes')
+    return {signal: 'networks.config.openshift.io cluster: networkType OVNKubernetes'}
   if (entry.id === 'flannel' && input.nodes?.some((n) => FLANNEL_NODE_ANNOTATION in n.annotations)) {
     return {variant: 'no DaemonSet (embedded, as in K3s)', signal: `node annotation ${FLANNEL_NODE_ANNOTATION}`}
   }

@@ -102,7 +102,8 @@ export function nodeMatches(m: SignalMatcher, n: PlatformNode): boolean {
   }
 }
 
-const hasRef = (refs: readonly ObjectRef[] | undefined, namespace: string, name: string) => refs?.some((r) => r.namespace === namespace && r.name === name) === true
+const hasRef = (refs: readonly ObjectRef[] | undefined, namespace: string, name: string) =>
+  refs?.some((r) => r.namespace === namespace && r.name === name) === true
 
 function clusterMatches(m: SignalMatcher, input: DetectionInput): boolean {
   switch (m.on) {
@@ -154,7 +155,8 @@ function confidenceOf(e: Evaluation): Confidence {
   return e.signals.length >= 2 ? 'medium' : 'low'
 }
 
-const strongOnNode = (entry: PlatformEntry, node: PlatformNode) => entry.signals.some((s) => s.strength === 'strong' && NODE_MATCHERS.has(s.match.on) && nodeMatches(s.match, node))
+const strongOnNode = (entry: PlatformEntry, node: PlatformNode) =>
+  entry.signals.some((s) => s.strength === 'strong' && NODE_MATCHERS.has(s.match.on) && nodeMatches(s.match, node))
 
 /** Groups nodes by the platform (and flavour) they identify themselves as; silent nodes go with the cluster's platform. */
 function groupNodes(nodes: readonly PlatformNode[], chosen: PlatformId): PlatformNodeGroup[] {

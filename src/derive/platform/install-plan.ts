@@ -82,21 +82,33 @@ export function k3sCustomCni(nodes: readonly PlatformNode[], cni: CniDetection):
 const minikubeDocker = (nodes: readonly PlatformNode[]) => nodes.some((n) => (n.containerRuntimeVersion ?? '').startsWith('docker://'))
 
 /** The Istio docs' explicit K3s paths for a custom (non-bundled) CNI (ambient platform-prerequisites "K3s"). */
-export const K3S_CUSTOM_CNI_VALUES: HelmValues = {cni: {cniConfDir: '/var/lib/rancher/k3s/agent/etc/cni/net.d', cniBinDir: '/var/lib/rancher/k3s/data/current/bin/'}}
+export const K3S_CUSTOM_CNI_VALUES: HelmValues = {
+  cni: {cniConfDir: '/var/lib/rancher/k3s/agent/etc/cni/net.d', cniBinDir: '/var/lib/rancher/k3s/data/current/bin/'},
+}
 
 const byRelease = (a: K3sRelease, b: K3sRelease) => compareMinor(a.minor, b.minor) || a.patch - b.patch
 
 /** The CNI bin dir the nodes' K3s release needs (the newest release decides; a mix that disagrees is reported). */
 export function k3sBinDirChoice(flavour: K3sFlavour, nodes: readonly PlatformNode[]): K3sBinDirChoice {
-  const releases = [...new Map(nodes.flatMap((n) => {
-    const r = k3sRelease(n.kubeletVersion)
-    return r ? [[r.version, r] as const] : []
-  })).values()].sort(byRelease)
+  const releases = [
+    ...new Map(
+      nodes.flatMap((n) => {
+        const r = k3sRelease(n.kubeletVersion)
+        return r ? [[r.version, r] as const] : []
+      }),
+    ).values(),
+  ].sort(byRelease)
   const newest = releases.at(-1)
   if (newest === undefined) return {flavour, source: k3sCniBinDir(flavour, {version: '', minor: '0.0', patch: 0}).change.source}
   const chosen = k3sCniBinDir(flavour, newest)
   const dirs = new Set(releases.map((r) => k3sCniBinDir(flavour, r).binDir))
-  return {flavour, release: newest.version, binDir: chosen.binDir, mixed: dirs.size > 1 ? releases.map((r) => r.version) : undefined, source: chosen.change.source}
+  return {
+    flavour,
+    release: newest.version,
+    binDir: chosen.binDir,
+    mixed: dirs.size > 1 ? releases.map((r) => r.version) : undefined,
+    source: chosen.change.source,
+  }
 }
 
 /** Which `global.platform` the platform needs, if any (https://github.com/istio/istio/tree/master/manifests/helm-profiles). */
@@ -127,10 +139,13 @@ export function merge(a: HelmValues, b: HelmValues): HelmValues {
 
 /** `{cni: {cniBinDir: x}}` → `[['cni.cniBinDir', x]]`. */
 export function flatten(values: HelmValues, prefix = ''): Array<[string, string | number | boolean]> {
-  return Object.entries(values).flatMap(([k, v]) => (typeof v === 'object' ? flatten(v, `${prefix}${k}.`) : [[`${prefix}${k}`, v] as [string, string | number | boolean]]))
+  return Object.entries(values).flatMap(([k, v]) =>
+    typeof v === 'object' ? flatten(v, `${prefix}${k}.`) : [[`${prefix}${k}`, v] as [string, string | number | boolean]],
+  )
 }
 
-const gkeQuotaFromProfile = (input: InstallSettingsInput, value: IstioPlatformValue | undefined) => value === 'gke' && compareMinor(input.istio.minor, GKE_PROFILE_QUOTAS_SINCE) >= 0
+const gkeQuotaFromProfile = (input: InstallSettingsInput, value: IstioPlatformValue | undefined) =>
+  value === 'gke' && compareMinor(input.istio.minor, GKE_PROFILE_QUOTAS_SINCE) >= 0
 
 /** Where istio-cni and ztunnel go: kube-system on OpenShift, and on GKE when nothing admits system-node-critical elsewhere. */
 function nodeAgentNamespace(input: InstallSettingsInput, value: IstioPlatformValue | undefined): string {
@@ -184,7 +199,7 @@ export function planInstall(input: InstallSettingsInput): InstallSettings {
     }
   } else if (platform.platform === 'k3s') {
     values = merge(values, K3S_CUSTOM_CNI_VALUES)
-    notes.push('K3s with a custom CNI: the paths are where K3s\'s containerd reads CNI files; if your CNI was installed with other paths, use those')
+    notes.push("K3s with a custom CNI: the paths are where K3s's containerd reads CNI files; if your CNI was installed with other paths, use those")
   }
   const flavour: K3sFlavour | undefined = platform.platform === 'k3s' || platform.platform === 'k3d' ? platform.platform : undefined
   const k3s = flavour ? k3sBinDirChoice(flavour, input.nodes) : undefined
@@ -192,21 +207,30 @@ export function planInstall(input: InstallSettingsInput): InstallSettings {
     const given = value === 'k3s' || value === 'k3d' ? profileBinDir(value, istio.minor) : plannedBinDir(values)
     if (k3s.binDir !== undefined && !samePath(given, k3s.binDir)) {
       values = merge(values, {cni: {cniBinDir: k3s.binDir}})
-      notes.push(`K3s ${k3s.release} has containerd read CNI binaries from ${k3s.binDir}${value ? `, not ${given} as global.platform=${value} in Istio ${istio.minor} sets` : ''}`)
+      notes.push(
+        `K3s ${k3s.release} has containerd read CNI binaries from ${k3s.binDir}${value ? `, not ${given} as global.platform=${value} in Istio ${istio.minor} sets` : ''}`,
+      )
     }
-    if (k3s.binDir === undefined) notes.push(`no node shows its K3s release, so the CNI bin dir could not be matched to it: K3s releases from October 2024 (v1.28.15, v1.29.10, v1.30.6, v1.31.2, 1.32+) use /var/lib/rancher/k3s/data/cni, older ones /var/lib/rancher/k3s/data/current/bin/`)
-    if (k3s.mixed) notes.push(`the nodes run K3s ${k3s.mixed.join(', ')}, which read CNI binaries from different directories; upgrade every node to ${k3s.release} first`)
+    if (k3s.binDir === undefined)
+      notes.push(
+        `no node shows its K3s release, so the CNI bin dir could not be matched to it: K3s releases from October 2024 (v1.28.15, v1.29.10, v1.30.6, v1.31.2, 1.32+) use /var/lib/rancher/k3s/data/cni, older ones /var/lib/rancher/k3s/data/current/bin/`,
+      )
+    if (k3s.mixed)
+      notes.push(`the nodes run K3s ${k3s.mixed.join(', ')}, which read CNI binaries from different directories; upgrade every node to ${k3s.release} first`)
   }
   const usesCni = mode === 'ambient' || platform.platform === 'openshift' || platform.platform === 'talos'
   if (mode === 'sidecar' && platform.platform === 'openshift') {
-    notes.push('OpenShift sidecars: grant the anyuid SCC to the istio-system service accounts and app namespaces (UID 1337) and create NetworkAttachmentDefinition istio-cni in each app namespace (istio.io platform-setup/openshift)')
+    notes.push(
+      'OpenShift sidecars: grant the anyuid SCC to the istio-system service accounts and app namespaces (UID 1337) and create NetworkAttachmentDefinition istio-cni in each app namespace (istio.io platform-setup/openshift)',
+    )
   }
   if (mode === 'sidecar' && platform.platform === 'talos') {
     values = merge(values, {pilot: {cni: {enabled: true}}})
     notes.push('Talos enforces Pod Security "baseline", which forbids istio-init\'s NET_ADMIN: use the istio-cni node agent')
   }
   const agents = nodeAgentNamespace(input, value)
-  if (mode === 'ambient' && agents === SYSTEM_NAMESPACE && platform.platform !== 'openshift') values = merge(values, {pilot: {trustedZtunnelNamespace: SYSTEM_NAMESPACE}})
+  if (mode === 'ambient' && agents === SYSTEM_NAMESPACE && platform.platform !== 'openshift')
+    values = merge(values, {pilot: {trustedZtunnelNamespace: SYSTEM_NAMESPACE}})
   const releases: HelmRelease[] = [
     {release: 'istio-base', chart: 'istio/base', namespace: istio.namespace},
     {release: 'istiod', chart: 'istio/istiod', namespace: istio.namespace},

@@ -13,6 +13,7 @@ export function inventoryGaps(inventory: Inventory<unknown>, kind: string): stri
 export function namespaceGap(inventory: Inventory<unknown>, namespace: string): string | undefined {
   const refused = inventory.unreadable.find((u) => u.namespace === namespace)
   if (refused) return refused.reason
-  if (inventory.clusterWideDenied !== undefined && !inventory.searched.includes(namespace)) return `namespace ${namespace} was not searched (${inventory.clusterWideDenied})`
+  if (inventory.clusterWideDenied !== undefined && !inventory.searched.includes(namespace))
+    return `namespace ${namespace} was not searched (${inventory.clusterWideDenied})`
   return undefined
 }

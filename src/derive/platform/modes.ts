@@ -30,4 +30,5 @@ export function forModes(modes: readonly Mode[], judge: (mode: Mode) => readonly
 export const usesIstioCni = (plan: InstallSettings | undefined): boolean => plan?.releases.some((r) => r.release === 'istio-cni') === true
 
 /** The namespace istio-cni and ztunnel go to in this plan. */
-export const nodeAgentNamespace = (plan: InstallSettings): string | undefined => plan.releases.find((r) => r.release === 'istio-cni' || r.release === 'ztunnel')?.namespace
+export const nodeAgentNamespace = (plan: InstallSettings): string | undefined =>
+  plan.releases.find((r) => r.release === 'istio-cni' || r.release === 'ztunnel')?.namespace

@@ -30,7 +30,11 @@ export const selectsAll = (s: LabelSelector): boolean => Object.keys(s.matchLabe
 
 /** A NetworkPolicy admits the address when one ingress rule has no `from` (any source) or an ipBlock covering it. */
 export function policyAllows(np: NetworkPolicySummary, address: string): boolean {
-  return np.ingress.some((rule) => rule.from.length === 0 || rule.from.some((p) => p.ipBlock !== undefined && cidrContains(p.ipBlock.cidr, address) && !p.ipBlock.except.some((e) => cidrContains(e, address))))
+  return np.ingress.some(
+    (rule) =>
+      rule.from.length === 0 ||
+      rule.from.some((p) => p.ipBlock !== undefined && cidrContains(p.ipBlock.cidr, address) && !p.ipBlock.except.some((e) => cidrContains(e, address))),
+  )
 }
 
 /**

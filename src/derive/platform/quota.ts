@@ -25,7 +25,19 @@ export function quotaAdmitsPriority(q: QuotaSummary, priorityClass: string): boo
   return expressions.length > 0 && expressions.every((e) => scopeExpressionMatches(e, priorityClass))
 }
 
-const SUFFIXES: Readonly<Record<string, number>> = {'': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40}
+const SUFFIXES: Readonly<Record<string, number>> = {
+  '': 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+}
 
 /** A Kubernetes quantity as a number (`1G` → 1e9, `5k` → 5000); undefined when it is not one. */
 export function parseQuantity(q: string | undefined): number | undefined {

@@ -18,13 +18,22 @@ export function podSecurityAdmission(labels: Fact<Readonly<Record<string, string
   const level = (mode: 'enforce' | 'warn' | 'audit') => labels.value[psaLabel(mode)]
   const rejects = (value: string | undefined) => value !== undefined && PSA_LEVELS.find((l) => l.level === value)?.allowsIstioInit === false
   const enforce = level('enforce')
-  if (enforce !== undefined && !PSA_LEVELS.some((l) => l.level === enforce)) return {severity: 'unknown', text: `its ${psaLabel('enforce')} label has an unrecognised level "${enforce}"`}
+  if (enforce !== undefined && !PSA_LEVELS.some((l) => l.level === enforce))
+    return {severity: 'unknown', text: `its ${psaLabel('enforce')} label has an unrecognised level "${enforce}"`}
   if (rejects(enforce)) return {severity: 'fail', text: `it enforces Pod Security "${enforce}", which rejects istio-init's ${CAPS}`}
   const soft = (['warn', 'audit'] as const).filter((mode) => rejects(level(mode)))
   if (soft.length > 0) {
-    return {severity: 'warn', text: `its Pod Security ${soft.map((m) => `${m}=${level(m)}`).join(' and ')} label${soft.length > 1 ? 's' : ''} will flag istio-init's ${CAPS} on every pod (admitted, with warnings or audit events)`}
+    return {
+      severity: 'warn',
+      text: `its Pod Security ${soft.map((m) => `${m}=${level(m)}`).join(' and ')} label${soft.length > 1 ? 's' : ''} will flag istio-init's ${CAPS} on every pod (admitted, with warnings or audit events)`,
+    }
   }
-  return {severity: 'pass', text: enforce ? `Pod Security enforce=${enforce} admits istio-init` : 'it has no Pod Security enforce label (a cluster-wide default, if any, is not visible through the API)'}
+  return {
+    severity: 'pass',
+    text: enforce
+      ? `Pod Security enforce=${enforce} admits istio-init`
+      : 'it has no Pod Security enforce label (a cluster-wide default, if any, is not visible through the API)',
+  }
 }
 
 export function podSecurityPolicies(psps: Fact<readonly PodSecurityPolicySummary[] | null>): AdmissionVerdict | undefined {
@@ -47,7 +56,8 @@ export function securityContextConstraints(
   const groups = serviceAccountGroups(namespace)
   const grant = (sa: string) => allowing.find((s) => s.users.includes(serviceAccountUser(namespace, sa)) || s.groups.some((g) => groups.includes(g)))
   const missing = serviceAccounts.filter((sa) => grant(sa) === undefined)
-  if (missing.length === 0) return {severity: 'pass', text: `SCC ${[...new Set(serviceAccounts.map((sa) => grant(sa)!.name))].join(', ')} grants ${CAPS} to its service accounts`}
+  if (missing.length === 0)
+    return {severity: 'pass', text: `SCC ${[...new Set(serviceAccounts.map((sa) => grant(sa)!.name))].join(', ')} grants ${CAPS} to its service accounts`}
   return {
     severity: 'warn',
     text: `no SCC that allows ${CAPS} (${names(allowing)}) lists service account ${missing.join(', ')} in its users or groups, so unless RBAC grants "use" on one, its pods get restricted-v2, which drops them`,
@@ -76,7 +86,9 @@ export function istioCni(mesh: MeshInstall): CniState {
     return {state: 'absent', text, missing: daemonSet === true ? 'injector-setting' : daemonSet === false ? 'both' : undefined}
   }
   if (cniDaemonSet.state === 'unavailable') return {state: 'unknown', text: `whether istio-cni is installed could not be read (${cniDaemonSet.reason})`}
-  return cniDaemonSet.value ? {state: 'present', text: `istio-cni is installed${ds}`} : {state: 'absent', text: 'istio-cni is not installed', missing: 'component'}
+  return cniDaemonSet.value
+    ? {state: 'present', text: `istio-cni is installed${ds}`}
+    : {state: 'absent', text: 'istio-cni is not installed', missing: 'component'}
 }
 
 /** The fix that removes istio-init, naming exactly what is missing. */

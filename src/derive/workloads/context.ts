@@ -74,7 +74,9 @@ export function resolveMode(shape: PodShape | undefined, namespaceLabels: Labels
   if (settings.mode !== 'auto') return {modes: [settings.mode], reason: `--mode ${settings.mode}`, enrolled}
   if (labelled) return {...labelled, enrolled}
   const agent = ztunnel(mesh)
-  return agent ? {modes: ['ambient'], reason: `ztunnel is installed (${agent})`, enrolled} : {modes: ['sidecar'], reason: 'sidecar is the default; ztunnel is not installed', enrolled}
+  return agent
+    ? {modes: ['ambient'], reason: `ztunnel is installed (${agent})`, enrolled}
+    : {modes: ['sidecar'], reason: 'sidecar is the default; ztunnel is not installed', enrolled}
 }
 
 /** The mode an outcome is about: the only one the subject runs in, else none. */
@@ -95,7 +97,11 @@ export const namespaceSubject = (name: string): Subject => ({kind: 'Namespace', 
 function workloadContexts(inventory: WorkloadInventory, mesh: MeshInstall, settings: WorkloadSettings): WorkloadContext[] {
   return inventory.workloads
     .filter((w) => !w.istioComponent && !isSystemNamespace(w.namespace))
-    .map((workload) => ({workload, subject: workloadSubject(workload), mode: resolveMode(workload.shapes[0]?.shape, namespaceLabels(inventory, workload.namespace), mesh, settings)}))
+    .map((workload) => ({
+      workload,
+      subject: workloadSubject(workload),
+      mode: resolveMode(workload.shapes[0]?.shape, namespaceLabels(inventory, workload.namespace), mesh, settings),
+    }))
 }
 
 /** Services outside system namespaces that do not front only Istio's own components, with the workloads they select. */
@@ -110,7 +116,9 @@ function serviceContexts(inventory: WorkloadInventory, mesh: MeshInstall, settin
     .map((service) => {
       const workloads = bySelectedService.get(`${service.namespace}/${service.name}`) ?? []
       const modes = [...new Set(workloads.flatMap((c) => c.mode.modes))]
-      const mode = workloads[0] ? {modes, reason: workloads[0].mode.reason, enrolled: workloads.some((c) => c.mode.enrolled)} : resolveMode(undefined, namespaceLabels(inventory, service.namespace), mesh, settings)
+      const mode = workloads[0]
+        ? {modes, reason: workloads[0].mode.reason, enrolled: workloads.some((c) => c.mode.enrolled)}
+        : resolveMode(undefined, namespaceLabels(inventory, service.namespace), mesh, settings)
       return {service, subject: serviceSubject(service), workloads, mode}
     })
 }
@@ -140,7 +148,10 @@ export function deriveWorkloadFacts(gathered: GatheredWorkloadFacts): WorkloadFa
 /** The outcome for a subject the check does not apply to in its mode (about that mode when the check has one). */
 export function notInMode(subject: Subject, mode: ResolvedMode, appliesTo: readonly MeshMode[]): Outcome | undefined {
   if (mode.modes.some((m) => appliesTo.includes(m))) return undefined
-  const message = mode.modes.length === 0 ? `not in the mesh (${mode.reason})` : `applies to ${appliesTo.join(' and ')} mode only; this runs in ${mode.modes.join(' and ')} mode (${mode.reason})`
+  const message =
+    mode.modes.length === 0
+      ? `not in the mesh (${mode.reason})`
+      : `applies to ${appliesTo.join(' and ')} mode only; this runs in ${mode.modes.join(' and ')} mode (${mode.reason})`
   return {severity: 'skip', subject, message, mode: appliesTo.length === 1 ? appliesTo[0]! : null}
 }
 
@@ -159,7 +170,8 @@ export function containersOf(w: WorkloadSummary): Array<{container: ContainerSha
 }
 
 /** Pods of the workload whose shape satisfies the predicate. */
-export const podsWhere = (w: WorkloadSummary, predicate: (shape: PodShape) => boolean) => w.shapes.filter(({shape}) => predicate(shape)).reduce((n, s) => n + s.pods, 0)
+export const podsWhere = (w: WorkloadSummary, predicate: (shape: PodShape) => boolean) =>
+  w.shapes.filter(({shape}) => predicate(shape)).reduce((n, s) => n + s.pods, 0)
 
 /** The Services (by name) selecting any pod of the workload. */
 export const servicesOf = (w: WorkloadSummary) => [...new Set(w.shapes.flatMap(({shape}) => shape.services))].sort()

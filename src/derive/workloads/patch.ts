@@ -27,4 +27,7 @@ export function serviceJsonPatch(namespace: string, name: string, operations: Re
 }
 
 /** What to tell the user when the template cannot be patched in place. */
-export const recreateHint = (w: WorkloadRef) => (w.kind === 'Pod' ? 'Change the manifest that creates this pod and recreate it.' : `Change the ${w.kind}'s manifest and re-create it (its pod template cannot be changed in place).`)
+export const recreateHint = (w: WorkloadRef) =>
+  w.kind === 'Pod'
+    ? 'Change the manifest that creates this pod and recreate it.'
+    : `Change the ${w.kind}'s manifest and re-create it (its pod template cannot be changed in place).`

@@ -61,8 +61,15 @@ function servingContainers(workload: WorkloadSummary, target: number | string): 
  * MongoDB or DNS means no match, unless `clientFirstToo` asks for every protocol the table knows); an image matches on
  * any other port except the ones that image serves otherwise.
  */
-export function serverFirstMatch(port: ServicePort, workloads: readonly WorkloadSummary[], options: {clientFirstToo?: boolean} = {}): ServerFirstMatch | undefined {
-  const targets = workloads.length > 0 ? workloads.map((w) => ({workload: w as WorkloadSummary | undefined, target: targetPortIn(port, w)})) : [{workload: undefined, target: port.targetPort ?? port.port}]
+export function serverFirstMatch(
+  port: ServicePort,
+  workloads: readonly WorkloadSummary[],
+  options: {clientFirstToo?: boolean} = {},
+): ServerFirstMatch | undefined {
+  const targets =
+    workloads.length > 0
+      ? workloads.map((w) => ({workload: w as WorkloadSummary | undefined, target: targetPortIn(port, w)}))
+      : [{workload: undefined, target: port.targetPort ?? port.port}]
   for (const {target} of targets) {
     if (typeof target !== 'number') continue
     const byPort = SERVER_FIRST_PROTOCOLS.find((p) => p.ports.includes(target))
@@ -72,7 +79,9 @@ export function serverFirstMatch(port: ServicePort, workloads: readonly Workload
     if (workload === undefined) continue
     for (const container of servingContainers(workload, target)) {
       const name = imageRepositoryName(container.image)
-      const byImage = SERVER_FIRST_PROTOCOLS.find((p) => (p.speaks !== 'client' || options.clientFirstToo) && p.images.includes(name) && !(typeof target === 'number' && p.otherPorts?.includes(target)))
+      const byImage = SERVER_FIRST_PROTOCOLS.find(
+        (p) => (p.speaks !== 'client' || options.clientFirstToo) && p.images.includes(name) && !(typeof target === 'number' && p.otherPorts?.includes(target)),
+      )
       if (byImage) return {protocol: byImage, why: `${byImage.protocol} by its image ${container.image}`}
     }
   }

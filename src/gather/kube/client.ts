@@ -65,8 +65,15 @@ export interface WatchEvent<T> {
 }
 
 const TLS_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_NOT_YET_VALID', 'ERR_SSL_WRONG_VERSION_NUMBER', 'EPROTO',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_NOT_YET_VALID',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'EPROTO',
 ])
 
 /**
@@ -126,7 +133,10 @@ export class KubeClient {
       if (/HTTP protocol is not allowed/.test(message)) {
         throw new ConnectionError('tls', `server ${this.server} uses plain http; set insecure-skip-tls-verify: true for it in the kubeconfig or use https`)
       }
-      throw new ConnectionError('auth-plugin', `credentials for context "${this.target.contextName}" could not be obtained: ${oneLine(message)}; check the user's exec plugin or token in the kubeconfig`)
+      throw new ConnectionError(
+        'auth-plugin',
+        `credentials for context "${this.target.contextName}" could not be obtained: ${oneLine(message)}; check the user's exec plugin or token in the kubeconfig`,
+      )
     }
     if (this.target.exec) {
       const credential = await this.execCredential(this.target.exec)
@@ -140,7 +150,9 @@ export class KubeClient {
       if (this.agent === undefined || key !== this.agentKey) {
         this.agent?.destroy()
         const tls = {ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: opts.rejectUnauthorized, servername: opts.servername}
-        this.agent = this.server.startsWith('http:') ? new http.Agent({keepAlive: true, maxSockets: 64}) : new https.Agent({...tls, keepAlive: true, maxSockets: 64})
+        this.agent = this.server.startsWith('http:')
+          ? new http.Agent({keepAlive: true, maxSockets: 64})
+          : new https.Agent({...tls, keepAlive: true, maxSockets: 64})
         this.agentKey = key
       }
       opts.agent = this.agent
@@ -241,7 +253,11 @@ export class KubeClient {
     const url = this.url(path, options.query)
     const body = options.body === undefined ? undefined : JSON.stringify(options.body)
     const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs
-    const headers: Record<string, string | string[]> = {...(opts.headers as Record<string, string>), Accept: 'application/json', 'User-Agent': 'kubectl-mesh-ready'}
+    const headers: Record<string, string | string[]> = {
+      ...(opts.headers as Record<string, string>),
+      Accept: 'application/json',
+      'User-Agent': 'kubectl-mesh-ready',
+    }
     const impersonate = this.target.impersonate
     if (impersonate?.user !== undefined) headers['Impersonate-User'] = impersonate.user
     if (impersonate && impersonate.groups.length > 0) headers['Impersonate-Group'] = [...impersonate.groups]
@@ -262,7 +278,14 @@ export class KubeClient {
         resolve(response)
       })
       if (timeoutMs > 0) {
-        req.setTimeout(timeoutMs, () => req.destroy(new ConnectionError('timeout', `request to ${this.server} timed out after ${timeoutMs / 1000}s; raise --request-timeout or check that the API server is reachable`)))
+        req.setTimeout(timeoutMs, () =>
+          req.destroy(
+            new ConnectionError(
+              'timeout',
+              `request to ${this.server} timed out after ${timeoutMs / 1000}s; raise --request-timeout or check that the API server is reachable`,
+            ),
+          ),
+        )
       }
       req.on('error', (error) => {
         logged(`(failed: ${(error as NodeJS.ErrnoException).code ?? oneLine(error.message)})`)
@@ -285,9 +308,15 @@ export class KubeClient {
     if (error instanceof ConnectionError || error.name === 'AbortError') return error
     const code = (error as NodeJS.ErrnoException).code ?? ''
     if (TLS_CODES.has(code) || /certificate|SSL|TLS/i.test(error.message)) {
-      return new ConnectionError('tls', `TLS handshake with ${this.server} failed (${code || oneLine(error.message)}); check certificate-authority for context "${this.target.contextName}" in the kubeconfig`)
+      return new ConnectionError(
+        'tls',
+        `TLS handshake with ${this.server} failed (${code || oneLine(error.message)}); check certificate-authority for context "${this.target.contextName}" in the kubeconfig`,
+      )
     }
-    return new ConnectionError('unreachable', `cannot reach the API server at ${this.server} (${code || oneLine(error.message)}); check --context/--kubeconfig and that the cluster is running`)
+    return new ConnectionError(
+      'unreachable',
+      `cannot reach the API server at ${this.server} (${code || oneLine(error.message)}); check --context/--kubeconfig and that the cluster is running`,
+    )
   }
 
   private toError(status: number, text: string, method: string, path: string, query?: Query): Error {
@@ -303,7 +332,10 @@ export class KubeClient {
       // not JSON: keep the raw text
     }
     if (status === 401) {
-      return new ConnectionError('unauthorized', `the API server at ${this.server} rejected the credentials of context "${this.target.contextName}" (401 Unauthorized); refresh them (e.g. re-run your cloud login) or fix the user in the kubeconfig`)
+      return new ConnectionError(
+        'unauthorized',
+        `the API server at ${this.server} rejected the credentials of context "${this.target.contextName}" (401 Unauthorized); refresh them (e.g. re-run your cloud login) or fix the user in the kubeconfig`,
+      )
     }
     return new ApiError(status, reason, describeRequest(method, path, query), oneLine(message || `HTTP ${status}`))
   }
@@ -338,17 +370,22 @@ export class KubeClient {
    */
   readPages<T>(path: string, options: ReadListOptions = {}): AsyncGenerator<ListPage<T>> {
     if (options.share === false) return this.listPages<T>(path, options)
-    return this.pages<T>(
-      path,
-      {...options, onRestart: () => (this.forgetList(path), options.onRestart?.())},
-      (query) => this.read<ListPage<T>>(path, {query, signal: options.signal}),
+    return this.pages<T>(path, {...options, onRestart: () => (this.forgetList(path), options.onRestart?.())}, (query) =>
+      this.read<ListPage<T>>(path, {query, signal: options.signal}),
     )
   }
 
   /** Every item of a list through `readPages` (kept in a snapshot); a restarted list replaces what the earlier pages gave. */
   async readAll<T>(path: string, options: ReadListOptions = {}): Promise<T[]> {
     const out: T[] = []
-    for await (const page of this.readPages<T>(path, {...options, onRestart: () => ((out.length = 0), options.onRestart?.())})) out.push(...page.items)
+    for await (const page of this.readPages<T>(path, {
+      ...options,
+      onRestart: () => {
+        out.length = 0
+        options.onRestart?.()
+      },
+    }))
+      out.push(...page.items)
     return out
   }
 
@@ -418,8 +455,7 @@ export class KubeClient {
         buffer += chunk
         // Walk the lines by index and cut the buffer once per chunk: a chunk can hold thousands of events.
         let start = 0
-        let newline: number
-        while (!finished && (newline = buffer.indexOf('\n', start)) >= 0) {
+        for (let newline = buffer.indexOf('\n'); !finished && newline >= 0; newline = buffer.indexOf('\n', start)) {
           const line = buffer.slice(start, newline).trim()
           start = newline + 1
           if (line === '') continue
@@ -447,7 +483,10 @@ export class KubeClient {
 
 /** The snapshot key of a read: its path and its query, in a stable order. */
 const readKey = (path: string, query: Query = {}): string => {
-  const params = Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)] as [string, string]).sort(([a], [b]) => a.localeCompare(b))
+  const params = Object.entries(query)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => [k, String(v)] as [string, string])
+    .sort(([a], [b]) => a.localeCompare(b))
   return params.length === 0 ? path : `${path}?${new URLSearchParams(params)}`
 }
 
@@ -460,7 +499,11 @@ const maskCredential = (value: string) => `${value.split(' ')[0]} <masked>`
  */
 export function runExecPlugin(exec: ExecCredentialConfig, timeoutMs: number, server: string, caData?: string): Promise<ExecCredential> {
   const apiVersion = exec.apiVersion ?? 'client.authentication.k8s.io/v1'
-  const info = {apiVersion, kind: 'ExecCredential', spec: {interactive: false, ...(exec.provideClusterInfo ? {cluster: {server, ...(caData ? {'certificate-authority-data': caData} : {})}} : {})}}
+  const info = {
+    apiVersion,
+    kind: 'ExecCredential',
+    spec: {interactive: false, ...(exec.provideClusterInfo ? {cluster: {server, ...(caData ? {'certificate-authority-data': caData} : {})}} : {})},
+  }
   const env: NodeJS.ProcessEnv = {...process.env, KUBERNETES_EXEC_INFO: JSON.stringify(info)}
   for (const e of exec.env ?? []) env[e.name] = e.value
   const who = `exec credential plugin "${exec.command}" of user "${exec.user}"`
@@ -477,7 +520,9 @@ export function runExecPlugin(exec: ExecCredentialConfig, timeoutMs: number, ser
             if (done) return
             done = true
             child.kill('SIGKILL')
-            fail(`${who} did not answer within ${timeoutMs / 1000}s (--request-timeout)${hint || '; check that it can run without a terminal, or raise --request-timeout'}`)
+            fail(
+              `${who} did not answer within ${timeoutMs / 1000}s (--request-timeout)${hint || '; check that it can run without a terminal, or raise --request-timeout'}`,
+            )
           }, timeoutMs)
         : undefined
     const finish = (fn: () => void) => {
@@ -489,7 +534,13 @@ export function runExecPlugin(exec: ExecCredentialConfig, timeoutMs: number, ser
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
     child.on('error', (error: NodeJS.ErrnoException) =>
-      finish(() => fail(error.code === 'ENOENT' ? `${who} was not found (${exec.command}: not on PATH)${hint || '; install it or fix users[].user.exec.command in the kubeconfig'}` : `${who} could not be started: ${error.message}${hint}`)),
+      finish(() =>
+        fail(
+          error.code === 'ENOENT'
+            ? `${who} was not found (${exec.command}: not on PATH)${hint || '; install it or fix users[].user.exec.command in the kubeconfig'}`
+            : `${who} could not be started: ${error.message}${hint}`,
+        ),
+      ),
     )
     child.on('close', (code) =>
       finish(() => {

@@ -161,7 +161,13 @@ export function loadKubeTarget(options: KubeTargetOptions): KubeTarget {
     if (env.KUBERNETES_SERVICE_HOST && existsSync(`${root}${SERVICE_ACCOUNT_DIR}/token`)) {
       kc.loadFromCluster(root) // reads KUBERNETES_SERVICE_HOST/PORT itself
       const cluster = kc.getCurrentCluster()
-      return {kc, contextName: kc.getCurrentContext(), namespace: options.namespace ?? inClusterNamespace(root), server: cluster?.server ?? '', source: 'in-cluster service account'}
+      return {
+        kc,
+        contextName: kc.getCurrentContext(),
+        namespace: options.namespace ?? inClusterNamespace(root),
+        server: cluster?.server ?? '',
+        source: 'in-cluster service account',
+      }
     }
     throw new UserError('no kubeconfig found (looked at KUBECONFIG and ~/.kube/config, not running in a pod); pass --kubeconfig or set KUBECONFIG')
   }
@@ -188,18 +194,25 @@ export function loadKubeTarget(options: KubeTargetOptions): KubeTarget {
   const clusterName = options.cluster ?? ctx.cluster
   const cluster = merged.clusters.find((c) => c.name === clusterName)
   if (options.cluster !== undefined && cluster === undefined) {
-    throw new UserError(`--cluster "${options.cluster}" is not in ${found.source} (clusters: ${merged.clusters.map((c) => c.name).join(', ') || 'none'}); pass an existing --cluster`)
+    throw new UserError(
+      `--cluster "${options.cluster}" is not in ${found.source} (clusters: ${merged.clusters.map((c) => c.name).join(', ') || 'none'}); pass an existing --cluster`,
+    )
   }
   const clusterField = (field: string) => `clusters[].cluster.${field} of cluster "${clusterName ?? ''}" in ${found.source}`
   const rawServer = options.server ?? (cluster?.cluster as {server?: unknown} | undefined)?.server
   if (cluster === undefined || typeof rawServer !== 'string' || rawServer === '') {
-    throw new UserError(`context "${contextName}" refers to cluster "${clusterName ?? ''}" which has no server in ${found.source}; fix the kubeconfig or pass --server`)
+    throw new UserError(
+      `context "${contextName}" refers to cluster "${clusterName ?? ''}" which has no server in ${found.source}; fix the kubeconfig or pass --server`,
+    )
   }
   const server = serverUrl(rawServer, options.server !== undefined ? '--server' : clusterField('server'))
   const userName = options.user ?? ctx.user
   const user = userName === undefined ? undefined : merged.users.find((u) => u.name === userName)
   if (userName !== undefined && user === undefined) {
-    if (options.user !== undefined) throw new UserError(`--user "${options.user}" is not in ${found.source} (users: ${merged.users.map((u) => u.name).join(', ') || 'none'}); pass an existing --user`)
+    if (options.user !== undefined)
+      throw new UserError(
+        `--user "${options.user}" is not in ${found.source} (users: ${merged.users.map((u) => u.name).join(', ') || 'none'}); pass an existing --user`,
+      )
     throw new UserError(`context "${contextName}" refers to user "${userName}" which is not in ${found.source}; fix the kubeconfig`)
   }
 
@@ -219,7 +232,9 @@ export function loadKubeTarget(options: KubeTargetOptions): KubeTarget {
   }
   const caFile = clusterBody['certificate-authority']
   if (typeof caFile === 'string' && caFile !== '' && !clusterBody['insecure-skip-tls-verify'] && !existsSync(caFile)) {
-    throw new UserError(`${clusterField('certificate-authority')}: CA certificate file ${caFile} does not exist; fix the path, use certificate-authority-data or pass --certificate-authority`)
+    throw new UserError(
+      `${clusterField('certificate-authority')}: CA certificate file ${caFile} does not exist; fix the path, use certificate-authority-data or pass --certificate-authority`,
+    )
   }
   // Plain http (e.g. kubectl proxy) has no TLS to verify; client-node refuses http unless this is set.
   if (server.startsWith('http:')) clusterBody['insecure-skip-tls-verify'] = true
@@ -237,7 +252,9 @@ export function loadKubeTarget(options: KubeTargetOptions): KubeTarget {
   delete userBody.exec
   const users = userName === undefined ? merged.users : merged.users.map((u) => (u.name === userName ? {name: userName, user: userBody} : u))
   const clusters = merged.clusters.map((c) => (c === cluster ? {name: c.name, cluster: clusterBody} : c))
-  const contexts = merged.contexts.map((c) => (c === context ? {name: c.name, context: {...ctx, cluster: clusterName, ...(userName !== undefined ? {user: userName} : {})}} : c))
+  const contexts = merged.contexts.map((c) =>
+    c === context ? {name: c.name, context: {...ctx, cluster: clusterName, ...(userName !== undefined ? {user: userName} : {})}} : c,
+  )
   try {
     kc.loadFromString(JSON.stringify({apiVersion: 'v1', kind: 'Config', clusters, users, contexts, 'current-context': contextName}))
   } catch (error) {
@@ -265,7 +282,14 @@ export function serverUrl(raw: string, field: string): string {
   } catch {
     url = undefined
   }
-  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.hostname === '' || url.search !== '' || url.hash !== '' || /\s/.test(text)) {
+  if (
+    url === undefined ||
+    (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+    url.hostname === '' ||
+    url.search !== '' ||
+    url.hash !== '' ||
+    /\s/.test(text)
+  ) {
     throw new UserError(`${field} is not a valid API server URL ("${raw}"); use https://HOST:PORT (or http:// for kubectl proxy)`)
   }
   return withScheme.replace(/\/+$/, '')
@@ -277,7 +301,11 @@ function execConfig(raw: unknown, user: string, source: string): ExecCredentialC
   if (typeof exec !== 'object' || typeof exec.command !== 'string' || exec.command === '') {
     throw new UserError(`users[].user.exec.command of user "${user}" in ${source} is missing; fix the kubeconfig`)
   }
-  const env = Array.isArray(exec.env) ? (exec.env as Array<{name?: unknown; value?: unknown}>).filter((e) => typeof e?.name === 'string').map((e) => ({name: String(e.name), value: String(e.value ?? '')})) : undefined
+  const env = Array.isArray(exec.env)
+    ? (exec.env as Array<{name?: unknown; value?: unknown}>)
+        .filter((e) => typeof e?.name === 'string')
+        .map((e) => ({name: String(e.name), value: String(e.value ?? '')}))
+    : undefined
   return {
     user,
     command: exec.command,

@@ -65,7 +65,13 @@ export function describeRequest(method: string, apiPath: string, query: Record<s
   }
   const [resource = '', name, subresource] = rest
   const watching = query.watch === true || query.watch === 'true' || query.watch === '1'
-  const verbs: Record<string, string> = {GET: name ? 'get' : 'list', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: name ? 'delete' : 'deletecollection'}
+  const verbs: Record<string, string> = {
+    GET: name ? 'get' : 'list',
+    POST: 'create',
+    PUT: 'update',
+    PATCH: 'patch',
+    DELETE: name ? 'delete' : 'deletecollection',
+  }
   const verb = watching ? 'watch' : (verbs[method.toUpperCase()] ?? method.toLowerCase())
   return {verb, resource: subresource ? `${resource}/${subresource}` : resource, group, namespace, name}
 }

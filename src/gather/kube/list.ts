@@ -58,7 +58,9 @@ export interface ListRead {
 }
 
 const defaultBadSelector = (selector: string, error: ApiError) =>
-  new UserError(`-l/--selector "${selector}" was rejected by the API server (${error.message}); use key=value, key!=value or "key in (a,b)" terms separated by commas`)
+  new UserError(
+    `-l/--selector "${selector}" was rejected by the API server (${error.message}); use key=value, key!=value or "key in (a,b)" terms separated by commas`,
+  )
 
 /**
  * Streams `<prefix>/<resource>` page by page into `onItems`: one cluster-wide list (or one per namespace of
@@ -148,7 +150,12 @@ export async function listAcross<T>(client: KubeClient, scope: ListScope & {read
 }
 
 /** Every item of one list (a cluster-scoped kind, or a namespaced kind cluster-wide with no fallback), mapped. */
-export async function listMapped<T>(client: KubeClient, path: string, map: (raw: unknown) => T, options: Omit<ReadListOptions, 'onRestart'> = {}): Promise<Fact<T[]>> {
+export async function listMapped<T>(
+  client: KubeClient,
+  path: string,
+  map: (raw: unknown) => T,
+  options: Omit<ReadListOptions, 'onRestart'> = {},
+): Promise<Fact<T[]>> {
   const cut = path.lastIndexOf('/')
   const items: T[] = []
   const read = await streamList<unknown>(

@@ -89,7 +89,10 @@ export async function removeLeftovers(client: KubeClient, options: CleanupOption
   const now = options.now ?? Date.now()
   const namespaced = [...new Set([PROBE_NAMESPACE, ...(options.namespace ? [options.namespace] : [])])]
   const pods = await listManaged(client, ['/api/v1/pods', ...namespaced.map((ns) => `/api/v1/namespaces/${ns}/pods`)])
-  const leases = await listManaged(client, ['/apis/coordination.k8s.io/v1/leases', ...namespaced.map((ns) => `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases`)])
+  const leases = await listManaged(client, [
+    '/apis/coordination.k8s.io/v1/leases',
+    ...namespaced.map((ns) => `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases`),
+  ])
   const daemonSets = await listManaged(client, ['/apis/apps/v1/daemonsets', ...namespaced.map((ns) => `/apis/apps/v1/namespaces/${ns}/daemonsets`)])
   const namespaces = await listManaged(client, ['/api/v1/namespaces'])
   if ('forbidden' in pods && 'forbidden' in namespaces) return unavailable(`${pods.forbidden}; ${namespaces.forbidden}`)
@@ -102,7 +105,10 @@ export async function removeLeftovers(client: KubeClient, options: CleanupOption
     const runId = lease.metadata?.labels?.[RUN_ID_LABEL]
     const {live, ageSeconds} = leaseAge(lease, now)
     if (!live || runId === undefined) continue
-    alive.set(runId, `run ${runId} is still alive: its lease ${lease.metadata?.namespace}/${lease.metadata?.name} was renewed ${ageSeconds}s ago (stale after ${lease.spec?.leaseDurationSeconds ?? LEASE_DURATION_SECONDS}s)`)
+    alive.set(
+      runId,
+      `run ${runId} is still alive: its lease ${lease.metadata?.namespace}/${lease.metadata?.name} was renewed ${ageSeconds}s ago (stale after ${lease.spec?.leaseDurationSeconds ?? LEASE_DURATION_SECONDS}s)`,
+    )
     if (lease.metadata?.namespace) liveNamespaces.add(lease.metadata.namespace)
   }
   const entry = (kind: LeftoverKind, item: Listed): Leftover => {
@@ -112,7 +118,10 @@ export async function removeLeftovers(client: KubeClient, options: CleanupOption
   }
   const foundDaemonSets = ('items' in daemonSets ? daemonSets.items : []).map((d) => entry('DaemonSet', d))
   // A leftover DaemonSet's pods go with it (garbage collection): they are not deleted one by one.
-  const ownedByLeftover = (p: Listed) => p.metadata?.ownerReferences?.some((r) => r.kind === 'DaemonSet' && foundDaemonSets.some((d) => d.name === r.name && d.namespace === p.metadata?.namespace && !d.kept))
+  const ownedByLeftover = (p: Listed) =>
+    p.metadata?.ownerReferences?.some(
+      (r) => r.kind === 'DaemonSet' && foundDaemonSets.some((d) => d.name === r.name && d.namespace === p.metadata?.namespace && !d.kept),
+    )
   const foundPods = ('items' in pods ? pods.items : []).filter((p) => !ownedByLeftover(p)).map((p) => entry('Pod', p))
   const foundLeases = leaseItems.map((l) => entry('Lease', l))
   // A namespace holding a live run's lease or pods stays, whichever run made it (concurrent runs share it).
@@ -133,7 +142,11 @@ export async function removeLeftovers(client: KubeClient, options: CleanupOption
   const removedLeases = await Promise.all(foundLeases.map(remove))
   const removedNamespaces = await Promise.all(foundNamespaces.map(remove))
   const unreadable = [pods, leases, daemonSets, namespaces].flatMap((l) => ('forbidden' in l ? [l.forbidden] : []))
-  return known({leftovers: [...removedNamespaces, ...removedDaemonSets, ...removedPods, ...removedLeases], unreadable, ...(options.dryRun ? {dryRun: true} : {})})
+  return known({
+    leftovers: [...removedNamespaces, ...removedDaemonSets, ...removedPods, ...removedLeases],
+    unreadable,
+    ...(options.dryRun ? {dryRun: true} : {}),
+  })
 }
 
 /** What `cleanup` did, for its JSON data, its table and its verdict line. */

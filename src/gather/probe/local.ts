@@ -27,7 +27,11 @@ export async function runLocalProbe(options: LocalProbeOptions): Promise<string>
   return new Promise((resolve, reject) => {
     execFile(file, args as string[], {env, timeout: options.timeoutMs, signal: options.signal, maxBuffer: 1024 * 1024}, (error, stdout, stderr) => {
       if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') {
-        reject(new UserError(`${options.functional ? '--functional' : '--local, --host-root and --kernel-config'} need${options.functional ? 's' : ''} "${file}" on PATH; install it (util-linux for unshare) or run without that flag`))
+        reject(
+          new UserError(
+            `${options.functional ? '--functional' : '--local, --host-root and --kernel-config'} need${options.functional ? 's' : ''} "${file}" on PATH; install it (util-linux for unshare) or run without that flag`,
+          ),
+        )
       } else if (error && stdout === '') reject(new Error(`the local probe failed: ${(stderr || error.message).trim().split('\n')[0]}`))
       else resolve(String(stdout))
     })

@@ -1,5 +1,5 @@
 import {constants, type Stats} from 'node:fs'
-import {mkdir, mkdtemp, open, readdir, rm, stat, writeFile} from 'node:fs/promises'
+import {type FileHandle, mkdir, mkdtemp, open, readdir, rm, stat, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {gunzipSync} from 'node:zlib'
@@ -8,7 +8,10 @@ import {unavailable} from '../../model/finding.js'
 import {UserError} from '../../model/errors.js'
 import type {KernelEvidence} from './parse-probe.js'
 
-export type OfflineInput = {readonly kind: 'local'} | {readonly kind: 'host-root'; readonly dir: string} | {readonly kind: 'kernel-config'; readonly file: string}
+export type OfflineInput =
+  | {readonly kind: 'local'}
+  | {readonly kind: 'host-root'; readonly dir: string}
+  | {readonly kind: 'kernel-config'; readonly file: string}
 
 /** A host root for the probe script to read, whatever the offline input was. */
 export interface OfflineRoot {
@@ -58,7 +61,9 @@ export const ALWAYS_WRITTEN_SYMBOLS = ['INIT_ENV_ARG_LIMIT', 'LOCALVERSION', 'DE
  */
 const GENERATED_HEADER = /^# Automatically generated (file; DO NOT EDIT\.|make config: don't edit)$/m
 
-export type ConfigShape = {readonly full: true; readonly release?: string} | {readonly full: false; readonly missing: readonly string[]; readonly release?: string}
+export type ConfigShape =
+  | {readonly full: true; readonly release?: string}
+  | {readonly full: false; readonly missing: readonly string[]; readonly release?: string}
 
 /**
  * Whether a kernel config is a full .config or only a fragment or defconfig (which lists only what differs from the
@@ -83,7 +88,17 @@ function shapeProblem(name: string, shape: ConfigShape, releaseGiven: boolean): 
 }
 
 const kindOf = (info: Stats): string =>
-  info.isDirectory() ? 'a directory' : info.isCharacterDevice() ? 'a character device' : info.isBlockDevice() ? 'a block device' : info.isFIFO() ? 'a FIFO (named pipe)' : info.isSocket() ? 'a socket' : 'not a regular file'
+  info.isDirectory()
+    ? 'a directory'
+    : info.isCharacterDevice()
+      ? 'a character device'
+      : info.isBlockDevice()
+        ? 'a block device'
+        : info.isFIFO()
+          ? 'a FIFO (named pipe)'
+          : info.isSocket()
+            ? 'a socket'
+            : 'not a regular file'
 
 type ReadProblem = {readonly code: string} | {readonly kind: string} | {readonly tooLarge: true}
 
@@ -101,7 +116,7 @@ async function readBounded(file: string, limit: number, keep: boolean): Promise<
   }
   if (!info.isFile()) return {kind: kindOf(info)}
   if (info.size > limit) return {tooLarge: true}
-  let handle
+  let handle: FileHandle | undefined
   try {
     handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY)
   } catch (error) {
@@ -151,12 +166,14 @@ async function readConfig(file: string): Promise<string> {
   let bytes = read.bytes
   if (isGzip(bytes)) {
     const inflated = gunzipBounded(bytes)
-    if (inflated === 'too-large') throw new UserError(`${flag}: decompresses to more than ${bound(MAX_CONFIG_BYTES)}, far more than any kernel config (about 300 KB); ${CONFIG_FIX}`)
+    if (inflated === 'too-large')
+      throw new UserError(`${flag}: decompresses to more than ${bound(MAX_CONFIG_BYTES)}, far more than any kernel config (about 300 KB); ${CONFIG_FIX}`)
     if (inflated === 'corrupt') throw new UserError(`${flag}: looks gzipped but does not decompress; pass the config itself or a valid config.gz`)
     bytes = inflated
   }
   const text = bytes.toString('utf8')
-  if (!/^CONFIG_[A-Z0-9_]+=/m.test(text)) throw new UserError(`${flag}: not a kernel config (no CONFIG_ lines); pass a file such as /boot/config-$(uname -r) or /proc/config.gz`)
+  if (!/^CONFIG_[A-Z0-9_]+=/m.test(text))
+    throw new UserError(`${flag}: not a kernel config (no CONFIG_ lines); pass a file such as /boot/config-$(uname -r) or /proc/config.gz`)
   return text
 }
 
@@ -173,7 +190,8 @@ const configCandidates = (rel: string) => [
   `lib/modules/${rel}/build/.config`,
   'usr/src/linux/.config',
 ]
-const moduleLists = (rel: string) => ['lib/modules', 'usr/lib/modules'].flatMap((dir) => ['modules.builtin', 'modules.dep', 'modules.order'].map((f) => `${dir}/${rel}/${f}`))
+const moduleLists = (rel: string) =>
+  ['lib/modules', 'usr/lib/modules'].flatMap((dir) => ['modules.builtin', 'modules.dep', 'modules.order'].map((f) => `${dir}/${rel}/${f}`))
 const OTHER_FILES = [
   'proc/modules',
   'etc/os-release',
@@ -211,7 +229,10 @@ interface TreeScan {
  */
 async function scanTree(root: string, flagRelease: string | undefined, strict: boolean, flag: string): Promise<TreeScan> {
   const at = (rel: string) => path.join(root || '/', rel)
-  const bad = (rel: string, problem: string) => new UserError(`${flag}: ${rel} ${problem} (the probe reads it); fix or remove it in the image, or judge the kernel's config alone with --kernel-config FILE`)
+  const bad = (rel: string, problem: string) =>
+    new UserError(
+      `${flag}: ${rel} ${problem} (the probe reads it); fix or remove it in the image, or judge the kernel's config alone with --kernel-config FILE`,
+    )
   const validate = async (rel: string, limit: number, keep: boolean): Promise<Buffer | undefined> => {
     const read = await readBounded(at(rel), limit, keep)
     if ('bytes' in read) return read.bytes
@@ -276,8 +297,12 @@ function judgeWith(configs: ReadonlyMap<string, ConfigShape>, releaseGiven: bool
  * boot/config-<release>, so the same probe script reads it the same way.
  */
 export async function prepareOfflineRoot(input: OfflineInput, kernelRelease: string | undefined, functional: boolean): Promise<OfflineRoot> {
-  if (functional && input.kind !== 'local') throw new UserError(`--functional cannot be combined with --${input.kind}: it applies rules to a running kernel; use it with --local on the node, or against the cluster`)
-  if (functional && process.getuid?.() !== 0) throw new UserError('--functional with --local needs root: it applies test rules in a scratch network namespace (unshare --net); run it with sudo')
+  if (functional && input.kind !== 'local')
+    throw new UserError(
+      `--functional cannot be combined with --${input.kind}: it applies rules to a running kernel; use it with --local on the node, or against the cluster`,
+    )
+  if (functional && process.getuid?.() !== 0)
+    throw new UserError('--functional with --local needs root: it applies test rules in a scratch network namespace (unshare --net); run it with sudo')
   switch (input.kind) {
     case 'local': {
       const {configs} = await scanTree('', undefined, false, '--local')
@@ -294,8 +319,11 @@ export async function prepareOfflineRoot(input: OfflineInput, kernelRelease: str
         label: input.dir,
         check: (evidence) => {
           if (!evidence || evidence.release) return
-          if (evidence.kernels) throw new UserError(`--host-root ${input.dir} holds several kernels (${evidence.kernels.join(', ')}); choose one with --kernel-release`)
-          throw new UserError(`--host-root ${input.dir}: no kernel found (no lib/modules/<release>, usr/lib/modules/<release> or boot/config-<release>); pass the image's root, or --kernel-release`)
+          if (evidence.kernels)
+            throw new UserError(`--host-root ${input.dir} holds several kernels (${evidence.kernels.join(', ')}); choose one with --kernel-release`)
+          throw new UserError(
+            `--host-root ${input.dir}: no kernel found (no lib/modules/<release>, usr/lib/modules/<release> or boot/config-<release>); pass the image's root, or --kernel-release`,
+          )
         },
         // A host root names its release in its tree (lib/modules/<release>), so a header without one is fine.
         judge: judgeWith(configs, true, (source) => `the kernel config ${source.replace(/^\//, '')} under --host-root ${input.dir}`),
@@ -305,7 +333,8 @@ export async function prepareOfflineRoot(input: OfflineInput, kernelRelease: str
     case 'kernel-config': {
       const text = await readConfig(input.file)
       const shape = configShape(text)
-      if (kernelRelease !== undefined && !SAFE_RELEASE.test(kernelRelease)) throw new UserError(`--kernel-release "${kernelRelease}" is not a kernel release string (e.g. 6.1.0-56-amd64)`)
+      if (kernelRelease !== undefined && !SAFE_RELEASE.test(kernelRelease))
+        throw new UserError(`--kernel-release "${kernelRelease}" is not a kernel release string (e.g. 6.1.0-56-amd64)`)
       const headerRelease = shape.release !== undefined && SAFE_RELEASE.test(shape.release) ? shape.release : undefined
       // No release to lay the config out under: the fact is unavailable (judge), the report still complete.
       const release = kernelRelease ?? headerRelease ?? 'unknown'

@@ -130,7 +130,9 @@ export function parseProbeOutput(text: string, request: ProbeRequest): ProbePars
     modules[name] = {loaded: (n & 1) !== 0, builtin: (n & 2) !== 0, loadable: (n & 4) !== 0, bootLoad: (n & 8) !== 0}
   }
   const cfgsrc = get('cfgsrc') ?? '-'
-  const kernels = get('kernels')?.split(' ').filter((k) => RELEASE.test(k))
+  const kernels = get('kernels')
+    ?.split(' ')
+    .filter((k) => RELEASE.test(k))
   return {
     ok: true,
     evidence: {
@@ -174,7 +176,8 @@ function oneOf<T extends string>(value: string | undefined, options: readonly T[
 function parsePositional(value: string | undefined, names: readonly string[], char: RegExp, key: string): Array<[string, string]> | undefined | string {
   if (value === undefined) return undefined
   const chars = [...value]
-  if (chars.length !== names.length) return `the probe's ${key} line has ${chars.length} entries for ${names.length} requested (probe and plugin versions differ, or the output was altered)`
+  if (chars.length !== names.length)
+    return `the probe's ${key} line has ${chars.length} entries for ${names.length} requested (probe and plugin versions differ, or the output was altered)`
   if (!chars.every((c) => char.test(c))) return `the probe's ${key} line has unexpected characters`
   return names.map((name, i) => [name, chars[i]!])
 }

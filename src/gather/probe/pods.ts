@@ -92,7 +92,13 @@ export function probeDaemonSetManifest(input: ProbeDaemonSetInput): Record<strin
         metadata: {labels},
         spec: {
           restartPolicy: 'Always',
-          affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchFields: [{key: 'metadata.name', operator: 'In', values: [...input.nodes]}]}]}}},
+          affinity: {
+            nodeAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: {
+                nodeSelectorTerms: [{matchFields: [{key: 'metadata.name', operator: 'In', values: [...input.nodes]}]}],
+              },
+            },
+          },
           ...probeSpecBase(input),
           initContainers: [probe],
           containers: [
@@ -121,13 +127,21 @@ function probeSpecBase(input: Pick<ProbePodSpecInput, 'functional' | 'imagePullS
     tolerations: [{operator: 'Exists'}],
     ...(input.imagePullSecret ? {imagePullSecrets: [{name: input.imagePullSecret}]} : {}),
     securityContext: {runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, seccompProfile: {type: 'RuntimeDefault'}},
-    volumes: [...HOST_PATHS.map((h) => ({name: h.name, hostPath: {path: h.path, type: h.type}})), ...scratch.map((name) => ({name, emptyDir: {medium: 'Memory', sizeLimit: '1Mi'}}))],
+    volumes: [
+      ...HOST_PATHS.map((h) => ({name: h.name, hostPath: {path: h.path, type: h.type}})),
+      ...scratch.map((name) => ({name, emptyDir: {medium: 'Memory', sizeLimit: '1Mi'}})),
+    ],
   }
 }
 
 function probeContainer(input: Pick<ProbePodSpecInput, 'functional' | 'image' | 'script'>): Record<string, unknown> {
   const functional = input.functional !== ''
-  const scratch = functional ? [{name: 'run', mountPath: '/run'}, {name: 'tmp', mountPath: '/tmp'}] : []
+  const scratch = functional
+    ? [
+        {name: 'run', mountPath: '/run'},
+        {name: 'tmp', mountPath: '/tmp'},
+      ]
+    : []
   return {
     name: CONTAINER,
     image: input.image,
@@ -149,7 +163,15 @@ export type ProbeProblem = 'image-pull' | 'admission' | 'forbidden' | 'deadline'
 
 export type PodProbeResult =
   | {readonly ok: true; readonly pod: string; readonly output: string}
-  | {readonly ok: false; readonly pod?: string; readonly problem: ProbeProblem; readonly message: string; readonly image?: string; readonly policy?: string; readonly permission?: string}
+  | {
+      readonly ok: false
+      readonly pod?: string
+      readonly problem: ProbeProblem
+      readonly message: string
+      readonly image?: string
+      readonly policy?: string
+      readonly permission?: string
+    }
 
 export interface ProbeTarget {
   readonly groupId: string
@@ -269,7 +291,9 @@ function classifyRefusal(message: string, image: string): PodProbeResult {
 }
 
 /** What a pod's status says about the probe: done (with a result) or still running (undefined). */
-export function podOutcome(pod: PodObject): {state: 'done'; result: PodProbeResult} | {state: 'output'; text: string; exitCode: number; reason?: string} | undefined {
+export function podOutcome(
+  pod: PodObject,
+): {state: 'done'; result: PodProbeResult} | {state: 'output'; text: string; exitCode: number; reason?: string} | undefined {
   const name = pod.metadata?.name ?? ''
   const image = pod.spec?.containers?.[0]?.image
   const status = pod.status ?? {}
@@ -278,7 +302,10 @@ export function podOutcome(pod: PodObject): {state: 'done'; result: PodProbeResu
   const container = statuses.find((c) => c.name === CONTAINER) ?? status.containerStatuses?.[0]
   const waiting = container?.state?.waiting
   if (waiting?.reason && IMAGE_PULL_REASONS.has(waiting.reason)) {
-    return {state: 'done', result: {ok: false, pod: name, problem: 'image-pull', image, message: `${waiting.reason}: ${waiting.message ?? 'the image could not be pulled'}`}}
+    return {
+      state: 'done',
+      result: {ok: false, pod: name, problem: 'image-pull', image, message: `${waiting.reason}: ${waiting.message ?? 'the image could not be pulled'}`},
+    }
   }
   if (waiting?.reason && START_FAILURE_REASONS.has(waiting.reason)) {
     return {state: 'done', result: {ok: false, pod: name, problem: 'failed', message: `${waiting.reason}: ${waiting.message ?? ''}`.trim()}}
@@ -339,12 +366,21 @@ export async function startProbeSession(client: KubeClient, options: PodProbeOpt
     await held?.release()
     if (ready === undefined && created.size === 0 && !dsAttempted) return // nothing was ever created
     if (options.keepProbes) {
-      if (dsAttempted) options.notice?.(`kept DaemonSet ${namespace}/${dsName} and its probe pods (--keep-probes); remove them with: kubectl mesh-ready cleanup`)
-      else if (created.size > 0) options.notice?.(`kept ${created.size} probe pod(s) in namespace ${namespace} (--keep-probes); remove them with: kubectl mesh-ready cleanup`)
+      if (dsAttempted)
+        options.notice?.(`kept DaemonSet ${namespace}/${dsName} and its probe pods (--keep-probes); remove them with: kubectl mesh-ready cleanup`)
+      else if (created.size > 0)
+        options.notice?.(`kept ${created.size} probe pod(s) in namespace ${namespace} (--keep-probes); remove them with: kubectl mesh-ready cleanup`)
       return
     }
     // A namespace we tried to make may exist even if the create's answer was lost: removeRun looks it up.
-    await removeRun(client, {namespace, runId: options.runId, pods: [...created.keys()], daemonSet: dsAttempted ? dsName : undefined, mayDeleteNamespace: ready !== undefined, notice: options.notice})
+    await removeRun(client, {
+      namespace,
+      runId: options.runId,
+      pods: [...created.keys()],
+      daemonSet: dsAttempted ? dsName : undefined,
+      mayDeleteNamespace: ready !== undefined,
+      notice: options.notice,
+    })
   })
 
   /** The namespace, made once; a failure is the result of every target. */
@@ -357,7 +393,12 @@ export async function startProbeSession(client: KubeClient, options: PodProbeOpt
         return made.ok ? undefined : made.result
       } catch (error) {
         // --timeout ran out while an earlier run's namespace was still terminating: a timeout, not a crash.
-        if (signal.aborted && !options.signal.aborted) return {ok: false, problem: 'timeout', message: `namespace ${namespace} was still terminating when --timeout ${Math.round(options.timeoutMs / 1000)}s ran out; try again or pass --probe-namespace`}
+        if (signal.aborted && !options.signal.aborted)
+          return {
+            ok: false,
+            problem: 'timeout',
+            message: `namespace ${namespace} was still terminating when --timeout ${Math.round(options.timeoutMs / 1000)}s ran out; try again or pass --probe-namespace`,
+          }
         throw error
       }
     })()
@@ -369,7 +410,8 @@ export async function startProbeSession(client: KubeClient, options: PodProbeOpt
     const failed = await namespaceReady()
     if (failed) stop = failed
     if (signal.aborted || stop || closing) return false
-    await (lease ??= holdLease(client, namespace, options.runId))
+    lease ??= holdLease(client, namespace, options.runId)
+    await lease
     return !signal.aborted && !closing
   }
 
@@ -387,7 +429,18 @@ export async function startProbeSession(client: KubeClient, options: PodProbeOpt
   const createPod = async (t: ProbeTarget) => {
     if (closing || !(await prepared())) return
     const name = `mesh-ready-probe-${options.runId}-${t.groupId}`
-    const manifest = probePodManifest({name, namespace, node: t.node, groupId: t.groupId, runId: options.runId, image: options.image, imagePullSecret: options.imagePullSecret, script, functional: functionalFamilies(options.functional), deadlineSeconds})
+    const manifest = probePodManifest({
+      name,
+      namespace,
+      node: t.node,
+      groupId: t.groupId,
+      runId: options.runId,
+      image: options.image,
+      imagePullSecret: options.imagePullSecret,
+      script,
+      functional: functionalFamilies(options.functional),
+      deadlineSeconds,
+    })
     const request = client.create(podsPath(namespace), manifest)
     inflight.push(request.catch(() => undefined))
     created.set(name, t.groupId) // registered before the answer: an interrupted create is still cleaned up
@@ -401,7 +454,16 @@ export async function startProbeSession(client: KubeClient, options: PodProbeOpt
 
   const createDaemonSet = async (): Promise<boolean> => {
     if (closing || !(await prepared())) return false
-    const manifest = probeDaemonSetManifest({name: dsName, namespace, runId: options.runId, nodes: targets.map((t) => t.node), image: options.image, imagePullSecret: options.imagePullSecret, script, functional: functionalFamilies(options.functional)})
+    const manifest = probeDaemonSetManifest({
+      name: dsName,
+      namespace,
+      runId: options.runId,
+      nodes: targets.map((t) => t.node),
+      image: options.image,
+      imagePullSecret: options.imagePullSecret,
+      script,
+      functional: functionalFamilies(options.functional),
+    })
     options.progress?.(`creating DaemonSet ${dsName} for ${targets.length} nodes`)
     dsAttempted = true // registered before the answer, like a pod
     const request = client.create(daemonSetsPath(namespace), manifest)
@@ -421,7 +483,12 @@ export async function startProbeSession(client: KubeClient, options: PodProbeOpt
     tasks.push(task)
   }
 
-  const timedOut = (pod: string | undefined): PodProbeResult => ({ok: false, ...(pod ? {pod} : {}), problem: 'timeout', message: `the probe did not finish within --timeout ${Math.round(options.timeoutMs / 1000)}s`})
+  const timedOut = (pod: string | undefined): PodProbeResult => ({
+    ok: false,
+    ...(pod ? {pod} : {}),
+    problem: 'timeout',
+    message: `the probe did not finish within --timeout ${Math.round(options.timeoutMs / 1000)}s`,
+  })
 
   return {
     add(target) {
@@ -438,7 +505,15 @@ export async function startProbeSession(client: KubeClient, options: PodProbeOpt
         else {
           const waiting = new Map(targets.map((t) => [t.node, t.groupId]))
           options.progress?.(`waiting for ${waiting.size} probe pod(s) of DaemonSet ${dsName}`)
-          await waitForPods(client, namespace, options.runId, {by: 'node', waiting, results, signal, concurrency: options.concurrency, daemonSet: dsName, progress: options.progress})
+          await waitForPods(client, namespace, options.runId, {
+            by: 'node',
+            waiting,
+            results,
+            signal,
+            concurrency: options.concurrency,
+            daemonSet: dsName,
+            progress: options.progress,
+          })
           if (options.signal.aborted) throw options.signal.reason
           for (const [, group] of waiting) if (!results.has(group)) results.set(group, timedOut(undefined))
         }
@@ -458,7 +533,12 @@ export async function startProbeSession(client: KubeClient, options: PodProbeOpt
   }
 }
 
-async function ensureNamespace(client: KubeClient, name: string, runId: string, signal: AbortSignal): Promise<{ok: true} | {ok: false; result: PodProbeResult}> {
+async function ensureNamespace(
+  client: KubeClient,
+  name: string,
+  runId: string,
+  signal: AbortSignal,
+): Promise<{ok: true} | {ok: false; result: PodProbeResult}> {
   const body = {
     apiVersion: 'v1',
     kind: 'Namespace',
@@ -472,7 +552,10 @@ async function ensureNamespace(client: KubeClient, name: string, runId: string, 
       if (!(error instanceof ApiError)) throw error
       if (!isConflict(error)) {
         const result = classifyCreateError(error, '')
-        return {ok: false, result: result.ok ? result : {...result, message: `${result.message}; or pass --probe-namespace with a namespace you may create pods in`}}
+        return {
+          ok: false,
+          result: result.ok ? result : {...result, message: `${result.message}; or pass --probe-namespace with a namespace you may create pods in`},
+        }
       }
     }
     // It exists: reuse it unless it is being deleted (a previous run's), then wait for it to go.
@@ -540,27 +623,44 @@ async function waitForPods(client: KubeClient, namespace: string, runId: string,
     }
     finished()
   }
-  const failedCreates = options.daemonSet ? watchFailedCreates(client, namespace, options.daemonSet, signal, (result) => fail(result, [...pending].filter((k) => !seen.has(k)))) : undefined
+  const failedCreates = options.daemonSet
+    ? watchFailedCreates(client, namespace, options.daemonSet, signal, (result) =>
+        fail(
+          result,
+          [...pending].filter((k) => !seen.has(k)),
+        ),
+      )
+    : undefined
   // Watch only (no list permission needed): a watch without a resourceVersion starts with every matching pod as
   // ADDED, so each (re)connect also catches up on pods that finished while it was down.
   while (pending.size > 0 && !signal.aborted) {
     const started = Date.now()
     try {
       await client
-        .watch<PodObject>(podsPath(namespace), {labelSelector, timeoutSeconds: 60}, (event) => {
-          // A DaemonSet's controller replaces a deleted pod; a bare pod that is deleted will not finish.
-          if (event.type === 'DELETED') {
-            if (by === 'name') fail({ok: false, problem: 'failed', message: 'the probe pod was deleted before it finished'}, [keyOf(event.object)])
-          } else settle(event.object)
-          return pending.size === 0
-        }, signal)
+        .watch<PodObject>(
+          podsPath(namespace),
+          {labelSelector, timeoutSeconds: 60},
+          (event) => {
+            // A DaemonSet's controller replaces a deleted pod; a bare pod that is deleted will not finish.
+            if (event.type === 'DELETED') {
+              if (by === 'name') fail({ok: false, problem: 'failed', message: 'the probe pod was deleted before it finished'}, [keyOf(event.object)])
+            } else settle(event.object)
+            return pending.size === 0
+          },
+          signal,
+        )
         .catch((error: unknown) => {
           if (!(error instanceof ConnectionError)) throw error // a dropped watch: connect again
         })
     } catch (error) {
       if (signal.aborted) break
       if (!(error instanceof ApiError)) throw error
-      fail(error.status === 403 ? {ok: false, problem: 'forbidden', permission: error.permission, message: `forbidden: you may not ${error.permission}`} : {ok: false, problem: 'failed', message: `waiting for the probes failed: ${error.message}`}, pending)
+      fail(
+        error.status === 403
+          ? {ok: false, problem: 'forbidden', permission: error.permission, message: `forbidden: you may not ${error.permission}`}
+          : {ok: false, problem: 'failed', message: `waiting for the probes failed: ${error.message}`},
+        pending,
+      )
     }
     if (pending.size > 0 && Date.now() - started < 1000) await sleep(200, signal) // never spin on a watch that ends at once
   }
@@ -573,13 +673,22 @@ async function waitForPods(client: KubeClient, namespace: string, runId: string,
  * A DaemonSet's pods that admission refuses never appear; the controller records each refusal as a FailedCreate
  * Event on the DaemonSet. Polled every second until the wait ends; the first one fails every target without a pod.
  */
-async function watchFailedCreates(client: KubeClient, namespace: string, name: string, signal: AbortSignal, refused: (result: PodProbeResult) => void): Promise<void> {
+async function watchFailedCreates(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+  signal: AbortSignal,
+  refused: (result: PodProbeResult) => void,
+): Promise<void> {
   const fieldSelector = `involvedObject.kind=DaemonSet,involvedObject.name=${name},reason=FailedCreate`
   while (!signal.aborted) {
     await sleep(1000, signal)
     if (signal.aborted) return
     try {
-      const list = await client.get<{items?: EventObject[]}>(`/api/v1/namespaces/${encodeURIComponent(namespace)}/events`, {query: {fieldSelector, limit: 1}, signal})
+      const list = await client.get<{items?: EventObject[]}>(`/api/v1/namespaces/${encodeURIComponent(namespace)}/events`, {
+        query: {fieldSelector, limit: 1},
+        signal,
+      })
       const message = list.items?.[0]?.message
       if (message) {
         const result = classifyRefusal(message.replace(/^Error creating: /, ''), '')
@@ -601,11 +710,23 @@ async function readOutput(client: KubeClient, namespace: string, pod: string, ou
     const log = await client.get<string>(`${podsPath(namespace)}/${pod}/log`, {query: {container: CONTAINER}})
     if (typeof log === 'string' && log.includes('mesh-ready-probe')) return {ok: true, pod, output: log}
     if (out.text) return {ok: true, pod, output: out.text}
-    return {ok: false, pod, problem: 'failed', message: `the probe exited ${out.exitCode}${out.reason ? ` (${out.reason})` : ''} without a report${log ? `: ${String(log).trim().split('\n').slice(-1)[0]}` : ''}`}
+    return {
+      ok: false,
+      pod,
+      problem: 'failed',
+      message: `the probe exited ${out.exitCode}${out.reason ? ` (${out.reason})` : ''} without a report${log ? `: ${String(log).trim().split('\n').slice(-1)[0]}` : ''}`,
+    }
   } catch (error) {
     if (!(error instanceof ApiError)) throw error
     if (out.text) return {ok: true, pod, output: out.text}
-    if (error.status === 403) return {ok: false, pod, problem: 'forbidden', permission: error.permission, message: `the probe's report was cut and its log is forbidden: you may not ${error.permission}`}
+    if (error.status === 403)
+      return {
+        ok: false,
+        pod,
+        problem: 'forbidden',
+        permission: error.permission,
+        message: `the probe's report was cut and its log is forbidden: you may not ${error.permission}`,
+      }
     return {ok: false, pod, problem: 'failed', message: `the probe exited ${out.exitCode} without a report, and its log could not be read: ${error.message}`}
   }
 }

@@ -81,7 +81,8 @@ export async function removeRun(client: KubeClient, run: RunObjects): Promise<vo
   if (run.daemonSet) {
     await remove({kind: 'DaemonSet', name: run.daemonSet, namespace})
     // Its pods are the garbage collector's to remove; wait for them (listing one at a time) before the namespace check.
-    if (!(await podsGone(client, namespace, runSelector, 30_000))) run.notice?.(`probe pods of DaemonSet ${namespace}/${run.daemonSet} are still being removed by the cluster`)
+    if (!(await podsGone(client, namespace, runSelector, 30_000)))
+      run.notice?.(`probe pods of DaemonSet ${namespace}/${run.daemonSet} are still being removed by the cluster`)
   } else {
     try {
       const list = await client.get<{items?: Listed[]}>(podsPath(namespace), {query: {labelSelector: runSelector}})
@@ -100,7 +101,12 @@ export async function removeRun(client: KubeClient, run: RunObjects): Promise<vo
     if (existing && existing.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE && !existing.metadata.deletionTimestamp) {
       const others = await client
         .get<{items?: Listed[]}>(podsPath(namespace), {query: {labelSelector: MANAGED_SELECTOR}})
-        .then((list) => (list.items ?? []).filter((p) => !p.metadata?.deletionTimestamp && p.metadata?.labels?.[RUN_ID_LABEL] !== run.runId && !all.has(p.metadata?.name ?? '')).length)
+        .then(
+          (list) =>
+            (list.items ?? []).filter(
+              (p) => !p.metadata?.deletionTimestamp && p.metadata?.labels?.[RUN_ID_LABEL] !== run.runId && !all.has(p.metadata?.name ?? ''),
+            ).length,
+        )
         .catch(() => 0)
       if (others > 0) run.notice?.(`namespace ${namespace} is kept: another run's ${others} probe pod(s) are still in it (that run removes it)`)
       else {

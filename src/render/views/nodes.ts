@@ -20,7 +20,10 @@ function noEvidence(group: NodeGroup): string {
 
 /** The OS image without its asides: `Debian 12` for `Debian GNU/Linux 12 (bookworm)` (the full image is in -o wide and JSON). */
 export function shortOs(osImage: string): string {
-  const short = osImage.replace(/\s*\([^()]*\)/g, '').replace(/\bGNU\/Linux\s+/, '').trim()
+  const short = osImage
+    .replace(/\s*\([^()]*\)/g, '')
+    .replace(/\bGNU\/Linux\s+/, '')
+    .trim()
   return short || osImage
 }
 
@@ -45,7 +48,8 @@ export function matrixView(groups: readonly GroupInput[], setup: NodesSetup): Re
   // Once for the whole view, not per row: --all-nodes on 5,000 nodes has 5,000 rows.
   const varies = (key: 'architecture' | 'containerRuntime') => new Set(groups.map((g) => g.group[key])).size > 1
   const [archVaries, runtimeVaries] = [varies('architecture'), varies('containerRuntime')]
-  const kernelOf = (g: NodeGroup) => [g.kernelVersion || '?', archVaries && !g.kernelVersion.includes(g.architecture) ? g.architecture : ''].filter(Boolean).join(' ')
+  const kernelOf = (g: NodeGroup) =>
+    [g.kernelVersion || '?', archVaries && !g.kernelVersion.includes(g.architecture) ? g.architecture : ''].filter(Boolean).join(' ')
   const osOf = (g: NodeGroup) => [shortOs(g.osImage) || '?', runtimeVaries ? g.containerRuntime.replace(/:\/\//, ' ') : ''].filter(Boolean).join(', ')
   return {
     title: `Node groups: will Istio's traffic interception work? (Istio ${setup.istioVersion}, ${setup.ipFamilies}${setup.functional ? ', functional tests' : ''})`,
@@ -82,29 +86,55 @@ export function evidenceViews(groups: readonly GroupInput[], setup: NodesSetup):
   return groups.flatMap(({group, kernel, matrix}) => {
     if (kernel.state !== 'known' || matrix.state !== 'known') return []
     const k = kernel.value
-    const source = [`config ${k.configSource ?? 'not found'}`, `modules ${[k.procModules && '/proc/modules', k.builtinList && 'modules.builtin', k.loadableList].filter(Boolean).join(', ') || 'no lists'}`, `SELinux ${k.selinux}`].join('; ')
-    return [{
-      title: `Kernel evidence: ${k.release ?? (group.kernelVersion || '?')} on ${group.subject.name} (${source}); * = used by Istio's rules but not on Istio's list`,
-      headers: ['REQUIREMENT', 'EVIDENCE', 'DETAIL', 'NEEDED FOR'],
-      rows: matrix.value.evidence.map((r) => [
-        `${r.requirement}${r.listedBy === 'istio-rules' ? ' *' : ''}`,
-        r.status,
-        r.detail,
-        neededForLabel(r.neededFor, setup),
-      ]),
-    }]
+    const source = [
+      `config ${k.configSource ?? 'not found'}`,
+      `modules ${[k.procModules && '/proc/modules', k.builtinList && 'modules.builtin', k.loadableList].filter(Boolean).join(', ') || 'no lists'}`,
+      `SELinux ${k.selinux}`,
+    ].join('; ')
+    return [
+      {
+        title: `Kernel evidence: ${k.release ?? (group.kernelVersion || '?')} on ${group.subject.name} (${source}); * = used by Istio's rules but not on Istio's list`,
+        headers: ['REQUIREMENT', 'EVIDENCE', 'DETAIL', 'NEEDED FOR'],
+        rows: matrix.value.evidence.map((r) => [
+          `${r.requirement}${r.listedBy === 'istio-rules' ? ' *' : ''}`,
+          r.status,
+          r.detail,
+          neededForLabel(r.neededFor, setup),
+        ]),
+      },
+    ]
   })
 }
 
 /** The machine-readable record of a group (data.nodes.groups[] in JSON/YAML). */
 export function groupData({group, kernel, matrix: judged}: GroupInput): Record<string, unknown> {
-  const base = {id: group.id, name: group.subject.name, kind: group.subject.kind, kernelVersion: group.kernelVersion, osImage: group.osImage, architecture: group.architecture, containerRuntime: group.containerRuntime, nodes: group.nodes, notReady: group.notReady, probe: group.probe}
+  const base = {
+    id: group.id,
+    name: group.subject.name,
+    kind: group.subject.kind,
+    kernelVersion: group.kernelVersion,
+    osImage: group.osImage,
+    architecture: group.architecture,
+    containerRuntime: group.containerRuntime,
+    nodes: group.nodes,
+    notReady: group.notReady,
+    probe: group.probe,
+  }
   if (kernel.state !== 'known') return {...base, kernel: null, reason: kernel.reason, matrix: {}, evidence: []}
   if (judged.state !== 'known') return {...base, kernel: null, reason: judged.reason, matrix: {}, evidence: []}
   const matrix = Object.fromEntries(
     judged.value.columns.map(({mode, backend, judgement, iptables}) => {
       const path = iptables?.chosen
-      return [`${mode}/${backend}`, {readiness: judgement.readiness, staticReadiness: judgement.staticReadiness, ...(path ? {path} : {}), ...(judgement.functional ? {functional: judgement.functional} : {}), cell: cell(judgement)}]
+      return [
+        `${mode}/${backend}`,
+        {
+          readiness: judgement.readiness,
+          staticReadiness: judgement.staticReadiness,
+          ...(path ? {path} : {}),
+          ...(judgement.functional ? {functional: judgement.functional} : {}),
+          cell: cell(judgement),
+        },
+      ]
     }),
   )
   const {modules: _modules, config: _config, ...summary} = kernel.value
