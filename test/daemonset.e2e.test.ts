@@ -9,6 +9,7 @@ import type {KubeObject, TestApiServer} from '../test-cluster/index.js'
 import {startApiServer} from '../test-cluster/index.js'
 import {cliPath, runCli} from './helpers/cli.js'
 import type {RunResult} from './helpers/cli.js'
+import {waitFor} from './helpers/wait.js'
 
 const MANAGED = 'app.kubernetes.io/managed-by'
 const isManaged = (o: KubeObject) => o.metadata.labels?.[MANAGED] === 'kubectl-mesh-ready'
@@ -52,14 +53,6 @@ function capture(server: TestApiServer, resource: string): KubeObject[] {
     if (e.resource === resource && e.type === 'ADDED' && isManaged(e.object)) created.push(e.object)
   })
   return created
-}
-
-const waitFor = async (what: () => boolean, ms: number) => {
-  const until = Date.now() + ms
-  while (!what()) {
-    if (Date.now() > until) throw new Error('timed out')
-    await new Promise((r) => setTimeout(r, 50))
-  }
 }
 
 describe('--fan-out daemonset', () => {

@@ -8,6 +8,7 @@ import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 import type {KubeObject, TestApiServer} from '../test-cluster/index.js'
 import {loadScenario, startApiServer} from '../test-cluster/index.js'
 import {cliPath, runCli} from './helpers/cli.js'
+import {waitFor} from './helpers/wait.js'
 import type {RunResult} from './helpers/cli.js'
 
 const MANAGED = 'app.kubernetes.io/managed-by'
@@ -186,14 +187,6 @@ describe('node groups on real kernel data (nodes-groups)', () => {
     }
   })
 })
-
-async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > until) throw new Error('condition not met in time')
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
 
 describe('faults: nothing is left behind', () => {
   const servers: TestApiServer[] = []
