@@ -231,7 +231,6 @@ export class Kubelet {
   private begin(pod: Pod, node: Node, hostRoot: string): void {
     const uid = pod.metadata.uid!
     const dir = join(this.workDir, 'pods', uid)
-    mkdirSync(dir, {recursive: true})
     const hostIP = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? '172.18.0.2'
     const run: PodRun = {
       uid,
@@ -439,6 +438,7 @@ export class Kubelet {
 
   /** Runs one container's command; `exited` gets its exit code, signal and termination message. */
   private exec(run: PodRun, pod: Pod, spec: Container, container: ContainerRun, argv: string[], exited: Exited): void {
+    mkdirSync(run.dir, {recursive: true}) // only pods that run a process get a directory (simulated ones do not)
     const terminationPath = join(run.dir, `termination-log-${container.name}`)
     writeFileSync(terminationPath, '')
     const asRoot = process.getuid?.() === 0

@@ -1,3 +1,4 @@
+import {compareNumeric, compareText} from '../model/collate.js'
 import type {Fact, Subject} from '../model/finding.js'
 import {known} from '../model/finding.js'
 import {UserError} from '../model/errors.js'
@@ -176,7 +177,7 @@ export function groupNames(groups: ReadonlyArray<readonly NodeSummary[]>): strin
 /** Groups nodes (or one group per node), in a stable order: biggest first. */
 export function groupNodes(nodes: readonly NodeSummary[], perNode: boolean): NodeGroupDraft[] {
   const byKey = new Map<string, NodeSummary[]>()
-  for (const node of [...nodes].sort((a, b) => a.name.localeCompare(b.name, undefined, {numeric: true}))) {
+  for (const node of [...nodes].sort((a, b) => compareNumeric(a.name, b.name))) {
     const key = groupKey(node, perNode)
     const members = byKey.get(key)
     if (members) members.push(node)
@@ -190,7 +191,7 @@ export function groupNodes(nodes: readonly NodeSummary[], perNode: boolean): Nod
     const subject: Subject = perNode ? {kind: 'Node', name: first.name} : {kind: 'NodeGroup', name: names[i]!}
     return {subject, key, groupingKey, nodes: members, windows: members.some(isWindows)}
   })
-  drafts.sort((a, b) => b.nodes.length - a.nodes.length || a.subject.name.localeCompare(b.subject.name))
+  drafts.sort((a, b) => b.nodes.length - a.nodes.length || compareText(a.subject.name, b.subject.name))
   return drafts.map((d, i) => ({id: `g${i + 1}`, ...d}))
 }
 

@@ -1,3 +1,4 @@
+import {compareNumeric, compareText} from './collate.js'
 import type {Category, Finding, Severity} from './finding.js'
 import {CATEGORIES, SEVERITIES} from './finding.js'
 import type {InstallPlan} from './plan.js'
@@ -87,19 +88,15 @@ export interface ReportInput {
 const categoryOrder = (c: Category) => CATEGORIES.indexOf(c)
 const severityOrder = (s: Severity) => -SEVERITIES.indexOf(s)
 
-// One collator each, made once: String.localeCompare builds one per call, which dominates sorting 50,000 findings.
-const TEXT = new Intl.Collator()
-const NUMERIC = new Intl.Collator(undefined, {numeric: true})
-
 /** Stable order: category, then worst first, then id, then subject. */
 export function sortFindings(findings: readonly Finding[]): Finding[] {
   return [...findings].sort(
     (a, b) =>
       categoryOrder(a.category) - categoryOrder(b.category) ||
       severityOrder(a.severity) - severityOrder(b.severity) ||
-      TEXT.compare(a.checkId, b.checkId) ||
-      TEXT.compare(a.subject.namespace ?? '', b.subject.namespace ?? '') ||
-      NUMERIC.compare(a.subject.name, b.subject.name),
+      compareText(a.checkId, b.checkId) ||
+      compareText(a.subject.namespace ?? '', b.subject.namespace ?? '') ||
+      compareNumeric(a.subject.name, b.subject.name),
   )
 }
 
