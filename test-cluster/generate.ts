@@ -2,7 +2,7 @@
 // ReplicaSets and Pods. Objects of one ReplicaSet share their immutable parts (spec pieces, labels,
 // owner references, container statuses), which keeps 100k pods cheap; the store never mutates them.
 import {createHash, randomUUID} from 'node:crypto'
-import type {GenerateConfig, NodeGroup, WorkloadConfig} from './scenario.js'
+import type {GenerateConfig, GeneratedNodeGroup, WorkloadConfig} from './scenario.js'
 import type {KubeObject, Node} from './types.js'
 import {timestamp} from './util.js'
 
@@ -48,7 +48,7 @@ function nodeName(prefix: string, i: number): string {
   return prefix.endsWith('-') ? `${prefix}${i}` : `${prefix}-${i}`
 }
 
-export function generateNodes(groups: readonly NodeGroup[], created: string, sink: Sink): NodeSlot[] {
+export function generateNodes(groups: readonly GeneratedNodeGroup[], created: string, sink: Sink): NodeSlot[] {
   const slots: NodeSlot[] = []
   let global = 0
   for (const g of groups) {

@@ -22,7 +22,7 @@ import type {KubeObject, Node} from './types.js'
 import {randomHex, repoRoot, timestamp} from './util.js'
 
 export type {Fault, Scenario} from './scenario.js'
-export type {RbacConfig, RbacRule, KubeletConfig, AdmissionConfig, GenerateConfig, NodeGroup, WorkloadConfig, ServerVersion} from './scenario.js'
+export type {RbacConfig, RbacRule, KubeletConfig, AdmissionConfig, GenerateConfig, GeneratedNodeGroup, WorkloadConfig, ServerVersion} from './scenario.js'
 export type {KubeObject} from './types.js'
 export type {RequestRecord} from './http.js'
 export {Store} from './store.js'

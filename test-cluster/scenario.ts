@@ -96,7 +96,8 @@ export interface KubeletConfig {
   restartBackoffMs?: number
 }
 
-export interface NodeGroup {
+/** A pool of nodes the scenario generator makes (not src/gather/nodes.ts NodeGroup, a group the plugin finds). */
+export interface GeneratedNodeGroup {
   namePrefix: string
   count: number
   kernelVersion: string
@@ -124,7 +125,7 @@ export interface WorkloadConfig {
 export interface GenerateConfig {
   /** creationTimestamp of everything generated. Default: 24 hours before the server starts. */
   createdAt?: string
-  nodeGroups?: NodeGroup[]
+  nodeGroups?: GeneratedNodeGroup[]
   workloads?: WorkloadConfig
 }
 
