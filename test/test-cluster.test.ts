@@ -753,6 +753,29 @@ describe('simulated kubelet', () => {
       await server.stop()
     }
   })
+
+  it('leaves simulatedMessage as the termination message and log of every simulated container', async () => {
+    const message = 'rel 6.1.0\nend\n'
+    const server = await startApiServer({scenario: {name: 'sim', extends: 'kind-small', kubelet: {simulateOnly: true, runDelayMs: 0, simulatedMessage: message}}})
+    try {
+      const file = manifest(
+        'sim-message.yaml',
+        `apiVersion: v1\nkind: Pod\nmetadata: {name: sim}\nspec:\n  nodeName: kind-worker\n  restartPolicy: Always\n  initContainers: [{name: probe, image: busybox, command: [sh, -c, 'exit 7']}]\n  containers: [{name: idle, image: busybox, command: [sleep, '1']}]\n`,
+      )
+      await ok(server, ['create', '-f', file])
+      const pod = await until('Running', () => {
+        const p = server.store.get('pods', 'default', 'sim')
+        return p?.status?.phase === 'Running' ? p : undefined
+      })
+      const init = (pod.status?.initContainerStatuses as Array<{state: {terminated?: {exitCode: number; message?: string}}}> | undefined)?.[0]
+      expect(init?.state.terminated).toMatchObject({exitCode: 0, message})
+      expect(await ok(server, ['logs', 'sim', '-c', 'probe'])).toBe(message)
+      // A restartPolicy Always container is a server: still running, with nothing logged.
+      expect((pod.status?.containerStatuses as Array<{state: {running?: unknown}}> | undefined)?.[0]?.state.running).toBeDefined()
+    } finally {
+      await server.stop()
+    }
+  })
 })
 
 describe('generated scale scenario', () => {

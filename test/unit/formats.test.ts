@@ -248,6 +248,23 @@ describe('-o yaml', () => {
     expect(yaml).toContain('CONFIG_IP_SET: "y"')
     expect(yaml).toContain('generatedAt: "2026-11-21T10:00:00.000Z"')
   })
+
+  it('writes an object the report holds twice in full both times, never as an anchor and alias', () => {
+    // Node groups with the same kernel evidence share one judgement object (pipeline/nodes.ts).
+    const shared = {missing: ['xt_CT', 'nf_conntrack'], path: 'ipt-nft'}
+    const twice = buildReport({
+      command: 'nodes',
+      istioVersion: '1.30',
+      plan: resolvePlan({istioVersion: '1.30'}),
+      target: {context: 'kind'},
+      findings: ['node-a', 'node-b'].map((name) => ({...findings[0]!, subject: {kind: 'Node', name}, evidence: shared})),
+      now: new Date('2026-11-21T10:00:00.000Z'),
+    })
+    const yaml = render(twice, 'yaml', {paint: plain})
+    expect(yaml).not.toMatch(/[&*]a\d/)
+    expect(yaml.match(/- xt_CT/g)).toHaveLength(2)
+    expect(parseYaml(yaml)).toEqual(JSON.parse(render(twice, 'json', {paint: plain})))
+  })
 })
 
 describe('suppressed findings in the JSON document', () => {
