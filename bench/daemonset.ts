@@ -92,7 +92,8 @@ export async function benchDaemonSet(): Promise<string> {
       let lastProbeAt = 0
       const unsubscribe = server.store.subscribe((e) => {
         if (e.resource === 'apps/daemonsets' && e.type === 'ADDED') dsAt ??= performance.now()
-        const init = (o: unknown) => (o as {status?: {initContainerStatuses?: Array<{state?: {terminated?: unknown}}>}} | undefined)?.status?.initContainerStatuses?.[0]?.state?.terminated
+        const init = (o: unknown) =>
+          (o as {status?: {initContainerStatuses?: Array<{state?: {terminated?: unknown}}>}} | undefined)?.status?.initContainerStatuses?.[0]?.state?.terminated
         if (e.resource === 'pods' && e.type === 'MODIFIED' && init(e.object) && !init(e.previous)) lastProbeAt = performance.now()
       })
       const result = await run(process.execPath, [cli, 'nodes', '--all-nodes', '--kubeconfig', server.kubeconfigPath, '-o', output])

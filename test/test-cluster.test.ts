@@ -756,7 +756,9 @@ describe('simulated kubelet', () => {
 
   it('leaves simulatedMessage as the termination message and log of every simulated container', async () => {
     const message = 'rel 6.1.0\nend\n'
-    const server = await startApiServer({scenario: {name: 'sim', extends: 'kind-small', kubelet: {simulateOnly: true, runDelayMs: 0, simulatedMessage: message}}})
+    const server = await startApiServer({
+      scenario: {name: 'sim', extends: 'kind-small', kubelet: {simulateOnly: true, runDelayMs: 0, simulatedMessage: message}},
+    })
     try {
       const file = manifest(
         'sim-message.yaml',
