@@ -105,7 +105,7 @@ export async function benchDaemonSet(): Promise<string> {
       const daemonSets = posted(/\/apis\/apps\/v1\/namespaces\/[^/]+\/daemonsets$/)
       const pods = posted(/\/api\/v1\/namespaces\/[^/]+\/pods$/)
       const managed = (resource: string) => server.store.list(resource).filter((o) => o.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE).length
-      const left = managed('pods') + managed('apps/daemonsets') + managed('namespaces')
+      const left = managed('pods') + managed('apps/daemonsets') + managed('configmaps') + managed('namespaces')
       const verdictAt = result.firstOutput ?? result.seconds
       let verdict = /^(READY|NOT READY|WARNINGS|INCOMPLETE)\b.*$/m.exec(result.stdout)?.[0] ?? '?'
       if (output === 'json') {

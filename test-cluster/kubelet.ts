@@ -437,8 +437,48 @@ export class Kubelet {
   }
 
   /** Runs one container's command; `exited` gets its exit code, signal and termination message. */
-  private exec(run: PodRun, pod: Pod, spec: Container, container: ContainerRun, argv: string[], exited: Exited): void {
+  /**
+   * ConfigMap volumes the container mounts, written under the pod's directory: mount path → that directory. The fake
+   * runs commands on the host without a mount namespace, so an argument under a mount path is rewritten to the copy
+   * (like HOST_ROOT for host paths). A ConfigMap that does not exist yet is named: the container waits, as the
+   * kubelet retries the mount.
+   */
+  private configMapMounts(run: PodRun, pod: Pod, spec: Container): {mounts: Array<[string, string]>} | {missing: string} {
+    const mounts: Array<[string, string]> = []
+    for (const mount of spec.volumeMounts ?? []) {
+      const name = pod.spec.volumes?.find((v) => v.name === mount.name)?.configMap?.name
+      if (name === undefined) continue
+      const cm = this.store.get('configmaps', run.namespace, name)
+      if (!cm) return {missing: name}
+      const dir = join(run.dir, 'volumes', mount.name)
+      mkdirSync(dir, {recursive: true})
+      for (const [key, value] of Object.entries((cm.data as Record<string, string> | undefined) ?? {})) writeFileSync(join(dir, key), value)
+      mounts.push([mount.mountPath.replace(/\/$/, ''), dir])
+    }
+    return {mounts}
+  }
+
+  private exec(run: PodRun, pod: Pod, spec: Container, container: ContainerRun, command: string[], exited: Exited): void {
     mkdirSync(run.dir, {recursive: true}) // only pods that run a process get a directory (simulated ones do not)
+    const volumes = this.configMapMounts(run, pod, spec)
+    const mounting = container.state.waiting?.reason === 'ContainerCreating'
+    if ('missing' in volumes) {
+      if (!mounting) {
+        container.state = {waiting: {reason: 'ContainerCreating'}}
+        this.event(run, 'Warning', 'FailedMount', `MountVolume.SetUp failed for volume: configmap "${volumes.missing}" not found`)
+        this.publish(run)
+      }
+      this.after(run, 100, () => this.exec(run, pod, spec, container, command, exited))
+      return
+    }
+    if (mounting) {
+      container.state = {running: {startedAt: timestamp()}}
+      this.publish(run)
+    }
+    const argv = command.map((arg) => {
+      const mount = volumes.mounts.find(([path]) => arg.startsWith(`${path}/`))
+      return mount ? mount[1] + arg.slice(mount[0].length) : arg
+    })
     const terminationPath = join(run.dir, `termination-log-${container.name}`)
     writeFileSync(terminationPath, '')
     const asRoot = process.getuid?.() === 0

@@ -58,6 +58,7 @@ export interface Container {
   resources?: {requests?: Record<string, string>; limits?: Record<string, string>}
   securityContext?: JsonObject & {privileged?: boolean}
   ports?: Array<{containerPort: number; name?: string; protocol?: string}>
+  volumeMounts?: Array<{name: string; mountPath: string; readOnly?: boolean}>
 }
 
 export interface PodSpec extends JsonObject {
@@ -68,6 +69,7 @@ export interface PodSpec extends JsonObject {
   activeDeadlineSeconds?: number
   hostNetwork?: boolean
   readinessGates?: unknown[]
+  volumes?: Array<{name: string; configMap?: {name?: string}} & JsonObject>
 }
 
 export interface ContainerState {

@@ -4,9 +4,12 @@
  * ends with no probe DaemonSet, pod or namespace left in the server's store.
  */
 import {execFile} from 'node:child_process'
+import {readFileSync} from 'node:fs'
+import path from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import type {KubeObject, TestApiServer} from '../test-cluster/index.js'
 import {startApiServer} from '../test-cluster/index.js'
+import {repoRoot} from '../test-cluster/util.js'
 import {cliPath, runCli} from './helpers/cli.js'
 import type {RunResult} from './helpers/cli.js'
 import {waitFor} from './helpers/wait.js'
@@ -38,8 +41,12 @@ const leftovers = (server: TestApiServer) => ({
     .list('namespaces')
     .filter(isManaged)
     .map((n) => n.metadata.name),
+  configMaps: server.store
+    .list('configmaps')
+    .filter(isManaged)
+    .map((c) => c.metadata.name),
 })
-const NONE = {daemonSets: [], pods: [], namespaces: []}
+const NONE = {daemonSets: [], pods: [], namespaces: [], configMaps: []}
 const nodes = (server: TestApiServer, ...args: string[]) =>
   runCli(['nodes', '--kubeconfig', server.kubeconfigPath, '--istio-version', '1.29', '-o', 'json', ...args])
 const json = (r: RunResult): Report => JSON.parse(r.stdout) as Report
@@ -70,6 +77,7 @@ describe('--fan-out daemonset', () => {
     const server = await start('nodes-groups')
     const daemonSets = capture(server, 'apps/daemonsets')
     const pods = capture(server, 'pods')
+    const configMaps = capture(server, 'configmaps')
     const before = server.requests.length
     const viaDs = await nodes(server, '--all-nodes', '--fan-out', 'daemonset')
     const report = json(viaDs)
@@ -82,6 +90,15 @@ describe('--fan-out daemonset', () => {
     expect(template.restartPolicy).toBe('Always')
     expect(template.activeDeadlineSeconds).toBeUndefined()
     expect((template.initContainers as Array<{name: string}>).map((c) => c.name)).toEqual(['probe'])
+    // The script is in one ConfigMap owned by the DaemonSet, not in every pod: the pods ran it from the mounted file.
+    const script = readFileSync(path.join(repoRoot(), 'probe/node-probe.sh'), 'utf8')
+    expect(configMaps).toHaveLength(1)
+    expect(configMaps[0]!.data).toEqual({'node-probe.sh': script})
+    expect(configMaps[0]!.metadata.ownerReferences).toEqual([expect.objectContaining({kind: 'DaemonSet', name: ds.metadata.name, uid: ds.metadata.uid})])
+    const probe = (template.initContainers as Array<{command: string[]}>)[0]!
+    expect(probe.command.slice(0, 2)).toEqual(['sh', '/mesh-ready/node-probe.sh'])
+    expect(JSON.stringify(pods[0])).not.toContain(script.slice(0, 200))
+    expect(JSON.stringify(pods[0]).length).toBeLessThan(script.length)
     const names = JSON.stringify(template.affinity).match(/"values":\[([^\]]*)\]/)![1]!
     const probed = report.data.nodes.groups.filter((g) => g.probe.state === 'ok')
     expect(pods.map((p) => (p.spec as {nodeName: string}).nodeName).sort()).toEqual(JSON.parse(`[${names}]`).sort())
@@ -112,6 +129,18 @@ describe('--fan-out daemonset', () => {
     expect(new Set(pods.map((p) => (p.spec as {nodeName: string}).nodeName)).size).toBe(60)
     expect(result.data.nodes.groups).toHaveLength(60)
     expect(leftovers(big)).toEqual(NONE)
+  })
+
+  it('a refused script ConfigMap is one probe failure naming create configmaps, and the DaemonSet is removed', async () => {
+    const server = await start({name: 'ds-no-configmaps', extends: 'nodes-groups', rbac: {denied: [{verbs: ['create'], resources: ['configmaps']}]}})
+    const started = Date.now()
+    const report = json(await nodes(server, '--all-nodes', '--fan-out', 'daemonset', '--timeout', '60s'))
+    expect(Date.now() - started).toBeLessThan(30_000)
+    const probe = report.findings.filter((f) => f.checkId === 'node.probe' && f.severity === 'unknown')
+    expect(probe.length).toBeGreaterThan(0)
+    expect(probe[0]!.message).toMatch(/create configmaps/)
+    expect(report.verdict).toBe('incomplete')
+    expect(leftovers(server)).toEqual(NONE)
   })
 
   it('pods that admission refuses are reported from the FailedCreate event, naming the policy, without waiting for --timeout', async () => {

@@ -70,17 +70,50 @@ export function probePodManifest(input: ProbePodSpecInput): Record<string, unkno
   }
 }
 
-export type ProbeDaemonSetInput = Omit<ProbePodSpecInput, 'node' | 'groupId' | 'deadlineSeconds'> & {readonly nodes: readonly string[]}
+export type ProbeDaemonSetInput = Omit<ProbePodSpecInput, 'node' | 'groupId' | 'deadlineSeconds' | 'script'> & {readonly nodes: readonly string[]}
+
+/** Where a DaemonSet's probe pods find the script: the run's ConfigMap (probeScriptConfigMap), mounted read-only. */
+const SCRIPT_VOLUME = 'probe-script'
+const SCRIPT_DIR = '/mesh-ready'
+const SCRIPT_KEY = 'node-probe.sh'
+
+/**
+ * The probe script of a DaemonSet fan-out, once for the run: every pod would otherwise carry the 12 KB script in its
+ * command, and 5,000 pods with a few status writes each push that through etcd and to every watcher of pods (the
+ * kubelets, CNI agents, monitoring). Owned by the DaemonSet, so the garbage collector removes it with it, on every
+ * path (the run's teardown, `kubectl mesh-ready cleanup`, a `kubectl delete`).
+ */
+export function probeScriptConfigMap(input: {
+  name: string
+  namespace: string
+  runId: string
+  script: string
+  owner: {name: string; uid: string}
+}): Record<string, unknown> {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: input.name,
+      namespace: input.namespace,
+      labels: {[MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [RUN_ID_LABEL]: input.runId, [COMPONENT_LABEL]: 'node-probe'},
+      ownerReferences: [{apiVersion: 'apps/v1', kind: 'DaemonSet', name: input.owner.name, uid: input.owner.uid, blockOwnerDeletion: false}],
+    },
+    data: {[SCRIPT_KEY]: input.script},
+  }
+}
 
 /**
  * The DaemonSet fan-out: the cluster's own controller makes one probe pod per target node (required node affinity on
  * `metadata.name`). A DaemonSet's pods must restart (restartPolicy Always), so the probe is the init container — it
  * runs once and its exit and termination message stay in the pod's status — and the main container only sleeps
- * until the run deletes the DaemonSet. No activeDeadlineSeconds: the run's --timeout bounds it.
+ * until the run deletes the DaemonSet. No activeDeadlineSeconds: the run's --timeout bounds it. The script comes from
+ * the run's ConfigMap of the same name (probeScriptConfigMap), made right after the DaemonSet.
  */
 export function probeDaemonSetManifest(input: ProbeDaemonSetInput): Record<string, unknown> {
   const labels = {[MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [RUN_ID_LABEL]: input.runId, [COMPONENT_LABEL]: 'node-probe'}
-  const probe = probeContainer(input)
+  const base = probeSpecBase(input)
+  const probe = probeContainer({...input, script: {path: `${SCRIPT_DIR}/${SCRIPT_KEY}`}})
   return {
     apiVersion: 'apps/v1',
     kind: 'DaemonSet',
@@ -99,8 +132,9 @@ export function probeDaemonSetManifest(input: ProbeDaemonSetInput): Record<strin
               },
             },
           },
-          ...probeSpecBase(input),
-          initContainers: [probe],
+          ...base,
+          volumes: [...(base.volumes as unknown[]), {name: SCRIPT_VOLUME, configMap: {name: input.name, defaultMode: 0o444}}],
+          initContainers: [{...probe, volumeMounts: [...(probe.volumeMounts as unknown[]), {name: SCRIPT_VOLUME, mountPath: SCRIPT_DIR, readOnly: true}]}],
           containers: [
             {
               name: 'idle',
@@ -134,7 +168,8 @@ function probeSpecBase(input: Pick<ProbePodSpecInput, 'functional' | 'imagePullS
   }
 }
 
-function probeContainer(input: Pick<ProbePodSpecInput, 'functional' | 'image' | 'script'>): Record<string, unknown> {
+/** The probe container: the script inline (`sh -c`, a bare pod carries everything it needs) or from a mounted file. */
+function probeContainer(input: Pick<ProbePodSpecInput, 'functional' | 'image'> & {script: string | {path: string}}): Record<string, unknown> {
   const functional = input.functional !== ''
   const scratch = functional
     ? [
@@ -146,7 +181,11 @@ function probeContainer(input: Pick<ProbePodSpecInput, 'functional' | 'image' | 
     name: CONTAINER,
     image: input.image,
     imagePullPolicy: 'IfNotPresent',
-    command: ['sh', '-c', input.script, ...probeArgs(input.functional)],
+    // `sh -c SCRIPT $0 $1…` or `sh FILE $1…` (the file is $0): the same three arguments either way.
+    command:
+      typeof input.script === 'string'
+        ? ['sh', '-c', input.script, ...probeArgs(input.functional)]
+        : ['sh', input.script.path, ...probeArgs(input.functional).slice(1)],
     env: [{name: 'HOST_ROOT', value: HOST_ROOT}],
     terminationMessagePolicy: 'File',
     resources: {requests: {cpu: '10m', memory: '16Mi'}, limits: {cpu: '200m', memory: '64Mi'}},
@@ -461,15 +500,17 @@ export async function startProbeSession(client: KubeClient, options: PodProbeOpt
       nodes: targets.map((t) => t.node),
       image: options.image,
       imagePullSecret: options.imagePullSecret,
-      script,
       functional: functionalFamilies(options.functional),
     })
     options.progress?.(`creating DaemonSet ${dsName} for ${targets.length} nodes`)
     dsAttempted = true // registered before the answer, like a pod
-    const request = client.create(daemonSetsPath(namespace), manifest)
+    const request = client.create<{metadata?: {uid?: string}}>(daemonSetsPath(namespace), manifest)
     inflight.push(request.catch(() => undefined))
     try {
-      await request
+      const made = await request
+      // Its pods wait for the script volume (the kubelet retries the mount) until this exists, a moment later.
+      const configMap = probeScriptConfigMap({name: dsName, namespace, runId: options.runId, script, owner: {name: dsName, uid: made.metadata?.uid ?? ''}})
+      await client.create(`/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps`, configMap)
       return true
     } catch (error) {
       stop = refused(error)
