@@ -508,9 +508,13 @@ export async function startProbeSession(client: KubeClient, options: PodProbeOpt
     inflight.push(request.catch(() => undefined))
     try {
       const made = await request
+      // Cleanup has begun (a signal, --timeout): it deletes the DaemonSet; nothing more is created.
+      if (closing) return false
       // Its pods wait for the script volume (the kubelet retries the mount) until this exists, a moment later.
       const configMap = probeScriptConfigMap({name: dsName, namespace, runId: options.runId, script, owner: {name: dsName, uid: made.metadata?.uid ?? ''}})
-      await client.create(`/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps`, configMap)
+      const scriptRequest = client.create(`/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps`, configMap)
+      inflight.push(scriptRequest.catch(() => undefined)) // a cleanup that starts now waits for it before deleting the owner
+      await scriptRequest
       return true
     } catch (error) {
       stop = refused(error)
