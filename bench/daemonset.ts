@@ -6,7 +6,6 @@
  * Goal (issue 11): the verdict within 3 × one probe, one DaemonSet, no probe pod created by the plugin, nothing left.
  * The verdict is the report on stdout, written before the teardown (which waits for the cluster to remove the pods).
  */
-import {spawn} from 'node:child_process'
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
@@ -14,46 +13,11 @@ import {MANAGED_BY_LABEL, MANAGED_BY_VALUE} from '../src/gather/probe/labels.js'
 import {probeArgs} from '../src/gather/probe/script.js'
 import {loadScenario, startApiServer} from '../test-cluster/index.js'
 import {repoRoot} from '../test-cluster/util.js'
+import {runCli, runCommand} from './command.js'
 
 const SCENARIO = 'nodes-bench'
 const NODES = 5000
 const PROBE_MS = 2000
-
-interface Run {
-  code: number
-  stdout: string
-  stderr: string
-  /** Until exit. */
-  seconds: number
-  /** Until stdout's first byte. */
-  firstOutput?: number
-}
-
-function run(file: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  const started = performance.now()
-  return new Promise((resolve) => {
-    const child = spawn(file, args, {env: {...process.env, NO_COLOR: '1', ...env}, stdio: ['ignore', 'pipe', 'pipe']})
-    const out: Buffer[] = []
-    const err: Buffer[] = []
-    let firstOutput: number | undefined
-    child.stdout.on('data', (chunk: Buffer) => {
-      firstOutput ??= (performance.now() - started) / 1000
-      out.push(chunk)
-    })
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({
-        code: code ?? 1,
-        stdout: Buffer.concat(out).toString(),
-        stderr: Buffer.concat(err).toString(),
-        seconds: (performance.now() - started) / 1000,
-        firstOutput,
-      })
-    })
-  })
-}
 
 /** The real probe script once against this machine's root (static mode): its report and its own time. */
 async function realProbe(root: string): Promise<{report: string; seconds: number}> {
@@ -61,7 +25,7 @@ async function realProbe(root: string): Promise<{report: string; seconds: number
   try {
     const message = path.join(dir, 'termination-log')
     const script = readFileSync(path.join(root, 'probe/node-probe.sh'), 'utf8')
-    const probe = await run('sh', ['-c', script, ...probeArgs('')], {HOST_ROOT: '/', TERMINATION_MESSAGE_PATH: message})
+    const probe = await runCommand('sh', ['-c', script, ...probeArgs('')], {HOST_ROOT: '/', TERMINATION_MESSAGE_PATH: message})
     if (probe.code !== 0) throw new Error(`bench: the probe script failed on this machine (exit ${probe.code}): ${probe.stderr.trim()}`)
     return {report: readFileSync(message, 'utf8'), seconds: probe.seconds}
   } finally {
@@ -71,7 +35,6 @@ async function realProbe(root: string): Promise<{report: string; seconds: number
 
 export async function benchDaemonSet(): Promise<string> {
   const root = repoRoot()
-  const cli = path.join(root, 'bin/kubectl-mesh_ready.js')
   const probe = await realProbe(root)
   const scenario = loadScenario(SCENARIO)
   const server = await startApiServer({
@@ -81,7 +44,7 @@ export async function benchDaemonSet(): Promise<string> {
   try {
     const nodes = server.store.count('nodes')
     if (nodes !== NODES) throw new Error(`bench: the ${SCENARIO} scenario has ${nodes} nodes, expected ${NODES}`)
-    const startup = await run(process.execPath, [cli, '--version'])
+    const startup = await runCli(['--version'])
     const lines: string[] = []
     // The default table (what a terminal shows) and JSON (what CI reads: every finding, every group's evidence).
     for (const output of ['table', 'json'] as const) {
@@ -96,7 +59,7 @@ export async function benchDaemonSet(): Promise<string> {
           (o as {status?: {initContainerStatuses?: Array<{state?: {terminated?: unknown}}>}} | undefined)?.status?.initContainerStatuses?.[0]?.state?.terminated
         if (e.resource === 'pods' && e.type === 'MODIFIED' && init(e.object) && !init(e.previous)) lastProbeAt = performance.now()
       })
-      const result = await run(process.execPath, [cli, 'nodes', '--all-nodes', '--kubeconfig', server.kubeconfigPath, '-o', output])
+      const result = await runCli(['nodes', '--all-nodes', '--kubeconfig', server.kubeconfigPath, '-o', output])
       unsubscribe()
       const seconds = (at: number | undefined) => ((at ?? started) - started) / 1000
       if (result.stdout.trim() === '') throw new Error(`bench: nodes -o ${output} printed nothing (exit ${result.code}): ${result.stderr.trim()}`)

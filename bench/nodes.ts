@@ -4,40 +4,23 @@
  * reports its wall time against one probe's time, and how many probe pods it created.
  * Goal: a verdict within 2 × one probe, with one pod per group.
  */
-import {execFile} from 'node:child_process'
 import path from 'node:path'
 import {startApiServer} from '../test-cluster/index.js'
-import {repoRoot} from '../test-cluster/util.js'
+import {runCli} from './command.js'
 
 const SCENARIO = 'nodes-bench'
 const NODES = 5000
 const GROUPS = 5
 const PROBE_MS = 2000
 
-function runCli(cli: string, args: string[]): Promise<{code: number; stdout: string; stderr: string; seconds: number}> {
-  const started = performance.now()
-  return new Promise((resolve) => {
-    execFile(process.execPath, [cli, ...args], {env: {...process.env, NO_COLOR: '1'}, maxBuffer: 64 * 1024 * 1024, timeout: 120_000}, (error, stdout, stderr) =>
-      resolve({
-        code: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
-        stdout: String(stdout),
-        stderr: String(stderr),
-        seconds: (performance.now() - started) / 1000,
-      }),
-    )
-  })
-}
-
 export async function benchNodes(): Promise<string> {
-  const root = repoRoot()
-  const cli = path.join(root, 'bin/kubectl-mesh_ready.js')
   const server = await startApiServer({scenario: SCENARIO})
   try {
     const nodes = server.store.count('nodes')
     if (nodes !== NODES) throw new Error(`bench: the ${SCENARIO} scenario has ${nodes} nodes, expected ${NODES}`)
-    const startup = await runCli(cli, ['--version'])
+    const startup = await runCli(['--version'])
     const before = server.requests.length
-    const run = await runCli(cli, ['nodes', '--kubeconfig', server.kubeconfigPath, '-o', 'json'])
+    const run = await runCli(['nodes', '--kubeconfig', server.kubeconfigPath, '-o', 'json'])
     if (run.stdout.trim() === '') throw new Error(`bench: nodes printed nothing (exit ${run.code}): ${run.stderr.trim()}`)
     const report = JSON.parse(run.stdout) as {data: {nodes: {groups: unknown[]; probe: {podsCreated: number}}}}
     const made = server.requests.slice(before)

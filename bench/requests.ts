@@ -5,10 +5,9 @@
  * probe namespace's and probe pods' GETs and every write are the probe session polling or changing state, not reads
  * of the snapshot. Goal: 0 duplicate reads (issue 11: `check` gathers one shared snapshot for all areas).
  */
-import {execFile} from 'node:child_process'
 import path from 'node:path'
 import {startApiServer} from '../test-cluster/index.js'
-import {repoRoot} from '../test-cluster/util.js'
+import {runCli} from './command.js'
 
 const SCENARIO = 'demo'
 
@@ -19,14 +18,6 @@ interface Recorded {
   readonly method: string
   readonly path: string
   readonly query: Readonly<Record<string, string>>
-}
-
-function runCli(cli: string, args: string[]): Promise<{code: number; stdout: string; stderr: string}> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [cli, ...args], {env: {...process.env, NO_COLOR: '1'}, maxBuffer: 64 * 1024 * 1024, timeout: 120_000}, (error, stdout, stderr) =>
-      resolve({code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout: String(stdout), stderr: String(stderr)}),
-    )
-  })
 }
 
 /** Not a snapshot read: a write (POST/PATCH/DELETE, access reviews, the dry run), a watch, a log, or the probe session's GETs of its namespace and pods (polling). */
@@ -53,11 +44,9 @@ export function duplicateReads(requests: readonly Recorded[], probeNamespace: st
 }
 
 export async function benchRequests(): Promise<string> {
-  const root = repoRoot()
-  const cli = path.join(root, 'bin/kubectl-mesh_ready.js')
   const server = await startApiServer({scenario: SCENARIO})
   try {
-    const run = await runCli(cli, ['check', '--kubeconfig', server.kubeconfigPath, '-o', 'json'])
+    const run = await runCli(['check', '--kubeconfig', server.kubeconfigPath, '-o', 'json'])
     if (run.stdout.trim() === '') throw new Error(`bench: check printed nothing (exit ${run.code}): ${run.stderr.trim()}`)
     const report = JSON.parse(run.stdout) as {data?: {nodes?: {probe?: {namespace?: string}}}}
     const probeNamespace = report.data?.nodes?.probe?.namespace ?? 'mesh-ready-probe'

@@ -7,15 +7,13 @@ import {execFile} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
-import type {KubeObject, TestApiServer} from '../test-cluster/index.js'
+import type {TestApiServer} from '../test-cluster/index.js'
 import {startApiServer} from '../test-cluster/index.js'
 import {repoRoot} from '../test-cluster/util.js'
 import {cliPath, runCli} from './helpers/cli.js'
 import type {RunResult} from './helpers/cli.js'
+import {captureManaged, managedNames} from './helpers/managed.js'
 import {waitFor} from './helpers/wait.js'
-
-const MANAGED = 'app.kubernetes.io/managed-by'
-const isManaged = (o: KubeObject) => o.metadata.labels?.[MANAGED] === 'kubectl-mesh-ready'
 
 interface Report {
   verdict: string
@@ -29,22 +27,10 @@ interface Report {
 }
 
 const leftovers = (server: TestApiServer) => ({
-  daemonSets: server.store
-    .list('apps/daemonsets')
-    .filter(isManaged)
-    .map((d) => d.metadata.name),
-  pods: server.store
-    .list('pods')
-    .filter(isManaged)
-    .map((p) => p.metadata.name),
-  namespaces: server.store
-    .list('namespaces')
-    .filter(isManaged)
-    .map((n) => n.metadata.name),
-  configMaps: server.store
-    .list('configmaps')
-    .filter(isManaged)
-    .map((c) => c.metadata.name),
+  daemonSets: managedNames(server, 'apps/daemonsets'),
+  pods: managedNames(server, 'pods'),
+  namespaces: managedNames(server, 'namespaces'),
+  configMaps: managedNames(server, 'configmaps'),
 })
 const NONE = {daemonSets: [], pods: [], namespaces: [], configMaps: []}
 const nodes = (server: TestApiServer, ...args: string[]) =>
@@ -52,15 +38,6 @@ const nodes = (server: TestApiServer, ...args: string[]) =>
 const json = (r: RunResult): Report => JSON.parse(r.stdout) as Report
 const posts = (server: TestApiServer, from: number, resource: string) =>
   server.requests.slice(from).filter((r) => r.method === 'POST' && r.path.endsWith(`/${resource}`)).length
-
-/** Records the probe objects as the server stored them on create. */
-function capture(server: TestApiServer, resource: string): KubeObject[] {
-  const created: KubeObject[] = []
-  server.store.subscribe((e) => {
-    if (e.resource === resource && e.type === 'ADDED' && isManaged(e.object)) created.push(e.object)
-  })
-  return created
-}
 
 describe('--fan-out daemonset', () => {
   const servers: TestApiServer[] = []
@@ -75,9 +52,9 @@ describe('--fan-out daemonset', () => {
 
   it('probes every Ready node through one DaemonSet and judges each node as the bare pods do', async () => {
     const server = await start('nodes-groups')
-    const daemonSets = capture(server, 'apps/daemonsets')
-    const pods = capture(server, 'pods')
-    const configMaps = capture(server, 'configmaps')
+    const daemonSets = captureManaged(server, 'apps/daemonsets')
+    const pods = captureManaged(server, 'pods')
+    const configMaps = captureManaged(server, 'configmaps')
     const before = server.requests.length
     const viaDs = await nodes(server, '--all-nodes', '--fan-out', 'daemonset')
     const report = json(viaDs)
@@ -123,7 +100,7 @@ describe('--fan-out daemonset', () => {
       kubelet: {simulateOnly: true, nodes: {'big-*': {hostRoot: '/'}}},
       generate: {nodeGroups: [{namePrefix: 'big', count: 60, kernelVersion: '6.1.0-56-amd64', osImage: 'Debian GNU/Linux 12 (bookworm)'}]},
     })
-    const pods = capture(big, 'pods')
+    const pods = captureManaged(big, 'pods')
     const result = json(await nodes(big, '--all-nodes'))
     expect(result.data.nodes.probe.fanOut).toBe('daemonset')
     expect(new Set(pods.map((p) => (p.spec as {nodeName: string}).nodeName)).size).toBe(60)

@@ -8,11 +8,11 @@ import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 import type {KubeObject, TestApiServer} from '../test-cluster/index.js'
 import {loadScenario, startApiServer} from '../test-cluster/index.js'
 import {cliPath, runCli} from './helpers/cli.js'
+import {captureManaged, managedNames} from './helpers/managed.js'
 import {waitFor} from './helpers/wait.js'
 import type {RunResult} from './helpers/cli.js'
 
 const MANAGED = 'app.kubernetes.io/managed-by'
-const isProbePod = (p: KubeObject) => p.metadata.labels?.[MANAGED] === 'kubectl-mesh-ready'
 
 interface Finding {
   checkId: string
@@ -42,27 +42,7 @@ interface Report {
   }
 }
 
-function leftovers(server: TestApiServer) {
-  return {
-    pods: server.store
-      .list('pods')
-      .filter(isProbePod)
-      .map((p) => p.metadata.name),
-    namespaces: server.store
-      .list('namespaces')
-      .filter(isProbePod)
-      .map((n) => n.metadata.name),
-  }
-}
-
-/** Records the probe pods as the server stored them on create. */
-function capturePods(server: TestApiServer): KubeObject[] {
-  const created: KubeObject[] = []
-  server.store.subscribe((e) => {
-    if (e.resource === 'pods' && e.type === 'ADDED' && isProbePod(e.object as KubeObject)) created.push(e.object as KubeObject)
-  })
-  return created
-}
+const leftovers = (server: TestApiServer) => ({pods: managedNames(server, 'pods'), namespaces: managedNames(server, 'namespaces')})
 
 const nodes = (server: TestApiServer, ...args: string[]) => runCli(['nodes', '--kubeconfig', server.kubeconfigPath, '--istio-version', '1.29', ...args])
 const json = (r: RunResult): Report => JSON.parse(r.stdout) as Report
@@ -74,7 +54,7 @@ describe('node groups on real kernel data (nodes-groups)', () => {
   let created: KubeObject[]
   beforeAll(async () => {
     server = await startApiServer({scenario: 'nodes-groups'})
-    created = capturePods(server)
+    created = captureManaged(server, 'pods')
   })
   afterEach(() => expect(leftovers(server)).toEqual({pods: [], namespaces: []}))
   afterAll(() => server?.stop())

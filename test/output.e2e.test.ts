@@ -70,7 +70,7 @@ describe('the demo cluster through the built CLI', () => {
     const start = out.findIndex((l) => l.startsWith('Findings for '))
     const section = out.slice(start + 1, out.indexOf('', start))
     const problems = report.findings.filter((f) => f.planned && ['fail', 'warn', 'unknown'].includes(f.severity))
-    const shown = section.filter((l) => /^(FAIL|WARN|\?   ) /.test(l))
+    const shown = section.filter((l) => /^(FAIL|WARN|\? {3}) /.test(l))
     expect(shown.length).toBe(problems.length)
     const rank = (l: string) => ['FAIL', 'WARN', '?   '].indexOf(l.slice(0, 4))
     expect(shown.map(rank)).toEqual([...shown.map(rank)].sort((a, b) => a - b))
@@ -101,7 +101,7 @@ describe('the demo cluster through the built CLI', () => {
   it('How to fix: worst first, commands to paste as they are (no prompt)', () => {
     const out = lines(table.stdout)
     const fixes = out.slice(out.indexOf('How to fix (worst first)') + 1)
-    const heads = fixes.filter((l) => /^(FAIL|WARN|\?   |INFO) /.test(l)).map((l) => l.slice(0, 4))
+    const heads = fixes.filter((l) => /^(FAIL|WARN|\? {3}|INFO) /.test(l)).map((l) => l.slice(0, 4))
     expect(heads[0]).toBe('FAIL')
     expect(heads.lastIndexOf('FAIL')).toBeLessThan(heads.indexOf('WARN'))
     expect(table.stdout).toContain('\n    kubectl mesh-ready check --istio-version ')
@@ -123,7 +123,7 @@ describe('the demo cluster through the built CLI', () => {
             .matchAll(/(\d+) (fail|warn|unknown)\b/g),
         ].map((m) => [m[2], Number(m[1])]),
       )
-      const problems = lines(r.stdout).filter((l) => /^(FAIL|WARN|\?   ) /.test(l))
+      const problems = lines(r.stdout).filter((l) => /^(FAIL|WARN|\? {3}) /.test(l))
       expect(problems.length, r.stdout).toBe((counts.fail ?? 0) + (counts.warn ?? 0) + (counts.unknown ?? 0))
       expect(problems[0]).toMatch(/^FAIL /)
       expect(r.stdout).not.toMatch(/^INFO /m)

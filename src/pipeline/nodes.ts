@@ -79,7 +79,7 @@ export interface NodesFlagValues {
 }
 
 /** The probe image: --image, else Istio's proxyv2 of the judged release for --functional, else busybox. */
-export const probeImage = (image: string | undefined, functional: boolean, istioVersion: string): string =>
+const probeImage = (image: string | undefined, functional: boolean, istioVersion: string): string =>
   image ?? (functional ? functionalProbeImage(istioVersion) : DEFAULT_PROBE_IMAGE)
 
 /** The flags, parsed once into the domain objects the area reads: one mapping for `nodes` and `check`. */
@@ -226,7 +226,8 @@ async function gatherCluster(client: KubeClient, options: NodesAreaOptions): Pro
       ],
     }
   }
-  const unknownNames = [...wanted].filter((name) => !listed.value.some((n) => n.name === name))
+  const listedNames = new Set(listed.value.map((n) => n.name))
+  const unknownNames = [...wanted].filter((name) => !listedNames.has(name))
   if (unknownNames.length > 0)
     throw new UserError(
       `node${unknownNames.length > 1 ? 's' : ''} ${unknownNames.map((n) => `"${n}"`).join(', ')} not found${selection.selector ? ` among nodes matching -l ${selection.selector}` : ''}; see kubectl get nodes`,
